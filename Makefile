@@ -1,0 +1,30 @@
+# Two entry points a new user needs: `make run` and `make test` (see README.md).
+# uv comes from PyPI when the machine lacks it; everything else from uv.lock.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
+
+.PHONY: setup run test test-slow lint bench clean
+
+.bootstrap/bin/uv:
+	python3 -m venv .bootstrap
+	.bootstrap/bin/pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --locked
+
+run: setup
+	$(UV) run lantian build
+
+test: setup
+	$(UV) run ruff check .
+	$(UV) run pytest -n 2 -q
+
+test-slow: setup
+	$(UV) run pytest -n 2 -q -m slow
+
+bench: setup
+	$(UV) run python benchmarks/bench_hj212_parse.py
+	$(UV) run python benchmarks/bench_detectors.py
+
+clean:
+	rm -rf .venv .bootstrap .dagster_home dbt/target dbt/logs warehouse.duckdb exports

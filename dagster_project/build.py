@@ -1,0 +1,231 @@
+"""The atomic build: run every asset into a new file and swap it in only on success.
+
+Analysts never see a half-built warehouse: the asset graph writes to
+`.<name>.building-<build_id>` beside the warehouse; `os.replace` swaps it in after the last
+step (ingest, dbt, quality, exports) succeeded. A failed or killed build leaves the previous
+warehouse untouched; its leftover file is removed by the next build, which holds a lock so two
+builds never race.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project import warehouse
+from dagster_project.dagster_home import ensure_dagster_home
+
+
+class BuildFailed(RuntimeError):
+    """The build did not finish; the previous warehouse is intact."""
+
+
+@dataclass
+class FeedLine:
+    feed: str
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@dataclass
+class BuildSummary:
+    build_id: str
+    warehouse: Path
+    seconds: float
+    feeds: list[FeedLine] = field(default_factory=list)
+    anomalies_by_type: dict[str, int] = field(default_factory=dict)
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [
+            f"Built {self.warehouse} (build {self.build_id}) in {self.seconds:.1f} s",
+            "",
+            f"{'feed':<24}{'files':>6}{'read':>10}{'loaded':>10}{'rejected':>10}",
+        ]
+        for f in self.feeds:
+            lines.append(
+                f"{f.feed:<24}{f.files:>6}{f.rows_read:>10}{f.rows_loaded:>10}{f.rows_rejected:>10}"
+            )
+        total_read = sum(f.rows_read for f in self.feeds)
+        total_loaded = sum(f.rows_loaded for f in self.feeds)
+        total_rejected = sum(f.rows_rejected for f in self.feeds)
+        lines.append(f"{'total':<24}{'':>6}{total_read:>10}{total_loaded:>10}{total_rejected:>10}")
+        if self.tables:
+            lines += ["", "key tables (rows):"]
+            lines += [f"  {name:<40}{rows:>10}" for name, rows in self.tables.items()]
+        lines += ["", "checks:"]
+        lines += [
+            f"  {'PASS' if ok else 'WARN'} {name}: {detail}" for name, ok, detail in self.checks
+        ]
+        lines += ["", f"anomalies by type ({sum(self.anomalies_by_type.values())} findings):"]
+        lines += [f"  {t:<32}{n:>6}" for t, n in sorted(self.anomalies_by_type.items())]
+        return "\n".join(lines)
+
+
+def new_build_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
+def _build_lock(target: Path) -> Iterator[None]:
+    lock_path = target.with_name(f".{target.name}.lock")
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildFailed(f"another build of {target} is running") from exc
+        yield
+
+
+def _remove_build_files(target: Path) -> None:
+    for leftover in target.parent.glob(f".{target.name}.building-*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _publish(building: Path, target: Path) -> None:
+    con = warehouse.connect(building)
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    Path(f"{building}.wal").unlink(missing_ok=True)
+    os.replace(building, target)
+
+
+def run_build(
+    sources: Path | None = None,
+    target: Path | None = None,
+    exports: Path | None = None,
+    *,
+    full_refresh: bool = False,
+    instance: dg.DagsterInstance | None = None,
+) -> BuildSummary:
+    """Build the warehouse from `sources` into `target` atomically; raise BuildFailed otherwise."""
+    sources = (sources or warehouse.sources_path()).resolve()
+    target = (target or warehouse.warehouse_path()).resolve()
+    exports = (exports or warehouse.exports_path()).resolve()
+    if not sources.is_dir():
+        raise BuildFailed(f"sources folder not found: {sources}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build_id = new_build_id()
+    started = time.monotonic()
+    with _build_lock(target):
+        _remove_build_files(target)
+        building = target.with_name(f".{target.name}.building-{build_id}")
+        # Start from the last good warehouse so CEMS ingest stays incremental (content hashes).
+        if target.exists() and not full_refresh:
+            shutil.copy2(target, building)
+        try:
+            with _env(
+                **{
+                    warehouse.WAREHOUSE_ENV: str(building),
+                    warehouse.SOURCES_ENV: str(sources),
+                    warehouse.EXPORTS_ENV: str(exports),
+                    warehouse.BUILD_ID_ENV: build_id,
+                }
+            ):
+                checks = _execute_assets(instance)
+                summary = summarize(building, build_id, time.monotonic() - started, checks)
+            _publish(building, target)
+        except BaseException:
+            building.unlink(missing_ok=True)
+            Path(f"{building}.wal").unlink(missing_ok=True)
+            raise
+    summary.warehouse = target
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _execute_assets(instance: dg.DagsterInstance | None) -> list[tuple[str, bool, str]]:
+    from dagster_project.definitions import defs
+
+    job = defs().resolve_job_def("build_all_assets")
+    if instance is None:
+        ensure_dagster_home()
+        instance = dg.DagsterInstance.get()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failures = [
+            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
+            for e in result.all_events
+            if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
+        ]
+        raise BuildFailed("; ".join(failures) or "asset job failed")
+    checks = []
+    for evaluation in result.get_asset_check_evaluations():
+        detail = evaluation.metadata.get("failed_expectations")
+        text = str(detail.value) if detail is not None else ""
+        checks.append(
+            (evaluation.check_name, evaluation.passed, text.splitlines()[0] if text else "")
+        )
+    return checks
+
+
+def summarize(
+    path: Path, build_id: str, seconds: float, checks: list[tuple[str, bool, str]]
+) -> BuildSummary:
+    summary = BuildSummary(build_id=build_id, warehouse=path, seconds=seconds, checks=checks)
+    con = warehouse.connect(path, read_only=True)
+    try:
+        rows = con.execute(
+            """select feed, count(*) filter (where coalesce(note, '') not like 'unchanged%'),
+                      sum(rows_read), sum(rows_loaded), sum(rows_rejected)
+               from audit.load_log where build_id = ? group by feed order by feed""",
+            [build_id],
+        ).fetchall()
+        summary.feeds = [
+            FeedLine(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows
+        ]
+        existing = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "marts.monitoring_anomalies" in existing:
+            summary.anomalies_by_type = dict(
+                con.execute(
+                    "select anomaly_type, count(*) from marts.monitoring_anomalies group by 1"
+                ).fetchall()
+            )
+        for name in (
+            "raw.cems_values",
+            "marts.cems_hourly",
+            "marts.emissions",
+            "marts.inventory_key_industry",
+            "marts.monitoring_anomalies",
+            "audit.rejected_records",
+        ):
+            if name in existing:
+                summary.tables[name] = int(
+                    con.execute(f"select count(*) from {name}").fetchone()[0]
+                )
+    finally:
+        con.close()
+    return summary

@@ -1,0 +1,35 @@
+"""CEMS online-monitoring packets (HJ 212) -> raw.cems_values and raw.cems_device_events."""
+
+import dagster as dg
+
+from dagster_project import warehouse
+from dagster_project.defs.resources import WarehouseResource
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "cems_values"],
+            group_name="ingest",
+            kinds={"duckdb", "polars"},
+            description="HJ 212 values, one row per packet value (long format).",
+        ),
+        dg.AssetSpec(
+            ["raw", "cems_device_events"],
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="Replies, heartbeats, logger restarts and device info packets.",
+        ),
+    ],
+    name="ingest_cems",
+)
+def ingest_cems_packets(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
+    from dagster_project.hj212.ingest import ingest_cems
+
+    sources = warehouse.sources_path()
+    with warehouse_db.connect() as con:
+        stats = ingest_cems(con, sources / "cems", sources, warehouse.build_id())
+    context.log.info(f"cems: {stats}")
+    meta = {k: v for k, v in vars(stats).items() if isinstance(v, int | str | float)}
+    yield dg.MaterializeResult(asset_key=["raw", "cems_values"], metadata=meta)
+    yield dg.MaterializeResult(asset_key=["raw", "cems_device_events"])

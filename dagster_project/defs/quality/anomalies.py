@@ -1,0 +1,51 @@
+"""Abnormal and falsified monitoring data: detectors after dbt, findings into the warehouse."""
+
+import dagster as dg
+
+from dagster_project import warehouse
+from dagster_project.defs.quality.gx_results import check_result_from_suites
+from dagster_project.defs.resources import WarehouseResource
+
+ANOMALIES_KEY = dg.AssetKey(["marts", "monitoring_anomalies"])
+CEMS_HOURLY_KEY = dg.AssetKey(["marts", "cems_hourly"])
+
+
+@dg.asset(
+    key=ANOMALIES_KEY,
+    group_name="quality",
+    deps=[CEMS_HOURLY_KEY],
+    kinds={"duckdb", "polars"},
+    description="One row per finding of the abnormal/falsified-data detectors, with evidence and "
+    "rule basis; also marts.anomaly_risk_ranking and the inspector's HTML report.",
+)
+def monitoring_anomalies(
+    context: dg.AssetExecutionContext, warehouse_db: WarehouseResource
+) -> dg.MaterializeResult:
+    from dagster_project.detectors import detect_and_store
+
+    report_dir = warehouse.exports_path() / "reports"
+    with warehouse_db.connect() as con:
+        summary = detect_and_store(con, warehouse.build_id(), report_dir)
+    by_type = dict(getattr(summary, "by_type", {}) or {})
+    context.log.info(f"anomalies by type: {by_type}")
+    return dg.MaterializeResult(
+        metadata={
+            "findings": int(sum(by_type.values())),
+            "by_type": dg.MetadataValue.json(by_type),
+            "report": str(report_dir / "anomalies.html"),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=CEMS_HOURLY_KEY,
+    name="cems_expectations",
+    description="great-expectations suites expectations/cems_*.json: "
+    "ranges, flags, validity, limits.",
+)
+def cems_expectations(warehouse_db: WarehouseResource) -> dg.AssetCheckResult:
+    from dagster_project.detectors import run_cems_suites
+
+    with warehouse_db.connect() as con:
+        results = run_cems_suites(con)
+    return check_result_from_suites(results)

@@ -1,0 +1,361 @@
+"""Column contracts of every ledger feed in `sources/`.
+
+One place says which columns each feed must carry, their types and the Chinese headers
+enterprises write instead of the canonical English names. The generator writes files that
+follow these contracts; the readers validate against them; dbt sources mirror them.
+
+Types: "str", "int", "float", "bool", "date" (YYYY-MM-DD or YYYY/MM/DD), "datetime"
+(YYYY-MM-DD HH:MM[:SS]), "month" (YYYY-MM). Booleans accept 是/否, Y/N, yes/no, true/false, 1/0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = True
+    aliases: tuple[str, ...] = ()  # Chinese headers as enterprises write them
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    feed: str  # feed name, used in audit tables
+    folder: str  # folder under sources/
+    table: str  # raw table name (schema raw)
+    columns: tuple[Column, ...]
+    file_glob: str = "*"  # which files in the folder belong to this feed
+    description: str = ""
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def header_map(self) -> dict[str, str]:
+        """Every accepted header (canonical or alias, case-insensitive) -> canonical name."""
+        mapping: dict[str, str] = {}
+        for c in self.columns:
+            mapping[c.name.lower()] = c.name
+            for a in c.aliases:
+                mapping[a.lower()] = c.name
+        return mapping
+
+
+C = Column
+
+ENTERPRISE_ID = C(
+    "enterprise_id", "str", aliases=("统一社会信用代码", "企业统一社会信用代码", "信用代码")
+)
+UNIT_ID = C(
+    "unit_id", "str", aliases=("设备编号", "锅炉编号", "窑炉编号", "生产线编号", "单元编号")
+)
+
+REGISTRY_ENTERPRISES = FeedSpec(
+    feed="registry_enterprises",
+    folder="registry",
+    table="registry_enterprises",
+    file_glob="enterprises*",
+    key=("enterprise_id",),
+    description="Enterprise registry: one row per enterprise (统一社会信用代码).",
+    columns=(
+        ENTERPRISE_ID,
+        C("name", "str", aliases=("企业名称",)),
+        C("township", "str", aliases=("乡镇", "所属乡镇", "乡镇（街道）")),
+        C("industry_code", "str", aliases=("行业代码", "国民经济行业代码")),
+        C(
+            "key_industry",
+            "str",
+            aliases=("重点行业",),
+            description="heat_power, casting, bricks, glass, chemicals, fertilizer, sand_gravel, "
+            "printing, furniture, car_repair, leather, herb_drying, cement, ceramics, refractory",
+        ),
+        C(
+            "performance_grade",
+            "str",
+            required=True,
+            aliases=("绩效分级",),
+            description="A, B, B-, C, D or empty",
+        ),
+        C("permit_no", "str", aliases=("排污许可证编号",)),
+        C("longitude", "float", aliases=("经度",)),
+        C("latitude", "float", aliases=("纬度",)),
+        C("in_park", "bool", required=False, aliases=("是否入园",)),
+        C("eia_capacity", "float", required=False, aliases=("环评批复产能",)),
+        C("permit_capacity", "float", required=False, aliases=("排污许可产能",)),
+        C("prior_year_output", "float", required=False, aliases=("上年实际产量",)),
+        C("capacity_unit", "str", required=False, aliases=("产能单位",)),
+    ),
+)
+
+REGISTRY_OUTLETS = FeedSpec(
+    feed="registry_outlets",
+    folder="registry",
+    table="registry_outlets",
+    file_glob="outlets*",
+    key=("mn",),
+    description="Outlets (排放口) with their HJ 212 device MN.",
+    columns=(
+        ENTERPRISE_ID,
+        C("outlet_id", "str", aliases=("排放口编号",)),
+        C(
+            "mn",
+            "str",
+            required=False,
+            aliases=("设备MN号", "MN号"),
+            description="HJ 212 MN; empty where no automatic monitoring is installed",
+        ),
+        C("outlet_name", "str", aliases=("排放口名称",)),
+        C("source_kind", "str", aliases=("排放源类型",), description="boiler, kiln, process, voc"),
+        C("unit_id", "str", required=False, aliases=("对应设备编号",)),
+        C("reference_o2", "float", required=False, aliases=("基准氧含量",), description="%"),
+        C("networked", "bool", required=False, aliases=("是否联网",)),
+        C("stack_height_m", "float", required=False, aliases=("排气筒高度",)),
+    ),
+)
+
+REGISTRY_OUTLET_LIMITS = FeedSpec(
+    feed="registry_outlet_limits",
+    folder="registry",
+    table="registry_outlet_limits",
+    file_glob="outlet_limits*",
+    key=("mn", "pollutant_code"),
+    description="Hourly limits and analyzer ranges per outlet and pollutant.",
+    columns=(
+        C("mn", "str", aliases=("MN号",)),
+        C("pollutant_code", "str", aliases=("污染物编码",)),
+        C("limit_mg_m3", "float", aliases=("排放限值",)),
+        C("analyzer_range", "float", aliases=("量程",)),
+        C("detection_limit", "float", required=False, aliases=("检出限",)),
+    ),
+)
+
+BOILERS = FeedSpec(
+    feed="boilers",
+    folder="boilers",
+    table="boilers",
+    key=("enterprise_id", "unit_id"),
+    description="Boiler ledger (锅炉台账), plan task 21.",
+    columns=(
+        ENTERPRISE_ID,
+        UNIT_ID,
+        C("fuel", "str", aliases=("燃料类型",), description="coal, gas, biomass, oil, electric"),
+        C("capacity_t_h", "float", aliases=("额定蒸发量(t/h)", "额定蒸发量（蒸吨/小时）", "蒸吨")),
+        C("status", "str", aliases=("运行状态",), description="in_use, standby, retired"),
+        C("commissioned_year", "int", required=False, aliases=("投运年份",)),
+        C("low_nox_burner", "bool", required=False, aliases=("低氮燃烧",)),
+        C(
+            "fgr_valve",
+            "str",
+            required=False,
+            aliases=("烟气再循环阀门",),
+            description="none, manual, electric, pneumatic, lead_seal",
+        ),
+        C(
+            "co_firing",
+            "str",
+            required=False,
+            aliases=("掺烧情况",),
+            description="none, coal, waste, industrial_solid_waste",
+        ),
+        C("dedicated_burner", "bool", required=False, aliases=("专用炉具",)),
+        C("dust_control", "str", required=False, aliases=("除尘设施",)),
+        C("desulfurization", "str", required=False, aliases=("脱硫设施",)),
+        C("denitrification", "str", required=False, aliases=("脱硝设施",)),
+        C("auto_monitoring", "bool", required=False, aliases=("自动监控",)),
+        C("monitoring_networked", "bool", required=False, aliases=("是否联网",)),
+    ),
+)
+
+KILNS = FeedSpec(
+    feed="kilns",
+    folder="kilns",
+    table="kilns",
+    key=("enterprise_id", "unit_id"),
+    description="Industrial kiln ledger (工业炉窑台账), plan tasks 19-20, 22.",
+    columns=(
+        ENTERPRISE_ID,
+        UNIT_ID,
+        C(
+            "kiln_type",
+            "str",
+            aliases=("炉窑类型",),
+            description="tunnel_kiln, shuttle_kiln, glass_furnace, gas_generator, rotary_kiln, "
+            "dryer, cupola, other",
+        ),
+        C("product", "str", required=False, aliases=("产品",)),
+        C("fuel", "str", required=False, aliases=("燃料类型",)),
+        C("capacity", "float", required=False, aliases=("设计产能",)),
+        C("capacity_unit", "str", required=False, aliases=("产能单位",)),
+        C("dust_control", "str", required=False, aliases=("除尘设施",)),
+        C(
+            "desulfurization",
+            "str",
+            required=False,
+            aliases=("脱硫设施",),
+            description="e.g. wet_limestone, dust_desulf_integrated, simple_alkali, simple_ammonia",
+        ),
+        C(
+            "denitrification",
+            "str",
+            required=False,
+            aliases=("脱硝设施",),
+            description="e.g. scr, sncr, wet_denitration, oxidation_denitration, none",
+        ),
+        C("voc_control", "str", required=False, aliases=("VOCs治理设施",)),
+        C("uses_ammonia", "bool", required=False, aliases=("氨法脱硫脱硝",)),
+        C("ammonia_slip_monitoring", "bool", required=False, aliases=("氨逃逸监测",)),
+        C("damage_found", "bool", required=False, aliases=("炉体破损",)),
+        C("damage_description", "str", required=False, aliases=("问题描述",)),
+        C("found_date", "date", required=False, aliases=("发现日期",)),
+        C("rectification_deadline", "date", required=False, aliases=("整改时限",)),
+        C("rectified_date", "date", required=False, aliases=("整改完成日期",)),
+    ),
+)
+
+VOC_SOURCES = FeedSpec(
+    feed="voc",
+    folder="voc",
+    table="voc_sources",
+    key=("enterprise_id", "unit_id"),
+    description="VOC governance ledger (VOCs治理台账), plan tasks 24-29.",
+    columns=(
+        ENTERPRISE_ID,
+        UNIT_ID,
+        C(
+            "process",
+            "str",
+            aliases=("工序",),
+            description="coating, printing, adhesive, cleaning, chemical, storage",
+        ),
+        C("material", "str", required=False, aliases=("原辅材料",)),
+        C("low_voc_substituted", "bool", required=False, aliases=("低VOCs替代",)),
+        C("seal_points", "int", required=False, aliases=("密封点数量",)),
+        C("ldar_done", "bool", required=False, aliases=("开展LDAR",)),
+        C(
+            "capture_type",
+            "str",
+            required=False,
+            aliases=("收集方式",),
+            description="sealed_negative_pressure, enclosed, local_hood, open",
+        ),
+        C(
+            "treatment_tech",
+            "str",
+            required=False,
+            aliases=("治理工艺",),
+            description="rto, rco, activated_carbon, uv_photolysis, photocatalysis, plasma, "
+            "water_spray, none",
+        ),
+        C("carbon_last_replaced", "date", required=False, aliases=("活性炭最近更换日期",)),
+        C("carbon_interval_days", "int", required=False, aliases=("活性炭更换周期(天)",)),
+        C(
+            "combustion_temp_records_months",
+            "int",
+            required=False,
+            aliases=("燃烧温度记录保存月数",),
+        ),
+        C(
+            "bypass",
+            "str",
+            required=False,
+            aliases=("旁路情况",),
+            description="none, emergency_sealed, emergency_unsealed, open",
+        ),
+    ),
+)
+
+ACTIVITY = FeedSpec(
+    feed="activity",
+    folder="activity",
+    table="activity",
+    key=("enterprise_id", "unit_id", "period", "category", "item"),
+    description="Monthly activity data: fuel use, production, solvent purchases.",
+    columns=(
+        ENTERPRISE_ID,
+        C("unit_id", "str", required=False, aliases=UNIT_ID.aliases),
+        C("period", "month", aliases=("月份", "统计月份")),
+        C("category", "str", aliases=("类别",), description="fuel, product, solvent, raw_material"),
+        C("item", "str", aliases=("名称", "品名")),
+        C("quantity", "float", aliases=("数量",)),
+        C("unit", "str", aliases=("单位",), description="t, 10^4 m3, 10^4 bricks, kg, ..."),
+        C("sulfur_pct", "float", required=False, aliases=("含硫量(%)",)),
+        C("ash_pct", "float", required=False, aliases=("灰分(%)",)),
+        C("voc_content_pct", "float", required=False, aliases=("VOCs含量(%)",)),
+    ),
+)
+
+TRANSPORT = FeedSpec(
+    feed="transport",
+    folder="transport",
+    table="transport_gate",
+    description="Truck gate records (门禁记录) and non-road bulk transport, plan tasks 10, 14.",
+    columns=(
+        ENTERPRISE_ID,
+        C("gate_time", "datetime", aliases=("通行时间", "进出时间")),
+        C("plate_no", "str", required=False, aliases=("车牌号",)),
+        C("direction", "str", required=False, aliases=("进出方向",), description="in, out"),
+        C("mode", "str", aliases=("运输方式",), description="road, rail, pipeline, belt"),
+        C(
+            "emission_standard",
+            "str",
+            required=False,
+            aliases=("排放阶段",),
+            description="china3, china4, china5, china6, electric, lng (road only)",
+        ),
+        C("cargo", "str", required=False, aliases=("货物名称",)),
+        C("tonnes", "float", aliases=("载重(吨)", "净重(吨)")),
+    ),
+)
+
+MANUAL_TESTS = FeedSpec(
+    feed="manual_tests",
+    folder="manual_tests",
+    table="manual_tests",
+    description="Manual stack tests and comparison tests (手工监测/比对监测).",
+    columns=(
+        ENTERPRISE_ID,
+        C("outlet_id", "str", aliases=("排放口编号",)),
+        C("pollutant_code", "str", aliases=("污染物编码",)),
+        C("test_date", "date", aliases=("监测日期",)),
+        C("converted_mg_m3", "float", aliases=("折算浓度",)),
+        C("flow_m3_h", "float", required=False, aliases=("标干流量",)),
+        C("o2_pct", "float", required=False, aliases=("含氧量",)),
+        C("report_no", "str", required=False, aliases=("报告编号",)),
+    ),
+)
+
+LEDGER_FEEDS: tuple[FeedSpec, ...] = (
+    REGISTRY_ENTERPRISES,
+    REGISTRY_OUTLETS,
+    REGISTRY_OUTLET_LIMITS,
+    BOILERS,
+    KILNS,
+    VOC_SOURCES,
+    ACTIVITY,
+    TRANSPORT,
+    MANUAL_TESTS,
+)
+
+FEEDS_BY_NAME = {f.feed: f for f in LEDGER_FEEDS}
+
+# Mengzhou's 11 townships (DOMAIN.md §6).
+TOWNSHIPS: tuple[str, ...] = (
+    "大定街道",
+    "会昌街道",
+    "河雍街道",
+    "河阳街道",
+    "化工镇",
+    "南庄镇",
+    "城伯镇",
+    "谷旦镇",
+    "西虢镇",
+    "赵和镇",
+    "槐树乡",
+)
+
+PERFORMANCE_GRADES: tuple[str, ...] = ("A", "B", "B-", "C", "D")

@@ -1,0 +1,92 @@
+"""Where the warehouse lives and the tables every ingest asset writes to.
+
+One environment variable names the warehouse file for Dagster, dbt's profiles.yml and the CLI:
+`LANTIAN_WAREHOUSE`. `lantian build` points it at a fresh temporary file for the duration of a
+build and swaps that file into place only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WAREHOUSE_ENV = "LANTIAN_WAREHOUSE"
+SOURCES_ENV = "LANTIAN_SOURCES"
+EXPORTS_ENV = "LANTIAN_EXPORTS"
+BUILD_ID_ENV = "LANTIAN_BUILD_ID"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get(WAREHOUSE_ENV, PROJECT_ROOT / "warehouse.duckdb")).resolve()
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get(SOURCES_ENV, PROJECT_ROOT / "sources")).resolve()
+
+
+def exports_path() -> Path:
+    return Path(os.environ.get(EXPORTS_ENV, PROJECT_ROOT / "exports")).resolve()
+
+
+def build_id() -> str:
+    return os.environ.get(BUILD_ID_ENV, "adhoc")
+
+
+def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; never installs extensions (no network here)."""
+    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "true"}
+    return duckdb.connect(str(path or warehouse_path()), read_only=read_only, config=config)
+
+
+# Contract: ARCHITECTURE.md "Warehouse tables analysts rely on".
+AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+create table if not exists audit.rejected_records (
+    build_id varchar, feed varchar, source_file varchar, line_no bigint,
+    reason varchar, raw_text varchar
+);
+create table if not exists audit.load_log (
+    build_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
+    rows_read bigint, rows_loaded bigint, rows_rejected bigint,
+    loaded_at timestamp, note varchar
+);
+"""
+
+# raw.cems_values: the values.parquet contract of `lantian hj212 parse`, plus the file hash.
+CEMS_VALUES_COLUMNS: dict[str, str] = {
+    "source_file": "varchar",
+    "line_no": "bigint",
+    "qn": "varchar",
+    "st": "varchar",
+    "cn": "varchar",
+    "mn": "varchar",
+    "protocol_version": "varchar",
+    "data_time": "timestamp",
+    "pollutant_code": "varchar",
+    "field": "varchar",
+    "value": "double",
+    "flag": "varchar",
+    "flag_2017": "varchar",
+}
+
+# raw.cems_device_events: replies, heartbeats, restarts, device info: recorded, not dropped.
+CEMS_EVENTS_COLUMNS: dict[str, str] = {
+    "source_file": "varchar",
+    "line_no": "bigint",
+    "qn": "varchar",
+    "st": "varchar",
+    "cn": "varchar",
+    "mn": "varchar",
+    "protocol_version": "varchar",
+    "data_time": "timestamp",
+    "event_type": "varchar",  # heartbeat, logger_restart, device_info, reply, command, ...
+    "detail": "varchar",  # the CP content, PW masked
+}
+
+
+def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)

@@ -1,0 +1,130 @@
+"""End to end: build real warehouses from the embedded sample through the Dagster definitions."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project import warehouse
+from dagster_project.build import BuildFailed, run_build
+from dagster_project.feeds.contracts import LEDGER_FEEDS
+from tests.conftest import SAMPLE_SOURCES
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    target = root / "warehouse.duckdb"
+    summary = run_build(
+        SAMPLE_SOURCES, target, root / "exports", instance=dg.DagsterInstance.ephemeral()
+    )
+    return summary, target, root
+
+
+def _count(path: Path, sql: str) -> int:
+    con = warehouse.connect(path, read_only=True)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_every_raw_table_is_filled(sample_build) -> None:
+    _, target, _ = sample_build
+    for spec in LEDGER_FEEDS:
+        assert _count(target, f"select count(*) from raw.{spec.table}") > 0, spec.table
+    assert _count(target, "select count(*) from raw.cems_values") > 10_000
+
+
+def test_counts_reconcile_per_file(sample_build) -> None:
+    summary, target, _ = sample_build
+    assert (
+        _count(
+            target,
+            "select count(*) from audit.load_log where rows_read <> rows_loaded + rows_rejected",
+        )
+        == 0
+    )
+    for feed in summary.feeds:
+        assert feed.rows_read == feed.rows_loaded + feed.rows_rejected, feed
+        rejected = _count(
+            target,
+            f"select count(*) from audit.rejected_records "
+            f"where feed = '{feed.feed}' and build_id = '{summary.build_id}'",
+        )
+        assert rejected == feed.rows_rejected, feed.feed
+    # The sample carries a few corrupted packets on purpose: they must show up as rejects.
+    assert _count(target, "select count(*) from audit.rejected_records where feed = 'cems'") > 0
+
+
+def test_staging_and_cems_hourly_are_built(sample_build) -> None:
+    _, target, _ = sample_build
+    views = _count(
+        target,
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'staging' and table_name like 'stg_%'",
+    )
+    assert views >= 11
+    assert _count(target, "select count(*) from marts.cems_hourly") > 1_000
+    assert _count(target, "select count(*) from marts.cems_hourly where is_valid") > 0
+    # The mass follows from concentration and flow (kg = mg/m3 * m3/s * 3600 * 1e-6).
+    assert (
+        _count(
+            target,
+            """select count(*) from marts.cems_hourly
+        where is_valid and abs(mass_kg - avg_measured * flow_m3_s * 3600 * 1e-6) > 1e-6""",
+        )
+        == 0
+    )
+
+
+def test_summary_reports_feeds_and_registry_check(sample_build) -> None:
+    summary, _, _ = sample_build
+    text = summary.render()
+    assert "registry_enterprises" in text and "cems" in text
+    assert any(name == "registry_expectations" for name, _, _ in summary.checks)
+
+
+def test_build_with_only_registry_and_cems(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    for folder in ("registry", "cems"):
+        shutil.copytree(SAMPLE_SOURCES / folder, sources / folder)
+    target = tmp_path / "warehouse.duckdb"
+    summary = run_build(
+        sources, target, tmp_path / "exports", instance=dg.DagsterInstance.ephemeral()
+    )
+    assert _count(target, "select count(*) from raw.boilers") == 0
+    assert _count(target, "select count(*) from marts.cems_hourly") > 1_000
+    assert {f.feed for f in summary.feeds} >= {"registry_enterprises", "cems"}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_failed_build_leaves_previous_warehouse_intact(
+    sample_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, built, _ = sample_build
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy2(built, target)
+    before = _sha(target)
+    stale = tmp_path / ".warehouse.duckdb.building-killed"
+    stale.write_bytes(b"half-built by a killed build")
+
+    import dagster_project.feeds.ingest as ingest
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full while loading")
+
+    monkeypatch.setattr(ingest, "ingest_feed", broken)
+    with pytest.raises(BuildFailed, match="disk full"):
+        run_build(
+            SAMPLE_SOURCES, target, tmp_path / "exports", instance=dg.DagsterInstance.ephemeral()
+        )
+    assert _sha(target) == before
+    assert not list(tmp_path.glob(".warehouse.duckdb.building-*"))
