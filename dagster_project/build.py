@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -36,6 +37,15 @@ class FeedLine:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    unchanged: int = 0  # files already ingested by an earlier build (same content hash)
+
+
+@dataclass
+class CheckLine:
+    name: str
+    passed: bool
+    detail: str
+    kind: str  # "suite" (great-expectations) or "dbt" (a dbt data test)
 
 
 @dataclass
@@ -45,18 +55,21 @@ class BuildSummary:
     seconds: float
     feeds: list[FeedLine] = field(default_factory=list)
     anomalies_by_type: dict[str, int] = field(default_factory=dict)
-    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
+    log_file: Path | None = None
 
     def render(self) -> str:
         lines = [
             f"Built {self.warehouse} (build {self.build_id}) in {self.seconds:.1f} s",
+            f"dbt log: {self.log_file}" if self.log_file else "",
             "",
             f"{'feed':<24}{'files':>6}{'read':>10}{'loaded':>10}{'rejected':>10}",
         ]
         for f in self.feeds:
             lines.append(
                 f"{f.feed:<24}{f.files:>6}{f.rows_read:>10}{f.rows_loaded:>10}{f.rows_rejected:>10}"
+                + (f"   ({f.unchanged} unchanged files skipped)" if f.unchanged else "")
             )
         total_read = sum(f.rows_read for f in self.feeds)
         total_loaded = sum(f.rows_loaded for f in self.feeds)
@@ -65,10 +78,18 @@ class BuildSummary:
         if self.tables:
             lines += ["", "key tables (rows):"]
             lines += [f"  {name:<40}{rows:>10}" for name, rows in self.tables.items()]
+        dbt_checks = [c for c in self.checks if c.kind == "dbt"]
+        failing_dbt = [c.name for c in dbt_checks if not c.passed]
         lines += ["", "checks:"]
-        lines += [
-            f"  {'PASS' if ok else 'WARN'} {name}: {detail}" for name, ok, detail in self.checks
-        ]
+        for c in (c for c in self.checks if c.kind == "suite"):
+            first = c.detail.splitlines()[0] if c.detail else ""
+            lines.append(
+                f"  {'PASS' if c.passed else 'WARN'} {c.name}" + ("" if c.passed else f": {first}")
+            )
+        lines.append(
+            f"  dbt data tests: {len(dbt_checks) - len(failing_dbt)} passed, "
+            f"{len(failing_dbt)} warned" + (f" ({', '.join(failing_dbt)})" if failing_dbt else "")
+        )
         lines += ["", f"anomalies by type ({sum(self.anomalies_by_type.values())} findings):"]
         lines += [f"  {t:<32}{n:>6}" for t, n in sorted(self.anomalies_by_type.items())]
         return "\n".join(lines)
@@ -152,6 +173,7 @@ def run_build(
             ):
                 checks = _execute_assets(instance)
                 summary = summarize(building, build_id, time.monotonic() - started, checks)
+                summary.log_file = build_log_path()
             _publish(building, target)
         except BaseException:
             building.unlink(missing_ok=True)
@@ -162,45 +184,65 @@ def run_build(
     return summary
 
 
-def _execute_assets(instance: dg.DagsterInstance | None) -> list[tuple[str, bool, str]]:
+def _root_cause(error: Any) -> str:
+    """The innermost error message: Dagster wraps the asset's own exception."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[-1] if lines else error.cls_name or "error"
+
+
+def build_log_path() -> Path:
+    """dbt's console output for this build: <DAGSTER_HOME>/build_logs/<build id>.log."""
+    folder = ensure_dagster_home() / "build_logs"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{warehouse.build_id()}.log"
+
+
+def _execute_assets(instance: dg.DagsterInstance | None) -> list[CheckLine]:
     from dagster_project.definitions import defs
 
     job = defs().resolve_job_def("build_all_assets")
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # The console gets warnings only; every event is kept in the Dagster instance (see the UI).
+    # dbt's own output (printed by dagster-dbt) goes to a per-build log file, not the terminal.
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    log_path = build_log_path()
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
     if not result.success:
         failures = [
-            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
+            f"{e.step_key}: {_root_cause(e.event_specific_data.error)}"
             for e in result.all_events
             if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
         ]
-        raise BuildFailed("; ".join(failures) or "asset job failed")
+        more = f" (and {len(failures) - 1} more failed steps)" if len(failures) > 1 else ""
+        raise BuildFailed((failures[0] + more) if failures else "asset job failed")
     checks = []
     for evaluation in result.get_asset_check_evaluations():
         detail = evaluation.metadata.get("failed_expectations")
+        kind = "suite" if detail is not None else "dbt"
         text = str(detail.value) if detail is not None else ""
-        checks.append(
-            (evaluation.check_name, evaluation.passed, text.splitlines()[0] if text else "")
-        )
+        checks.append(CheckLine(evaluation.check_name, evaluation.passed, text, kind))
     return checks
 
 
-def summarize(
-    path: Path, build_id: str, seconds: float, checks: list[tuple[str, bool, str]]
-) -> BuildSummary:
+def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]) -> BuildSummary:
     summary = BuildSummary(build_id=build_id, warehouse=path, seconds=seconds, checks=checks)
     con = warehouse.connect(path, read_only=True)
     try:
         rows = con.execute(
             """select feed, count(*) filter (where coalesce(note, '') not like 'unchanged%'),
-                      sum(rows_read), sum(rows_loaded), sum(rows_rejected)
+                      sum(rows_read), sum(rows_loaded), sum(rows_rejected),
+                      count(*) filter (where coalesce(note, '') like 'unchanged%')
                from audit.load_log where build_id = ? group by feed order by feed""",
             [build_id],
         ).fetchall()
         summary.feeds = [
-            FeedLine(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows
+            FeedLine(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), int(r[5]))
+            for r in rows
         ]
         existing = {
             f"{s}.{t}"

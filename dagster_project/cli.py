@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -35,18 +36,34 @@ def cmd_build(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a clear one-line reason; the traceback goes to a log file
+        log = warehouse.PROJECT_ROOT / ".dagster_home" / "last_build_error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc())
+        reason = (str(exc).strip().splitlines() or [""])[-1]
+        print(f"build failed: {type(exc).__name__}: {reason} (traceback: {log})", file=sys.stderr)
+        return 1
     print(summary.render())
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from dagster_project.generator import generate
+    from dagster_project.generator.__main__ import main as generate_main
 
-    summary = generate(
-        args.out, seed=args.seed, start=args.start, days=args.days, enterprises=args.enterprises
+    return generate_main(
+        [
+            "--out",
+            str(args.out),
+            "--seed",
+            str(args.seed),
+            "--start",
+            args.start.isoformat(),
+            "--days",
+            str(args.days),
+            "--enterprises",
+            str(args.enterprises),
+        ]
     )
-    print(summary)
-    return 0
 
 
 def cmd_hj212_parse(args: argparse.Namespace) -> int:

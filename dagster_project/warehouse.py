@@ -49,6 +49,8 @@ create table if not exists audit.rejected_records (
     build_id varchar, feed varchar, source_file varchar, line_no bigint,
     reason varchar, raw_text varchar
 );
+-- xlsx rows are located by sheet and row (line_no); older warehouses gain the column here.
+alter table audit.rejected_records add column if not exists sheet varchar;
 create table if not exists audit.load_log (
     build_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
     rows_read bigint, rows_loaded bigint, rows_rejected bigint,

@@ -86,7 +86,7 @@ def test_summary_reports_feeds_and_registry_check(sample_build) -> None:
     summary, _, _ = sample_build
     text = summary.render()
     assert "registry_enterprises" in text and "cems" in text
-    assert any(name == "registry_expectations" for name, _, _ in summary.checks)
+    assert any(c.name == "registry_expectations" for c in summary.checks)
 
 
 def test_build_with_only_registry_and_cems(tmp_path: Path) -> None:
@@ -128,3 +128,24 @@ def test_failed_build_leaves_previous_warehouse_intact(
         )
     assert _sha(target) == before
     assert not list(tmp_path.glob(".warehouse.duckdb.building-*"))
+
+
+def test_build_exports_the_inventory_and_the_inspector_report(sample_build) -> None:
+    import json
+
+    _, _, root = sample_build
+    manifest = json.loads((root / "exports" / "2023" / "manifest.json").read_text())
+    assert manifest["warnings"] == []
+    assert manifest["totals_check"] and all(t["ok"] for t in manifest["totals_check"])
+    assert (root / "exports" / "2023" / "lantian_2023_inventory.xlsx").exists()
+    report = (root / "exports" / "reports" / "anomalies.html").read_text()
+    assert "<svg" in report
+
+
+def test_anomalies_are_summarised_by_type(sample_build) -> None:
+    summary, target, _ = sample_build
+    # The sample holds three planned exceedances (generator events) and logger outages.
+    assert summary.anomalies_by_type.get("exceedance", 0) >= 1
+    assert sum(summary.anomalies_by_type.values()) == _count(
+        target, "select count(*) from marts.monitoring_anomalies"
+    )

@@ -6,6 +6,8 @@ follow these contracts; the readers validate against them; dbt sources mirror th
 
 Types: "str", "int", "float", "bool", "date" (YYYY-MM-DD or YYYY/MM/DD), "datetime"
 (YYYY-MM-DD HH:MM[:SS]), "month" (YYYY-MM). Booleans accept 是/否, Y/N, yes/no, true/false, 1/0.
+RAW_TYPES gives the DuckDB type of each in raw.<table>; a month is stored as the DATE of its
+first day.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ class Column:
     required: bool = True
     aliases: tuple[str, ...] = ()  # Chinese headers as enterprises write them
     description: str = ""
+    # `required` means the column must be in the file and, by default, carry a value in every
+    # row; `nullable` relaxes the second half for required columns whose empty value means
+    # something (performance_grade: empty = not graded).
+    nullable: bool = False
+
+    @property
+    def value_required(self) -> bool:
+        return self.required and not self.nullable
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ REGISTRY_ENTERPRISES = FeedSpec(
             "performance_grade",
             "str",
             required=True,
+            nullable=True,
             aliases=("绩效分级",),
             description="A, B, B-, C, D or empty",
         ),
@@ -359,3 +370,41 @@ TOWNSHIPS: tuple[str, ...] = (
 )
 
 PERFORMANCE_GRADES: tuple[str, ...] = ("A", "B", "B-", "C", "D")
+
+KEY_INDUSTRIES: tuple[str, ...] = (
+    "heat_power",
+    "casting",
+    "bricks",
+    "glass",
+    "chemicals",
+    "fertilizer",
+    "sand_gravel",
+    "printing",
+    "furniture",
+    "car_repair",
+    "leather",
+    "herb_drying",
+    "cement",
+    "ceramics",
+    "refractory",
+)
+
+# DuckDB type of each contract type in raw.<table>.
+RAW_TYPES: dict[str, str] = {
+    "str": "varchar",
+    "int": "bigint",
+    "float": "double",
+    "bool": "boolean",
+    "date": "date",
+    "datetime": "timestamp",
+    "month": "date",
+}
+
+# Columns every raw ledger table carries after the contract's own (TEAM_BRIEF "Shared contracts").
+RAW_LINEAGE_COLUMNS: dict[str, str] = {
+    "source_file": "varchar",
+    "line_no": "bigint",
+    "sheet": "varchar",
+    "extra_columns": "varchar",
+    "build_id": "varchar",
+}

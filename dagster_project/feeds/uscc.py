@@ -27,7 +27,9 @@ def uscc_check_char(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"need 17 characters, got {len(first17)}")
     try:
-        total = sum(_USCC_VALUE[ch] * w for ch, w in zip(first17.upper(), USCC_WEIGHTS, strict=True))
+        total = sum(
+            _USCC_VALUE[ch] * w for ch, w in zip(first17.upper(), USCC_WEIGHTS, strict=True)
+        )
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} not allowed in a USCC") from exc
     return USCC_CHARSET[(31 - total % 31) % 31]
@@ -85,7 +87,9 @@ def make_uscc(
     """A random, valid USCC: 工商 registration (9), enterprise (1), the division, and a random
     digits-only organisation code with both check characters computed."""
     body = "".join(rng.choice("0123456789") for _ in range(8))
-    if body[0] == "0":  # organisation codes issued in Henan do not start with 0; keep them plausible
+    if (
+        body[0] == "0"
+    ):  # organisation codes issued in Henan do not start with 0; keep them plausible
         body = "M" + body[1:]
     first17 = registration + org_type + division + body + org_code_check_char(body)
     return first17 + uscc_check_char(first17)

@@ -5,15 +5,23 @@ import dagster as dg
 from dagster_project import warehouse
 from dagster_project.defs.quality.gx_results import check_result_from_suites
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform.project import DBT_DIR
 
 ANOMALIES_KEY = dg.AssetKey(["marts", "monitoring_anomalies"])
 CEMS_HOURLY_KEY = dg.AssetKey(["marts", "cems_hourly"])
+# The SQL detectors are dbt models; the Python step unions their findings, so it runs after them.
+SQL_DETECTOR_KEYS = [
+    dg.AssetKey(["intermediate", path.stem])
+    for path in sorted(
+        (DBT_DIR / "models" / "intermediate" / "anomalies").glob("int_anomalies__*.sql")
+    )
+]
 
 
 @dg.asset(
     key=ANOMALIES_KEY,
     group_name="quality",
-    deps=[CEMS_HOURLY_KEY],
+    deps=[CEMS_HOURLY_KEY, *SQL_DETECTOR_KEYS],
     kinds={"duckdb", "polars"},
     description="One row per finding of the abnormal/falsified-data detectors, with evidence and "
     "rule basis; also marts.anomaly_risk_ranking and the inspector's HTML report.",

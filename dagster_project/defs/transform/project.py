@@ -1,5 +1,6 @@
 """The dbt project and its manifest, parsed on demand so a fresh clone needs no manual step."""
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -34,10 +35,20 @@ def dbt_env() -> dict[str, str]:
 
 
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the dbt sources."""
+    """Run `dbt parse` when the manifest is missing or older than the dbt sources.
+
+    Serialised with a file lock: parallel test workers (or a build beside the UI) share dbt/target.
+    """
     manifest = dbt_project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
-        return manifest
+    (DBT_DIR / "target").mkdir(exist_ok=True)
+    with open(DBT_DIR / "target" / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+            _parse()
+    return manifest
+
+
+def _parse() -> None:
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
         [
@@ -58,4 +69,3 @@ def ensure_manifest() -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return manifest

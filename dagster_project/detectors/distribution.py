@@ -1,0 +1,172 @@
+"""Detectors on the distribution of an outlet-month: bunching under the limit (D09), a hard cap
+(D10), rounding/digit heaping (D11)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from dagster_project.detectors.config import Config
+from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.series import Series, month_slices
+
+
+def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """Excess density in [0.9 L, L) against [0.75 L, 0.9 L) with almost nothing above L."""
+    c = cfg["bunching_below_limit"]
+    if not s.limit:
+        return
+    v = s.compliance
+    for a, b in month_slices(s.times):
+        m = s.usable[a:b] & np.isfinite(v[a:b])
+        x = v[a:b][m] / s.limit
+        if x.size < c["min_hours"]:
+            continue
+        band = int(np.sum((x >= c["band_low"]) & (x < 1.0)))
+        ref = int(np.sum((x >= c["ref_low"]) & (x < c["band_low"])))
+        above = int(np.sum(x >= 1.0))
+        w_band, w_ref = 1.0 - c["band_low"], c["band_low"] - c["ref_low"]
+        ratio = (band / w_band) / (max(ref, 1) / w_ref)
+        p = (
+            float(
+                stats.binomtest(
+                    band, band + ref, w_band / (w_band + w_ref), alternative="greater"
+                ).pvalue
+            )
+            if band + ref
+            else 1.0
+        )
+        if (
+            band >= c["min_band_hours"]
+            and ratio >= c["excess_ratio"]
+            and p < c["p_value"]
+            and above <= c["max_above_per_band"] * band
+        ):
+            pos = np.flatnonzero(m)[(x >= c["band_low"]) & (x < 1.0)] + a
+            t0, t1 = s.times[int(pos[0])], s.times[int(pos[-1])]
+            fb.add(
+                "bunching_below_limit",
+                s.mn,
+                s.pollutant_code,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    "excess_density_ratio",
+                    ratio,
+                    {
+                        "excess_ratio": c["excess_ratio"],
+                        "p_value": c["p_value"],
+                        "band": [c["band_low"], 1.0],
+                        "reference_band": [c["ref_low"], c["band_low"]],
+                    },
+                    {
+                        "hours_in_band": band,
+                        "hours_in_reference": ref,
+                        "hours_above_limit": above,
+                        "hours": int(x.size),
+                        "limit_mg_m3": s.limit,
+                        "binomial_p": p,
+                    },
+                ),
+            )
+
+
+def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """A mass point at the month's maximum: many hours pinned at one top value."""
+    c = cfg["capped_value"]
+    for series_name, v in (("compliance", s.compliance), ("measured", s.measured)):
+        if series_name == "measured" and s.reference_o2 is None:
+            continue
+        found = False
+        for a, b in month_slices(s.times):
+            m = s.usable[a:b] & np.isfinite(v[a:b])
+            x = v[a:b][m]
+            if x.size < c["min_hours"]:
+                continue
+            top = float(x.max())
+            if top <= 0:
+                continue
+            at_cap = np.abs(x - top) <= c["tolerance_rel"] * top
+            n_cap = int(at_cap.sum())
+            share = n_cap / x.size
+            if n_cap >= c["min_count"] and c["min_share"] <= share <= 0.5:
+                pos = np.flatnonzero(m)[at_cap] + a
+                t0, t1 = s.times[int(pos[0])], s.times[int(pos[-1])]
+                fb.add(
+                    "capped_value",
+                    s.mn,
+                    s.pollutant_code,
+                    t0,
+                    t1,
+                    evidence(
+                        t0,
+                        t1,
+                        "share_of_hours_at_maximum",
+                        share,
+                        {
+                            "min_share": c["min_share"],
+                            "min_count": c["min_count"],
+                            "tolerance_rel": c["tolerance_rel"],
+                        },
+                        {
+                            "cap_mg_m3": top,
+                            "hours_at_cap": n_cap,
+                            "hours": int(x.size),
+                            "basis": series_name,
+                            "cap_over_limit": top / s.limit if s.limit else None,
+                        },
+                    ),
+                )
+                found = True
+        if found:
+            return
+
+
+def digit_anomaly(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """Windows where values heap on whole numbers although the device reports decimals."""
+    c = cfg["digit_anomaly"]
+    w = int(c["window_hours"])
+    idx = np.flatnonzero(s.present & np.isfinite(s.measured) & s.running)
+    if idx.size < max(2 * w, c["min_values"]):
+        return
+    x = s.measured[idx]
+    is_int = np.abs(x - np.round(x)) < 1e-9
+    base = float(is_int.mean())
+    win = np.lib.stride_tricks.sliding_window_view(is_int, w).mean(axis=1)
+    flags = win >= c["integer_share"]
+    i = 0
+    starts = np.flatnonzero(flags)
+    while i < starts.size:
+        lo = int(starts[i])
+        hi = lo + w - 1
+        while i + 1 < starts.size and starts[i + 1] <= hi + 1:
+            i += 1
+            hi = int(starts[i]) + w - 1
+        i += 1
+        inside = np.zeros(is_int.size, bool)
+        inside[lo : hi + 1] = True
+        k, n = int(is_int[inside].sum()), int(inside.sum())
+        p0 = max(float(is_int[~inside].mean()) if (~inside).any() else base, 0.01)
+        p = float(stats.binomtest(k, n, min(p0, 0.99), alternative="greater").pvalue)
+        if p >= c["p_value"]:
+            continue
+        # trim to the first/last whole number
+        pos = np.flatnonzero(inside & is_int)
+        t0, t1 = s.times[idx[pos[0]]], s.times[idx[pos[-1]]]
+        fb.add(
+            "digit_anomaly",
+            s.mn,
+            s.pollutant_code,
+            t0,
+            t1,
+            evidence(
+                t0,
+                t1,
+                "whole_number_share",
+                k / n,
+                {"integer_share": c["integer_share"], "p_value": c["p_value"]},
+                {"values": n, "whole_numbers": k, "share_outside_window": p0, "binomial_p": p},
+            ),
+        )

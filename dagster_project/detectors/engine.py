@@ -1,0 +1,144 @@
+"""Run every detector over the input frames: the SQL rules (through DuckDB, the same SQL dbt
+builds) and the statistical detectors (polars/numpy/scipy), then consolidate the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import polars as pl
+
+from dagster_project.detectors import (
+    distribution,
+    levels,
+    marks,
+    patterns,
+    reference,
+    shifts,
+    sql_rules,
+)
+from dagster_project.detectors.config import Config, load_config
+from dagster_project.detectors.findings import FindingsBuilder, concat_findings, empty_findings
+from dagster_project.detectors.inputs import DetectorInputs, write_inputs
+from dagster_project.detectors.series import Series, iter_series
+
+PER_SERIES: tuple[tuple[str, Callable[[Series, Config, FindingsBuilder], None]], ...] = (
+    ("py.constant_value", levels.constant_value),
+    ("py.narrow_band", levels.narrow_band),
+    ("py.detection_limit_hugging", levels.detection_limit_hugging),
+    ("py.bunching_below_limit", distribution.bunching_below_limit),
+    ("py.capped_value", distribution.capped_value),
+    ("py.digit_anomaly", distribution.digit_anomaly),
+    ("py.step_rescale", shifts.step_and_rescale),
+    ("py.calibration_timing", marks.calibration_timing),
+    ("py.strategic_gap", marks.strategic_gap),
+    ("py.periodic_pattern", patterns.periodic_pattern),
+    ("py.fingerprint_drift", patterns.fingerprint_drift),
+)
+CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("py.o2_dilution", shifts.o2_and_dilution),
+    ("py.flow_load", shifts.flow_load),
+    ("py.cross_sensor", shifts.cross_sensor),
+    ("py.copy_paste", patterns.copy_paste),
+)
+
+# A more specific finding on the same outlet × pollutant (or device) explains a generic one.
+SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
+    "narrow_band": ("constant_value", "zero_while_operating", "detection_limit_hugging"),
+    "digit_anomaly": ("capped_value",),
+    "fingerprint_drift": tuple(
+        t
+        for t in (
+            "step_change",
+            "rescaled_signal",
+            "o2_manipulation",
+            "dilution",
+            "copy_paste",
+            "periodic_pattern",
+            "narrow_band",
+            "constant_value",
+            "cross_sensor_inconsistency",
+            "flow_load_inconsistency",
+            "zero_while_operating",
+            "detection_limit_hugging",
+            "bunching_below_limit",
+            "capped_value",
+            "digit_anomaly",
+        )
+    ),
+}
+
+
+def run_python_detectors(inputs: DetectorInputs, state: pl.DataFrame, cfg: Config) -> pl.DataFrame:
+    series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+    frames = []
+    for name, fn in PER_SERIES:
+        fb = FindingsBuilder(name)
+        for s in series:
+            fn(s, cfg, fb)
+        frames.append(fb.frame())
+    for name, fn in CROSS_SERIES:
+        fb = FindingsBuilder(name)
+        fn(series, cfg, fb)
+        frames.append(fb.frame())
+    fb = FindingsBuilder("py.reference_disagreement")
+    reference.reference_disagreement(inputs.hourly, inputs.outlets, inputs.stack_tests, cfg, fb)
+    frames.append(fb.frame())
+    return concat_findings(frames)
+
+
+def consolidate(findings: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
+    """Drop generic findings explained by a specific one; attach outlet and enterprise."""
+    if findings.height == 0:
+        return empty_findings()
+    f = findings.unique("anomaly_id", keep="first")
+    keep = []
+    rows = f.to_dicts()
+    for r in rows:
+        blockers = SUPPRESSED_BY.get(r["anomaly_type"], ())
+        device_wide = r["anomaly_type"] == "fingerprint_drift"
+        explained = any(
+            o["anomaly_type"] in blockers
+            and o["mn"] == r["mn"]
+            and (device_wide or o["pollutant_code"] in (None, r["pollutant_code"]))
+            and o["start_time"] <= r["end_time"]
+            and o["end_time"] >= r["start_time"]
+            for o in rows
+            if o is not r
+        )
+        keep.append(not explained)
+    f = f.filter(pl.Series(keep))
+    ids = outlets.group_by("mn").agg(
+        pl.col("outlet_id").first().alias("_o"), pl.col("enterprise_id").first().alias("_e")
+    )
+    return (
+        f.join(ids, on="mn", how="left")
+        .with_columns(
+            pl.coalesce("outlet_id", "_o").alias("outlet_id"),
+            pl.coalesce("enterprise_id", "_e").alias("enterprise_id"),
+        )
+        .drop("_o", "_e")
+        .sort("mn", "start_time", "anomaly_type", "pollutant_code", nulls_last=True)
+    )
+
+
+def read_sql_findings(
+    con: duckdb.DuckDBPyConnection, schema: str = sql_rules.SCHEMA
+) -> pl.DataFrame:
+    frames = [con.sql(f"select * from {schema}.{m}").pl() for m in sql_rules.RULE_MODELS]
+    return concat_findings(frames)
+
+
+def detect_frames(inputs: DetectorInputs, cfg: Config | None = None) -> pl.DataFrame:
+    """All findings for in-memory frames (tests, benchmark): SQL rules in a scratch DuckDB."""
+    cfg = cfg or load_config()
+    con = duckdb.connect()
+    try:
+        write_inputs(con, inputs)
+        sql_rules.run_all(con, cfg)
+        state = con.sql(f"select * from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL}").pl()
+        sql_findings = read_sql_findings(con)
+    finally:
+        con.close()
+    py_findings = run_python_detectors(inputs, state, cfg)
+    return consolidate(concat_findings([sql_findings, py_findings]), inputs.outlets)

@@ -1,0 +1,165 @@
+"""Detectors on the level of one series: frozen values (D06), narrow band (D07), detection-limit
+hugging (D08). All look only at hours the flue gas says are running."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dagster_project.detectors.config import Config
+from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.series import Series
+
+
+def _window_runs(flags: np.ndarray, w: int) -> list[tuple[int, int]]:
+    """Merge flagged windows (start positions) into [first, last] position ranges."""
+    out: list[tuple[int, int]] = []
+    for i in np.flatnonzero(flags):
+        lo, hi = int(i), int(i) + w - 1
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """Runs of running hours whose values stay within a tolerance of their median."""
+    c = cfg["constant_value"]
+    idx = np.flatnonzero(s.running & s.present & np.isfinite(s.measured))
+    if idx.size < c["min_hours"]:
+        return
+    x = s.measured[idx]
+    zero_tol = s.zero_tol(cfg["sql"]["anomaly_zero_span_share"])
+    # tolerance: a fraction of the series' own hour-to-hour movement (or of span, if larger)
+    consecutive = np.diff(idx) == 1
+    step = np.abs(np.diff(x))[consecutive]
+    noise = float(np.median(step)) if step.size else 0.0
+
+    def tolerance(seg: np.ndarray) -> float:
+        # a share of the usual hour-to-hour step, but never more than a share of the level itself
+        rel = min(
+            c["tolerance_noise_share"] * noise, c["tolerance_rel"] * abs(float(np.median(seg)))
+        )
+        return max(c["tolerance_span_share"] * (s.span or 0), c["tolerance_abs_mg_m3"], rel)
+
+    i = 0
+    while i < idx.size:
+        j = i
+        while j + 1 < idx.size and idx[j + 1] == idx[j] + 1:
+            seg = x[i : j + 2]
+            if seg.max() - seg.min() > 2 * tolerance(seg) + 1e-9:
+                break
+            j += 1
+        seg = x[i : j + 1]
+        tol = tolerance(seg)
+        if j - i + 1 >= c["min_hours"] and abs(np.median(seg)) > zero_tol:
+            t0, t1 = s.times[idx[i]], s.times[idx[j]]
+            fb.add(
+                "constant_value",
+                s.mn,
+                s.pollutant_code,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    "run_hours_within_tolerance",
+                    j - i + 1,
+                    {
+                        "min_hours": c["min_hours"],
+                        "tolerance_mg_m3": tol,
+                        "typical_hourly_step_mg_m3": noise,
+                    },
+                    {
+                        "median_mg_m3": float(np.median(seg)),
+                        "range_mg_m3": float(seg.max() - seg.min()),
+                        "exact_repeats": int(np.sum(np.diff(seg) == 0)),
+                    },
+                ),
+            )
+        i = j + 1
+
+
+def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """24-h windows varying within 2 % of span and far less than the outlet usually varies."""
+    c = cfg["narrow_band"]
+    w = int(c["window_hours"])
+    idx = np.flatnonzero(s.usable)
+    if idx.size < max(3 * w, cfg["operating"]["min_running_hours"]) or not s.span:
+        return
+    x = s.measured[idx]
+    win = np.lib.stride_tricks.sliding_window_view(x, w)
+    std = win.std(axis=1)
+    band = np.percentile(win, 95, axis=1) - np.percentile(win, 5, axis=1)
+    typical = float(np.median(std))
+    if typical < c["min_typical_std_span_share"] * s.span:
+        return
+    flags = (band < c["band_span_share"] * s.span) & (std < c["variance_ratio"] * typical)
+    for lo, hi in _window_runs(flags, w):
+        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
+        seg = x[lo : hi + 1]
+        fb.add(
+            "narrow_band",
+            s.mn,
+            s.pollutant_code,
+            t0,
+            t1,
+            evidence(
+                t0,
+                t1,
+                "window_std_over_typical_std",
+                float(seg.std() / typical),
+                {
+                    "variance_ratio": c["variance_ratio"],
+                    "band_span_share": c["band_span_share"],
+                    "band_mg_m3": c["band_span_share"] * s.span,
+                },
+                {
+                    "p5_p95_band_mg_m3": float(np.percentile(seg, 95) - np.percentile(seg, 5)),
+                    "typical_window_std_mg_m3": typical,
+                    "median_mg_m3": float(np.median(seg)),
+                },
+            ),
+        )
+
+
+def detection_limit_hugging(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """24-h running windows whose median sits under 2 × DL while the outlet normally emits ≫ DL."""
+    c = cfg["detection_limit_hugging"]
+    w = int(c["window_hours"])
+    idx = np.flatnonzero(s.running & s.present & np.isfinite(s.measured))
+    if idx.size < max(3 * w, cfg["operating"]["min_running_hours"]):
+        return
+    dl = s.detection_limit or c["default_dl_span_share"] * (s.span or 0)
+    if dl <= 0:
+        return
+    x = s.measured[idx]
+    baseline = float(np.median(x))
+    if baseline < c["baseline_dl_multiple"] * dl:
+        return
+    # not literally zero (that is D03): the window median sits above half the detection limit
+    floor = 0.5 * dl
+    med = np.median(np.lib.stride_tricks.sliding_window_view(x, w), axis=1)
+    flags = (med < c["median_dl_multiple"] * dl) & (med > floor)
+    for lo, hi in _window_runs(flags, w):
+        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
+        seg = x[lo : hi + 1]
+        fb.add(
+            "detection_limit_hugging",
+            s.mn,
+            s.pollutant_code,
+            t0,
+            t1,
+            evidence(
+                t0,
+                t1,
+                "window_median_mg_m3",
+                float(np.median(seg)),
+                {
+                    "below_mg_m3": c["median_dl_multiple"] * dl,
+                    "detection_limit_mg_m3": dl,
+                    "baseline_min_mg_m3": c["baseline_dl_multiple"] * dl,
+                },
+                {"outlet_median_mg_m3": baseline, "hours": int(hi - lo + 1)},
+            ),
+        )

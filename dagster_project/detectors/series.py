@@ -1,0 +1,132 @@
+"""Per outlet × pollutant series on a full hourly grid, with the physics operating state joined:
+the common shape the statistical detectors work on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from dagster_project.detectors.inputs import DetectorInputs
+
+
+@dataclass
+class Series:
+    mn: str
+    pollutant_code: str
+    times: list[datetime]  # full hourly grid
+    measured: np.ndarray  # NaN where absent
+    converted: np.ndarray
+    o2: np.ndarray
+    flow: np.ndarray
+    temp: np.ndarray
+    valid: np.ndarray  # bool: row present and valid
+    present: np.ndarray  # bool: row present
+    flag: np.ndarray  # str ('' where absent)
+    marked_minutes: np.ndarray  # float, NaN where unknown
+    state: np.ndarray  # str: running / stopped / transition / unknown
+    flow_vote: np.ndarray  # float 1/0/NaN: the flow channel's vote for running
+    temp_vote: np.ndarray  # float 1/0/NaN
+    limit: float | None
+    span: float | None
+    detection_limit: float | None
+    reference_o2: float | None
+    source_kind: str | None
+    o2_informative: bool
+
+    @property
+    def compliance(self) -> np.ndarray:
+        """The value judged against the limit: converted where a reference O2 applies."""
+        return self.converted if self.reference_o2 is not None else self.measured
+
+    @property
+    def running(self) -> np.ndarray:
+        return self.state == "running"
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Running, valid, normally flagged hours with a value: what statistics look at."""
+        return self.running & self.valid & (self.flag == "N") & np.isfinite(self.measured)
+
+    def zero_tol(self, span_share: float) -> float:
+        """What counts as zero (as in the SQL zero rule): a share of the analyser span, or the
+        detection limit where that is lower (a reading under the detection limit is zero)."""
+        tol = span_share * (self.span or 0.0)
+        return min(tol, self.detection_limit) if self.detection_limit else tol
+
+
+def _arr(frame: pl.DataFrame, col: str) -> np.ndarray:
+    return frame.get_column(col).cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def iter_series(
+    inputs: DetectorInputs, state: pl.DataFrame, o2_informative_p25: float
+) -> Iterator[Series]:
+    """One Series per outlet × pollutant, reindexed on its hourly grid."""
+    meta = {(r["mn"], r["pollutant_code"]): r for r in inputs.outlets.iter_rows(named=True)}
+    st = state.select(
+        "mn", "hour_start", pl.col("state").alias("op_state"), "flow_vote", "temp_vote"
+    )
+    o2_p25 = {r[0]: r[1] for r in state.group_by("mn").agg(pl.col("o2_p25").first()).iter_rows()}
+    for (mn, pol), g in inputs.hourly.group_by(["mn", "pollutant_code"], maintain_order=True):
+        g = g.sort("hour_start")
+        grid = pl.DataFrame(
+            {
+                "hour_start": pl.datetime_range(
+                    g["hour_start"].min(), g["hour_start"].max(), "1h", eager=True
+                ).cast(pl.Datetime("us"))
+            }
+        )
+        f = (
+            grid.join(g, on="hour_start", how="left")
+            .with_columns(pl.lit(mn).alias("mn"))
+            .join(st.filter(pl.col("mn") == mn), on=["mn", "hour_start"], how="left")
+        )
+        m = meta.get((mn, pol), {})
+        p25 = o2_p25.get(mn)
+        present = f["pollutant_code"].is_not_null().to_numpy()
+        yield Series(
+            mn=str(mn),
+            pollutant_code=str(pol),
+            times=f["hour_start"].to_list(),
+            measured=_arr(f, "avg_measured"),
+            converted=_arr(f, "avg_converted"),
+            o2=_arr(f, "o2"),
+            flow=_arr(f, "flow_m3_s"),
+            temp=_arr(f, "temp_c"),
+            valid=f["is_valid"].fill_null(False).to_numpy() & present,
+            present=present,
+            flag=f["flag"].fill_null("").to_numpy().astype(str),
+            marked_minutes=_arr(f, "marked_minutes"),
+            state=f["op_state"].fill_null("unknown").to_numpy().astype(str),
+            flow_vote=_arr(f, "flow_vote"),
+            temp_vote=_arr(f, "temp_vote"),
+            limit=m.get("limit_mg_m3"),
+            span=m.get("analyzer_range"),
+            detection_limit=m.get("detection_limit"),
+            reference_o2=m.get("reference_o2"),
+            source_kind=m.get("source_kind"),
+            o2_informative=p25 is not None and p25 == p25 and p25 < o2_informative_p25,
+        )
+
+
+def month_slices(times: list[datetime]) -> list[tuple[int, int]]:
+    """[start, end) index ranges of calendar months on the grid."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(times) + 1):
+        if i == len(times) or (times[i].year, times[i].month) != (
+            times[start].year,
+            times[start].month,
+        ):
+            out.append((start, i))
+            start = i
+    return out
+
+
+def mad(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if x.size else float("nan")

@@ -1,0 +1,475 @@
+"""Detectors on changes of level between two windows: step change and rescaling (D12/D13),
+O2 manipulation and dilution (D14), flow against load (D16), cross-sensor physics (D17)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dagster_project.detectors.config import Config
+from dagster_project.detectors.findings import FindingsBuilder, evidence, runs
+from dagster_project.detectors.series import Series
+
+GAS_CODES = ("a21026", "a21002", "a21005", "a21001", "a24088")
+
+
+@dataclass
+class Scan:
+    """Medians of the w values before and after each candidate position k (w <= k <= n − w)."""
+
+    k: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    z: np.ndarray  # |after − before| over the standard error of a median difference
+
+
+def scan(x: np.ndarray, w: int) -> Scan | None:
+    n = x.size
+    if n < 2 * w + 1:
+        return None
+    win = np.lib.stride_tricks.sliding_window_view(x, w)
+    med = np.median(win, axis=1)
+    spread = 1.4826 * np.median(np.abs(win - med[:, None]), axis=1)
+    k = np.arange(w, n - w + 1)
+    b, a = med[k - w], med[k]
+    se = 1.2533 * np.sqrt((spread[k - w] ** 2 + spread[k] ** 2) / w)
+    z = np.abs(a - b) / np.maximum(se, 1e-9)
+    return Scan(k, b, a, z)
+
+
+def window_medians(x: np.ndarray, k: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Medians of a companion channel over the same before/after windows (NaN-tolerant)."""
+    if x.size < 2 * w + 1:
+        return np.full(k.size, np.nan), np.full(k.size, np.nan)
+    win = np.lib.stride_tricks.sliding_window_view(x, w)
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(win, axis=1) if np.isnan(x).any() else np.median(win, axis=1)
+    return med[k - w], med[k]
+
+
+def pick_peaks(score: np.ndarray, candidate: np.ndarray, k: np.ndarray, sep: int) -> list[int]:
+    """Positions (values of k) of local maxima of `score` among candidates, `sep` apart."""
+    order = np.argsort(-np.where(candidate, score, -np.inf))
+    chosen: list[int] = []
+    for i in order:
+        if not candidate[i]:
+            break
+        if all(abs(int(k[i]) - c) >= sep for c in chosen):
+            chosen.append(int(k[i]))
+    return sorted(chosen)
+
+
+def episodes(
+    cps: list[tuple[int, float, str]], n: int, w: int, signed_start: bool = False
+) -> list[tuple[int, int, list[int]]]:
+    """Pair a change with the next one of opposite sign and same class (the edit and its undo).
+    A lone change covers the w values after it; with `signed_start`, a negative sign marks the
+    end of an edit and the lone change covers the w values before it."""
+    out: list[tuple[int, int, list[int]]] = []
+    i = 0
+    while i < len(cps):
+        p, lr, cls = cps[i]
+        if i + 1 < len(cps) and np.sign(cps[i + 1][1]) == -np.sign(lr) and cps[i + 1][2] == cls:
+            out.append((p, cps[i + 1][0] - 1, [p, cps[i + 1][0]]))
+            i += 2
+        elif signed_start and lr < 0:
+            out.append((max(p - w, 0), p - 1, [p]))
+            i += 1
+        else:
+            out.append((p, min(p + w - 1, n - 1), [p]))
+            i += 1
+    return out
+
+
+def _noise(x: np.ndarray) -> float:
+    d = np.diff(x)
+    return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
+
+
+def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """Level shifts of the measured value with flow and O2 unchanged; a multiplicative shift whose
+    hour-to-hour noise scales with the level is a rescaled signal, otherwise a step."""
+    c = cfg["step_change"]
+    w = int(c["window_hours"])
+    idx = np.flatnonzero(s.usable)
+    x = s.measured[idx]
+    sc = scan(x, w)
+    if sc is None:
+        return
+    floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
+    with np.errstate(all="ignore"):
+        lr = np.log(np.maximum(sc.after, floor) / np.maximum(sc.before, floor))
+        fb_, fa = window_medians(s.flow[idx], sc.k, w)
+        flow_lr = np.abs(np.log(fa / fb_))
+        ob, oa = window_medians(s.o2[idx], sc.k, w)
+    o2_shift = np.abs(oa - ob)
+    flow_lr0 = np.nan_to_num(flow_lr, nan=0.0)
+    cand = (
+        (np.abs(lr) >= c["min_log_ratio"])
+        & (sc.z >= c["robust_z"])
+        # the load (flow) must not move, neither absolutely nor as a sizeable part of the shift
+        & (flow_lr0 <= c["max_flow_log_ratio"])
+        & (flow_lr0 <= c["max_flow_share_of_shift"] * np.abs(lr))
+        & (np.nan_to_num(o2_shift, nan=0.0) <= c["max_o2_shift_pct"])
+        & (np.maximum(sc.before, sc.after) > 2 * floor)
+    )
+    peaks = pick_peaks(np.abs(lr), cand, sc.k, int(c["min_separation_hours"]))
+    cps: list[tuple[int, float, str]] = []
+    info: dict[int, dict[str, float]] = {}
+    for p in peaks:
+        j = int(np.searchsorted(sc.k, p))
+        level = float(lr[j])
+        noise_ratio = _noise(x[p : p + w]) / max(_noise(x[p - w : p]), 1e-9)
+        lnr = float(np.log(max(noise_ratio, 1e-9)))
+        cls = (
+            "rescaled_signal"
+            if abs(lnr - level) < c["rescale_tolerance"] * abs(level)
+            else "step_change"
+        )
+        cps.append((p, level, cls))
+        info[p] = {
+            "level_ratio": float(np.exp(level)),
+            "noise_ratio": float(noise_ratio),
+            "median_before_mg_m3": float(sc.before[j]),
+            "median_after_mg_m3": float(sc.after[j]),
+            "z": float(sc.z[j]),
+            "flow_log_ratio": float(np.nan_to_num(flow_lr[j])),
+            "o2_shift_pct": float(np.nan_to_num(o2_shift[j])),
+        }
+    for lo, hi, members in episodes(cps, idx.size, w):
+        cls = next(cl for p, _, cl in cps if p == members[0])
+        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
+        first = info[members[0]]
+        fb.add(
+            cls,
+            s.mn,
+            s.pollutant_code,
+            t0,
+            t1,
+            evidence(
+                t0,
+                t1,
+                "level_ratio",
+                first["level_ratio"],
+                {
+                    "min_abs_log_ratio": c["min_log_ratio"],
+                    "robust_z": c["robust_z"],
+                    "max_flow_log_ratio": c["max_flow_log_ratio"],
+                    "rescale_tolerance": c["rescale_tolerance"],
+                },
+                {"changes": [{"at": s.times[idx[m]], **info[m]} for m in members]},
+            ),
+        )
+
+
+def _by_mn(series: Sequence[Series]) -> dict[str, list[Series]]:
+    out: dict[str, list[Series]] = {}
+    for s in series:
+        out.setdefault(s.mn, []).append(s)
+    return out
+
+
+def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    """O2 shifted down at unchanged flow (converted shrinks) or pinned near O2_ref: O2 manipulation;
+    O2 up with measured gases down at unchanged flow: dilution."""
+    c = cfg["o2"]
+    w = int(c["window_hours"])
+    for mn, group in _by_mn(series).items():
+        d = group[0]
+        if not d.o2_informative:
+            continue
+        idx = np.flatnonzero(d.running & np.isfinite(d.o2) & np.isfinite(d.flow))
+        if idx.size < 3 * w:
+            continue
+        o2 = d.o2[idx]
+        # O2 falls as load (flow) rises: scan the residual of the outlet's own O2-on-flow line
+        slope, intercept = np.polyfit(d.flow[idx], o2, 1)
+        resid = o2 - (intercept + slope * d.flow[idx])
+        sc = scan(resid, w)
+        if sc is None:
+            continue
+        with np.errstate(all="ignore"):
+            fb_, fa = window_medians(d.flow[idx], sc.k, w)
+            flow_lr = np.nan_to_num(np.abs(np.log(fa / fb_)), nan=0.0)
+        delta = sc.after - sc.before
+        cand = (
+            (np.abs(delta) >= c["min_shift_pct"])
+            & (sc.z >= c["residual_z"])
+            & (flow_lr <= cfg["step_change"]["max_flow_log_ratio"])
+        )
+        cps: list[tuple[int, float, str]] = []
+        info: dict[int, dict[str, float]] = {}
+        for p in pick_peaks(
+            np.abs(delta), cand, sc.k, int(cfg["step_change"]["min_separation_hours"])
+        ):
+            j = int(np.searchsorted(sc.k, p))
+            ratios = []
+            for g in group:
+                m = g.measured[idx]
+                if g.pollutant_code in GAS_CODES or g.pollutant_code == "a34013":
+                    with np.errstate(all="ignore"):
+                        before, after = np.nanmedian(m[p - w : p]), np.nanmedian(m[p : p + w])
+                    if np.isfinite(before) and before > 0 and np.isfinite(after):
+                        ratios.append(after / before)
+            measured_ratio = float(np.median(ratios)) if ratios else float("nan")
+            if not np.isfinite(measured_ratio):
+                continue
+            # dilution moves measured against O2 (air in: O2 up, measured down; air off: the
+            # reverse); O2 manipulation moves O2 alone (pushed down, or restored at the end)
+            drop = c["dilution_measured_drop"]
+            diluting = (delta[j] > 0 and measured_ratio <= 1 - drop) or (
+                delta[j] < 0 and measured_ratio >= 1 / (1 - drop)
+            )
+            if diluting:
+                cls = "dilution"
+            elif abs(np.log(measured_ratio)) < -np.log(1 - drop):
+                cls = "o2_manipulation"
+            else:
+                continue
+            cps.append((p, float(delta[j]) * (1 if cls == "dilution" else -1), cls))
+            info[p] = {
+                "o2_before_pct": float(np.median(o2[p - w : p])),
+                "o2_after_pct": float(np.median(o2[p : p + w])),
+                "o2_residual_shift_pct": float(delta[j]),
+                "z": float(sc.z[j]),
+                "flow_log_ratio": float(flow_lr[j]),
+                "measured_ratio": measured_ratio,
+            }
+        for lo, hi, members in episodes(cps, idx.size, w, signed_start=True):
+            cls = next(cl for p, _, cl in cps if p == members[0])
+            t0, t1 = d.times[idx[lo]], d.times[idx[hi]]
+            first = info[members[0]]
+            fb.add(
+                cls,
+                mn,
+                None,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    "o2_residual_shift_pct",
+                    first["o2_residual_shift_pct"],
+                    {
+                        "min_shift_pct": c["min_shift_pct"],
+                        "z": c["residual_z"],
+                        "dilution_measured_drop": c["dilution_measured_drop"],
+                    },
+                    {
+                        "changes": [{"at": d.times[idx[m]], **info[m]} for m in members],
+                        "reference_o2": d.reference_o2,
+                    },
+                ),
+            )
+        # O2 pinned near the reference value
+        if d.reference_o2 is None or o2.size < 3 * w:
+            continue
+        win = np.lib.stride_tricks.sliding_window_view(o2, w)
+        std, med = win.std(axis=1), np.median(win, axis=1)
+        typical = float(np.median(std))
+        if typical < 0.2:
+            continue
+        flags = (std < c["flat_std_ratio"] * typical) & (
+            np.abs(med - d.reference_o2) <= c["flat_ref_margin_pct"]
+        )
+        for lo, hi in runs(flags):
+            a, b = lo, min(hi + w - 1, o2.size - 1)
+            t0, t1 = d.times[idx[a]], d.times[idx[b]]
+            fb.add(
+                "o2_manipulation",
+                mn,
+                None,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    "o2_std_over_typical",
+                    float(o2[a : b + 1].std() / typical),
+                    {
+                        "flat_std_ratio": c["flat_std_ratio"],
+                        "within_pct_of_reference": c["flat_ref_margin_pct"],
+                    },
+                    {
+                        "o2_median_pct": float(np.median(o2[a : b + 1])),
+                        "typical_std_pct": typical,
+                        "reference_o2": d.reference_o2,
+                        "pattern": "pinned",
+                    },
+                ),
+            )
+
+
+def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    """Flow shifts while temperature and O2 (the other load channels) stay put; or flow says
+    stopped while O2 and temperature say running."""
+    c = cfg["flow_load"]
+    w = int(c["window_hours"])
+    for mn, group in _by_mn(series).items():
+        d = group[0]
+        # (a) flow off while the rest of the flue gas runs
+        off = (d.flow_vote == 0) & (d.state == "running")
+        for lo, hi in runs(off):
+            if hi - lo + 1 >= 2:
+                t0, t1 = d.times[lo], d.times[hi]
+                fb.add(
+                    "flow_load_inconsistency",
+                    mn,
+                    None,
+                    t0,
+                    t1,
+                    evidence(
+                        t0,
+                        t1,
+                        "hours_flow_stopped_while_running",
+                        hi - lo + 1,
+                        {"min_hours": 2},
+                        {
+                            "flow_m3_s": float(np.nanmedian(d.flow[lo : hi + 1])),
+                            "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
+                            "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
+                            "pattern": "flow_off",
+                        },
+                    ),
+                )
+        # (b) a shift of flow the other channels do not share
+        idx = np.flatnonzero(d.running & np.isfinite(d.flow) & (d.flow > 0) & np.isfinite(d.temp))
+        if idx.size < 3 * w:
+            continue
+        lf = np.log(d.flow[idx])
+        sc = scan(lf, w)
+        if sc is None:
+            continue
+        tb, ta = window_medians(d.temp[idx], sc.k, w)
+        temp_rel = np.abs(ta - tb) / np.maximum(np.abs(tb), 1.0)
+        if d.o2_informative:
+            ob, oa = window_medians(d.o2[idx], sc.k, w)
+            o2_shift = np.nan_to_num(np.abs(oa - ob), nan=0.0)
+        else:
+            o2_shift = np.zeros(sc.k.size)
+        delta = sc.after - sc.before
+        cand = (
+            (np.abs(delta) >= c["min_log_ratio"])
+            & (sc.z >= c["residual_z"])
+            & (temp_rel <= 0.05)
+            & (o2_shift <= 0.5)
+        )
+        cps = []
+        info: dict[int, dict[str, float]] = {}
+        for p in pick_peaks(
+            np.abs(delta), cand, sc.k, int(cfg["step_change"]["min_separation_hours"])
+        ):
+            j = int(np.searchsorted(sc.k, p))
+            cps.append((p, float(delta[j]), "flow_load_inconsistency"))
+            info[p] = {
+                "flow_ratio": float(np.exp(delta[j])),
+                "z": float(sc.z[j]),
+                "temp_rel_change": float(temp_rel[j]),
+                "o2_shift_pct": float(o2_shift[j]),
+            }
+        for lo, hi, members in episodes(cps, idx.size, w):
+            t0, t1 = d.times[idx[lo]], d.times[idx[hi]]
+            fb.add(
+                "flow_load_inconsistency",
+                mn,
+                None,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    "flow_ratio",
+                    info[members[0]]["flow_ratio"],
+                    {
+                        "min_abs_log_ratio": c["min_log_ratio"],
+                        "z": c["residual_z"],
+                        "max_temp_rel_change": 0.05,
+                        "max_o2_shift_pct": 0.5,
+                    },
+                    {
+                        "changes": [{"at": d.times[idx[m]], **info[m]} for m in members],
+                        "pattern": "shift",
+                    },
+                ),
+            )
+
+
+def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    """Ambient O2 while flow and temperature say running (probe out / sampling air); all gases
+    collapsing together while flow holds (blocked probe)."""
+    c = cfg["cross_sensor"]
+    ambient = cfg["sql"]["anomaly_o2_ambient_pct"]
+    for mn, group in _by_mn(series).items():
+        d = group[0]
+        if d.o2_informative:
+            amb = (d.o2 >= ambient) & (d.flow_vote == 1) & (d.temp_vote == 1)
+            for lo, hi in runs(amb):
+                if hi - lo + 1 >= c["ambient_min_hours"]:
+                    t0, t1 = d.times[lo], d.times[hi]
+                    fb.add(
+                        "cross_sensor_inconsistency",
+                        mn,
+                        None,
+                        t0,
+                        t1,
+                        evidence(
+                            t0,
+                            t1,
+                            "hours_ambient_o2_while_running",
+                            hi - lo + 1,
+                            {"o2_ambient_pct": ambient, "min_hours": c["ambient_min_hours"]},
+                            {
+                                "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
+                                "flow_m3_s": float(np.nanmedian(d.flow[lo : hi + 1])),
+                                "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
+                                "pattern": "ambient_o2",
+                            },
+                        ),
+                    )
+        gases = [g for g in group if g.pollutant_code in GAS_CODES]
+        if (
+            len(gases) < 2
+            or len({len(g.times) for g in gases}) != 1
+            or gases[0].times[0] != gases[1].times[0]
+        ):
+            continue
+        ratios = []
+        for g in gases:
+            x = np.where(g.running, g.measured, np.nan)
+            prev = np.full(x.size, np.nan)
+            vals = np.flatnonzero(np.isfinite(x))
+            for pos_i, pos in enumerate(vals):
+                if pos_i >= 24:
+                    prev[pos] = np.median(x[vals[pos_i - 24 : pos_i]])
+            with np.errstate(all="ignore"):
+                ratios.append(x / prev)
+        r = np.vstack(ratios)
+        with np.errstate(invalid="ignore"):
+            drop = (
+                np.all(r < c["gas_drop_ratio"], axis=0)
+                & (d.flow_vote == 1)
+                & (d.state == "running")
+            )
+        for lo, hi in runs(drop):
+            if hi - lo + 1 >= c["gas_drop_min_hours"]:
+                t0, t1 = d.times[lo], d.times[hi]
+                fb.add(
+                    "cross_sensor_inconsistency",
+                    mn,
+                    None,
+                    t0,
+                    t1,
+                    evidence(
+                        t0,
+                        t1,
+                        "max_gas_ratio_to_previous_day",
+                        float(np.nanmax(r[:, lo : hi + 1])),
+                        {
+                            "gas_drop_ratio": c["gas_drop_ratio"],
+                            "min_hours": c["gas_drop_min_hours"],
+                        },
+                        {"gases": [g.pollutant_code for g in gases], "pattern": "all_gases_drop"},
+                    ),
+                )

@@ -1,0 +1,144 @@
+"""detect_and_store: the entry point the Dagster asset calls after dbt."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project.detectors import sql_rules
+from dagster_project.detectors.config import Config, load_config
+from dagster_project.detectors.engine import consolidate, read_sql_findings, run_python_detectors
+from dagster_project.detectors.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
+from dagster_project.detectors.inputs import STACK_TEST_SCHEMA, DetectorInputs
+from dagster_project.detectors.ranking import rank
+from dagster_project.detectors.report import write_report
+
+STACK_TESTS_MODEL = "int_anomalies__stack_tests"
+
+
+@dataclass
+class DetectionSummary:
+    by_type: dict[str, int] = field(default_factory=dict)
+    findings: int = 0
+    outlets_with_findings: int = 0
+    report_path: Path | None = None
+    seconds: float = 0.0
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return rows[0][0] > 0
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.execute("create schema if not exists marts")
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"create or replace table {table} as select * from _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _enterprise_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """enterprise_id -> name from the registry staging view, where the warehouse has it."""
+    if not _exists(con, "staging", "stg_registry__enterprises"):
+        return {}
+    rows = con.execute(
+        "select enterprise_id, name from staging.stg_registry__enterprises"
+    ).fetchall()
+    return {str(k): str(v) for k, v in rows if k is not None and v is not None}
+
+
+def _outlet_months(hourly: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
+    if hourly.height == 0:
+        return pl.DataFrame(
+            schema={
+                "mn": pl.String,
+                "outlet_id": pl.String,
+                "enterprise_id": pl.String,
+                "months": pl.Float64,
+            }
+        )
+    span = hourly.group_by("mn").agg(
+        ((pl.col("hour_start").max() - pl.col("hour_start").min()).dt.total_hours() + 1).alias("h")
+    )
+    ids = outlets.group_by("mn").agg(pl.col("outlet_id").first(), pl.col("enterprise_id").first())
+    return span.join(ids, on="mn", how="left").with_columns(
+        (pl.col("h") / (24 * 30.4)).alias("months")
+    )
+
+
+def detect_and_store(
+    con: duckdb.DuckDBPyConnection,
+    build_id: str,
+    report_dir: Path | None,
+    cfg: Config | None = None,
+) -> DetectionSummary:
+    """Read the dbt inputs and SQL findings, run the statistical detectors, write
+    marts.monitoring_anomalies and marts.anomaly_risk_ranking (replace) and the HTML report."""
+    t0 = time.perf_counter()
+    cfg = cfg or load_config()
+    schema = sql_rules.SCHEMA
+    if all(_exists(con, schema, m) for m in sql_rules.INPUT_MODELS):
+        if not all(
+            _exists(con, schema, m) for m in (sql_rules.STATE_MODEL, *sql_rules.RULE_MODELS)
+        ):
+            sql_rules.run_all(
+                con, cfg
+            )  # dbt built the inputs but not the rules (partial selection)
+        hourly = con.sql(f"select * from {schema}.int_anomalies__hourly_input").pl()
+        outlets = con.sql(f"select * from {schema}.int_anomalies__outlet_pollutants").pl()
+        stack = (
+            con.sql(f"select * from {schema}.{STACK_TESTS_MODEL}").pl()
+            if _exists(con, schema, STACK_TESTS_MODEL)
+            else pl.DataFrame(schema=STACK_TEST_SCHEMA)
+        )
+        inputs = DetectorInputs(hourly, outlets, stack)
+        state = con.sql(f"select * from {schema}.{sql_rules.STATE_MODEL}").pl()
+        findings = consolidate(
+            concat_findings([read_sql_findings(con), run_python_detectors(inputs, state, cfg)]),
+            inputs.outlets,
+        )
+    else:
+        inputs = None
+        findings = empty_findings()
+    stored = findings.select(list(FINDINGS_SCHEMA)).with_columns(pl.lit(build_id).alias("build_id"))
+    _write(con, "marts.monitoring_anomalies", stored)
+    ranking = rank(
+        findings,
+        _outlet_months(inputs.hourly, inputs.outlets)
+        if inputs
+        else _outlet_months(pl.DataFrame(), pl.DataFrame()),
+    )
+    _write(
+        con, "marts.anomaly_risk_ranking", ranking.with_columns(pl.lit(build_id).alias("build_id"))
+    )
+    names = _enterprise_names(con)
+    report = None
+    if report_dir is not None:
+        report = write_report(
+            Path(report_dir) / "anomalies.html",
+            findings,
+            inputs.hourly if inputs else pl.DataFrame(schema={"mn": pl.String}),
+            inputs.outlets if inputs else pl.DataFrame(schema={"mn": pl.String}),
+            ranking,
+            build_id,
+            names,
+        )
+    by_type = (
+        dict(sorted(findings.group_by("anomaly_type").len().iter_rows())) if findings.height else {}
+    )
+    return DetectionSummary(
+        by_type=by_type,
+        findings=findings.height,
+        outlets_with_findings=findings["mn"].n_unique() if findings.height else 0,
+        report_path=report,
+        seconds=time.perf_counter() - t0,
+    )

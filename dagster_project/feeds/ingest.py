@@ -1,0 +1,293 @@
+"""Load one ledger feed: sources/<folder>/** -> raw.<table>, audit.rejected_records, audit.load_log.
+
+Every record of every file is either a row of raw.<table> or a row of audit.rejected_records,
+and audit.load_log has one row per file with rows_read = rows_loaded + rows_rejected.
+
+Duplicate keys (FeedSpec.key, e.g. two files listing the same boiler): among valid records with
+equal key values (null equal to null), the last one by (source_file, sheet position in the
+workbook, line_no) is loaded and the others are rejected with reason `duplicate_key`: a later
+file (names sort by date in the usual 2024-05_boilers.csv style) or a later line supersedes.
+Records whose key columns are all empty have no key and are never duplicates (registry outlets
+without an MN).
+
+The raw table is replaced as a whole, and this build's audit rows of the feed are replaced with
+it, in one transaction: re-running a feed within a build never duplicates audit rows.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project import warehouse
+from dagster_project.feeds.contracts import RAW_LINEAGE_COLUMNS, RAW_TYPES, FeedSpec
+from dagster_project.feeds.readers import (
+    TEXT_SUFFIXES,
+    XLSX_SUFFIXES,
+    FeedFileError,
+    read_ledger_file,
+)
+from dagster_project.feeds.tables import RejectedRow, record_columns
+from dagster_project.feeds.values import POLARS_TYPES, type_columns
+
+LEDGER_SUFFIXES = TEXT_SUFFIXES + XLSX_SUFFIXES
+
+
+@dataclass
+class FileStats:
+    source_file: str
+    file_sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeedStats:
+    feed: str
+    files: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+    file_stats: list[FileStats] = field(default_factory=list)
+
+
+def raw_table_ddl(spec: FeedSpec) -> str:
+    cols = [f'"{c.name}" {RAW_TYPES[c.type]}' for c in spec.columns]
+    cols += [f'"{name}" {sql_type}' for name, sql_type in RAW_LINEAGE_COLUMNS.items()]
+    return f"create or replace table raw.{spec.table} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def _candidate_files(sources_root: Path, spec: FeedSpec) -> list[Path]:
+    """Files of the feed's folder matching its glob, README, hidden and lock files aside."""
+    folder = sources_root / spec.folder
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.rglob("*"):
+        rel_parts = path.relative_to(folder).parts
+        if not path.is_file() or any(p.startswith((".", "~$")) for p in rel_parts):
+            continue
+        if path.name.lower().startswith("readme"):
+            continue
+        if fnmatch.fnmatch(path.name.lower(), spec.file_glob.lower()):
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(sources_root).as_posix())
+
+
+def find_feed_files(sources_root: Path, spec: FeedSpec) -> list[Path]:
+    """The feed's ledger files (.csv, .txt, .xlsx), sorted by path relative to sources_root."""
+    return [p for p in _candidate_files(sources_root, spec) if p.suffix.lower() in LEDGER_SUFFIXES]
+
+
+def ingest_feed(
+    con: duckdb.DuckDBPyConnection, spec: FeedSpec, sources_root: Path, build_id: str
+) -> FeedStats:
+    warehouse.ensure_audit_tables(con)
+    stats = FeedStats(feed=spec.feed)
+    files = find_feed_files(sources_root, spec)
+    if not files:
+        stats.notes.append(f"no files ({spec.folder}/{spec.file_glob})")
+    for other in _candidate_files(sources_root, spec):
+        if other.suffix.lower() not in LEDGER_SUFFIXES:  # e.g. a legacy .xls: say so, loudly
+            rel = other.relative_to(sources_root).as_posix()
+            stats.notes.append(f"{rel}: not read (only .csv, .txt and .xlsx ledgers are)")
+
+    texts: list[pl.DataFrame] = [
+        pl.DataFrame(schema=record_columns(spec)).with_columns(
+            pl.lit(None, pl.String).alias("source_file")
+        )
+    ]
+    rejected: list[pl.DataFrame] = []
+    for path in files:
+        source_file = path.relative_to(sources_root).as_posix()
+        fstats = FileStats(source_file, hashlib.sha256(path.read_bytes()).hexdigest())
+        stats.file_stats.append(fstats)
+        try:
+            read = read_ledger_file(path, spec, source_file)
+        except FeedFileError as exc:
+            fstats.notes += [*exc.notes, exc.message]
+            stats.notes.append(f"{source_file}: {exc.message}")
+            rejected.append(_rejects_frame(source_file, exc.rejected))
+            continue
+        fstats.notes += read.notes
+        if read.notes:
+            stats.notes.append(f"{source_file}: {'; '.join(read.notes)}")
+        rejected.append(_rejects_frame(source_file, read.rejected))
+        texts.append(read.records.with_columns(pl.lit(source_file).alias("source_file")))
+
+    # One typing pass over all files of the feed: the parsers' regexes compile once.
+    typed = type_columns(pl.concat(texts), spec.columns)
+    rejected.append(
+        typed.filter(pl.col("reject_reason").is_not_null())
+        .select("source_file", "line_no", "sheet", "reject_reason", "raw_text")
+        .rename({"reject_reason": "reason"})
+    )
+    valid = typed.filter(pl.col("reject_reason").is_null())
+    loaded, duplicates = _split_duplicates(valid, spec)
+    rejected.append(duplicates)
+    rejects = pl.concat(rejected).sort(["source_file", "sheet", "line_no"], nulls_last=True)
+
+    _count_per_file(stats, loaded, rejects)
+    _write(con, spec, build_id, loaded, rejects, stats)
+    return stats
+
+
+def _rejects_frame(source_file: str, rows: list[RejectedRow]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source_file": [source_file] * len(rows),
+            "line_no": [r.line_no for r in rows],
+            "sheet": [r.sheet for r in rows],
+            "reason": [r.reason for r in rows],
+            "raw_text": [r.raw_text for r in rows],
+        },
+        schema={
+            "source_file": pl.String,
+            "line_no": pl.Int64,
+            "sheet": pl.String,
+            "reason": pl.String,
+            "raw_text": pl.String,
+        },
+    )
+
+
+def _split_duplicates(valid: pl.DataFrame, spec: FeedSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    ordered = valid.sort(["source_file", "sheet_order", "line_no"])
+    if not spec.key:
+        return ordered, _rejects_frame("", [])
+    # A record whose key columns are all empty has no key (an outlet without an MN): keep it.
+    keyless = pl.all_horizontal([pl.col(k).is_null() for k in spec.key])
+    keep = keyless | pl.struct(list(spec.key)).is_last_distinct()
+    dupes = ordered.filter(~keep).select(
+        "source_file", "line_no", "sheet", pl.lit("duplicate_key").alias("reason"), "raw_text"
+    )
+    return ordered.filter(keep), dupes
+
+
+def _count_per_file(stats: FeedStats, loaded: pl.DataFrame, rejects: pl.DataFrame) -> None:
+    loaded_by = dict(loaded.group_by("source_file").len().iter_rows())
+    rejected_by = dict(rejects.group_by("source_file").len().iter_rows())
+    for f in stats.file_stats:
+        f.rows_loaded = int(loaded_by.get(f.source_file, 0))
+        f.rows_rejected = int(rejected_by.get(f.source_file, 0))
+        f.rows_read = f.rows_loaded + f.rows_rejected
+    stats.files = len(stats.file_stats)
+    stats.rows_loaded = loaded.height
+    stats.rows_rejected = rejects.height
+    stats.rows_read = stats.rows_loaded + stats.rows_rejected
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    build_id: str,
+    loaded: pl.DataFrame,
+    rejects: pl.DataFrame,
+    stats: FeedStats,
+) -> None:
+    columns = [c.name for c in spec.columns] + list(RAW_LINEAGE_COLUMNS)
+    rows = loaded.with_columns(pl.lit(build_id).alias("build_id")).select(
+        *[pl.col(c.name).cast(POLARS_TYPES[c.type]) for c in spec.columns],
+        pl.col("source_file"),
+        pl.col("line_no"),
+        pl.col("sheet"),
+        pl.col("extra_columns"),
+        pl.col("build_id"),
+    )
+    audit = rejects.select(
+        pl.lit(build_id).alias("build_id"),
+        pl.lit(spec.feed).alias("feed"),
+        "source_file",
+        "line_no",
+        "reason",
+        "raw_text",
+        "sheet",
+    )
+    # audit.rejected_records has no sheet column in the shared DDL yet; fill it once it has.
+    audit_columns = "build_id, feed, source_file, line_no, reason, raw_text"
+    if _has_column(con, "audit", "rejected_records", "sheet"):
+        audit_columns += ", sheet"
+    now = datetime.now()
+    log = pl.DataFrame(
+        {
+            "build_id": [build_id] * len(stats.file_stats),
+            "feed": [spec.feed] * len(stats.file_stats),
+            "source_file": [f.source_file for f in stats.file_stats],
+            "file_sha256": [f.file_sha256 for f in stats.file_stats],
+            "rows_read": [f.rows_read for f in stats.file_stats],
+            "rows_loaded": [f.rows_loaded for f in stats.file_stats],
+            "rows_rejected": [f.rows_rejected for f in stats.file_stats],
+            "loaded_at": [now] * len(stats.file_stats),
+            "note": ["; ".join(f.notes) or None for f in stats.file_stats],
+        },
+        schema={
+            "build_id": pl.String,
+            "feed": pl.String,
+            "source_file": pl.String,
+            "file_sha256": pl.String,
+            "rows_read": pl.Int64,
+            "rows_loaded": pl.Int64,
+            "rows_rejected": pl.Int64,
+            "loaded_at": pl.Datetime("us"),
+            "note": pl.String,
+        },
+    )
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    con.execute("begin transaction")
+    try:
+        con.execute(raw_table_ddl(spec))
+        _insert(con, f"raw.{spec.table}", quoted, rows)
+        con.execute(
+            "delete from audit.rejected_records where build_id = ? and feed = ?",
+            [build_id, spec.feed],
+        )
+        _insert(
+            con,
+            "audit.rejected_records",
+            audit_columns,
+            audit,
+        )
+        con.execute(
+            "delete from audit.load_log where build_id = ? and feed = ?", [build_id, spec.feed]
+        )
+        _insert(
+            con,
+            "audit.load_log",
+            "build_id, feed, source_file, file_sha256, rows_read, rows_loaded, rows_rejected, "
+            "loaded_at, note",
+            log,
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name = ?",
+            [schema, table, column],
+        ).fetchall()[0][0]
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    view = "_lantian_feed_rows"
+    con.register(view, frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} ({columns}) select {columns} from {view}")
+    finally:
+        con.unregister(view)

@@ -1,0 +1,122 @@
+"""`generate()`: the whole county on disk, deterministic for a seed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dagster_project.generator.cems import CorruptLine, write_cems
+from dagster_project.generator.county import County, build_county
+from dagster_project.generator.ledgers import (
+    write_activity,
+    write_manual_tests,
+    write_registry,
+    write_transport,
+    write_unit_ledgers,
+)
+from dagster_project.generator.physics import Event, Truth, simulate
+from dagster_project.generator.readme import write_readme
+
+# Folders the generator owns inside out_dir; emptied before writing so stale files never linger.
+OWNED_FOLDERS = (
+    "registry",
+    "boilers",
+    "kilns",
+    "voc",
+    "activity",
+    "transport",
+    "manual_tests",
+    "cems",
+)
+
+
+@dataclass
+class GenerationSummary:
+    out_dir: Path
+    seed: int
+    start: date
+    days: int
+    enterprises: int
+    outlets: int
+    monitored_outlets: int
+    files: dict[str, int] = field(default_factory=dict)  # relative path -> records (lines for CEMS)
+    hourly_packets: int = 0
+    minute_packets: int = 0
+    event_packets: int = 0
+    corrupted_lines: list[CorruptLine] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def rows_per_feed(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for rel, n in self.files.items():
+            feed = rel.split("/", 1)[0]
+            if feed == "registry":
+                feed = "registry/" + rel.split("/")[1].split(".")[0]
+            out[feed] = out.get(feed, 0) + n
+        return out
+
+
+def clean_truth(
+    seed: int = 2023,
+    start: date = date(2023, 11, 1),
+    days: int = 30,
+    enterprises: int = 60,
+    **kwargs,
+) -> tuple[County, Truth]:
+    """The county and its clean physical truth, without writing anything."""
+    county = build_county(seed, enterprises)
+    return county, simulate(county, start, days, seed, **kwargs)
+
+
+def generate(
+    out_dir: Path,
+    seed: int = 2023,
+    start: date = date(2023, 11, 1),
+    days: int = 30,
+    enterprises: int = 60,
+    *,
+    truth_hook: Callable[[County, Truth], Truth] | None = None,
+    realism: bool = True,
+) -> GenerationSummary:
+    """Write the synthetic county into out_dir (registry, ledgers, CEMS logs, README.md).
+
+    `truth_hook(county, truth) -> truth` runs between physics and serialisation (fault injection).
+    """
+    if days < 1 or enterprises < 1:
+        raise ValueError("days and enterprises must be positive")
+    t = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for folder in OWNED_FOLDERS:
+        if (out_dir / folder).exists():
+            shutil.rmtree(out_dir / folder)
+    county, truth = clean_truth(seed, start, days, enterprises)
+    if truth_hook is not None:
+        truth = truth_hook(county, truth)
+    s = GenerationSummary(
+        out_dir=out_dir,
+        seed=seed,
+        start=start,
+        days=days,
+        enterprises=len(county.enterprises),
+        outlets=len(county.outlets),
+        monitored_outlets=len(county.monitored_outlets),
+        events=list(truth.events),
+    )
+    s.files.update(write_registry(out_dir, county))
+    s.files.update(write_unit_ledgers(out_dir, county))
+    s.files.update(write_activity(out_dir, county, truth, seed))
+    s.files.update(write_transport(out_dir, county, truth, seed))
+    s.files.update(write_manual_tests(out_dir, county, truth, seed))
+    cems = write_cems(out_dir, county, truth, seed, realism=realism)
+    s.files.update(cems.files)
+    s.hourly_packets, s.minute_packets = cems.hourly_packets, cems.minute_packets
+    s.event_packets, s.corrupted_lines = cems.event_packets, cems.corrupted
+    write_readme(out_dir, s, county)
+    s.seconds = time.perf_counter() - t
+    return s

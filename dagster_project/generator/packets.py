@@ -1,0 +1,157 @@
+"""Serialise outlet frames (see `physics.OutletTruth`) to HJ 212 packet lines.
+
+Serialisation writes whatever the frame holds and recomputes nothing, so a fault injector can
+edit frames between `physics.simulate` and these functions and the packets carry its edits.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from dagster_project.generator.county import POLLUTANT_CODES, POLLUTANT_CODES_2005, Outlet
+from dagster_project.hj212.writer import frame as frame_segment
+from dagster_project.hj212.writer import packet
+
+PW = "123456"
+# aux column -> (2017 code, 2005 code, decimals)
+AUX_CODES: dict[str, tuple[str, str, int]] = {
+    "o2_pct": ("a19001", "S01", 2),
+    "temp_c": ("a01012", "S03", 1),
+    "pressure_kpa": ("a01013", "S08", 3),
+    "humidity_pct": ("a01014", "S05", 2),
+    "velocity_m_s": ("a01011", "S02", 2),
+}
+FLOW_CODES = ("a00000", "B02")
+PERIOD = {"2061": timedelta(hours=1), "2051": timedelta(minutes=1), "2031": timedelta(days=1)}
+
+
+def _f(v: float | None, d: int) -> str:
+    return "" if v is None else f"{v:.{d}f}"
+
+
+def qn(t: datetime) -> str:
+    return f"{t:%Y%m%d%H%M%S}{t.microsecond // 1000:03d}"
+
+
+def send_time(mn: str, period_start: datetime, cn: str) -> datetime:
+    """When the logger sends a period's packet: just after the period ends, with a fixed
+    per-logger delay."""
+    h = zlib.crc32(mn.encode())
+    delay = timedelta(seconds=5 + h % 40, milliseconds=h % 997)
+    return period_start + PERIOD[cn] + delay
+
+
+def row_items(row: dict, outlet: Outlet, cn: str) -> list[tuple[str, dict[str, str]]]:
+    """The CP items of one frame row: pollutants, flow, then the flue-gas parameters."""
+    legacy = outlet.protocol == "2005"
+    kg_dec = 4 if cn == "2061" else 6
+    items: list[tuple[str, dict[str, str]]] = []
+    for p in outlet.pollutants:
+        code = (POLLUTANT_CODES_2005 if legacy else POLLUTANT_CODES)[p]
+        fields = {
+            "Avg": _f(row[f"{p}_mg_m3"], 3),
+            "Min": _f(row[f"{p}_mg_m3_min"], 3),
+            "Max": _f(row[f"{p}_mg_m3_max"], 3),
+        }
+        if outlet.reference_o2 is not None and row.get(f"{p}_zs_mg_m3") is not None:
+            fields["ZsAvg"] = _f(row[f"{p}_zs_mg_m3"], 3)
+            fields["ZsMin"] = _f(row[f"{p}_zs_mg_m3_min"], 3)
+            fields["ZsMax"] = _f(row[f"{p}_zs_mg_m3_max"], 3)
+        fields["Cou"] = _f(row[f"{p}_kg"], kg_dec)
+        fields["Flag"] = row[f"{p}_flag"]
+        items.append((code, fields))
+    items.append(
+        (
+            FLOW_CODES[1] if legacy else FLOW_CODES[0],
+            {
+                "Avg": _f(row["flow_m3_s"], 3),
+                "Min": _f(row["flow_m3_s_min"], 3),
+                "Max": _f(row["flow_m3_s_max"], 3),
+                "Cou": _f(row["flow_m3"], 1),
+                "Flag": row["flag"],
+            },
+        )
+    )
+    for col, (c17, c05, d) in AUX_CODES.items():
+        items.append(
+            (
+                c05 if legacy else c17,
+                {
+                    "Avg": _f(row[col], d),
+                    "Min": _f(row[f"{col}_min"], d),
+                    "Max": _f(row[f"{col}_max"], d),
+                    "Flag": row["flag"],
+                },
+            )
+        )
+    return items
+
+
+def frame_packets(
+    frame: pl.DataFrame, outlet: Outlet, cn: str = "2061"
+) -> Iterator[tuple[datetime, str]]:
+    """(send time, packet line with \\r\\n) for every transmitted row of an hourly (2061) or
+    minute (2051) frame. Legacy loggers (outlet.protocol == "2005") send Flag=0 and 2005 codes."""
+    assert outlet.mn is not None
+    legacy = outlet.protocol == "2005"
+    for row in frame.iter_rows(named=True):
+        if not row["transmitted"]:
+            continue
+        sent = send_time(outlet.mn, row["time"], cn)
+        line = packet(
+            qn=qn(sent),
+            st="31",
+            cn=cn,
+            mn=outlet.mn,
+            pw=PW,
+            flag=0 if legacy else 4,
+            data_time=row["time"],
+            items=row_items(row, outlet, cn),
+        )
+        if legacy:  # this vendor prints the CRC in lower case
+            line = line[:-6] + line[-6:-2].lower() + "\r\n"
+        yield sent, line
+
+
+def heartbeat(mn: str, at: datetime) -> str:
+    """CN=9021 login/heartbeat as several vendors send it (empty CP)."""
+    return packet(qn=qn(at), st="31", cn="9021", mn=mn, pw=PW, flag=4, data_time=None, items=[])
+
+
+def restart(mn: str, at: datetime, restarted: datetime) -> str:
+    """CN=2081 data-logger power-on report."""
+    return packet(
+        qn=qn(at),
+        st="31",
+        cn="2081",
+        mn=mn,
+        pw=PW,
+        flag=4,
+        data_time=at,
+        items=[],
+        extra_cp=[f"RestartTime={restarted:%Y%m%d%H%M%S}"],
+    )
+
+
+def corrupt_crc(line: str) -> str:
+    """The same packet with one digit of its data segment changed and the CRC left as it was
+    (a transmission error)."""
+    body = line[6:-6]
+    pos = body.rfind("Avg=") + 4
+    digit = body[pos]
+    new = str((int(digit) + 1) % 10) if digit.isdigit() else "9"
+    return line[:6] + body[:pos] + new + body[pos + 1 :] + line[-6:]
+
+
+def truncate(line: str) -> str:
+    """The packet cut off mid-segment (power cut while sending)."""
+    return line[: int(len(line) * 0.6)] + "\r\n"
+
+
+def reframe(segment: str) -> str:
+    """Frame an edited segment anew (valid CRC)."""
+    return frame_segment(segment)

@@ -1,0 +1,208 @@
+"""Parse HJ 212 data segments with polars: header fields, then the CP area in long format.
+
+Input: a frame with `pkt` (row index) and `seg` (the data segment text). The header is the part
+before `CP=&&`; its fields are found by name, in any order, tolerating `,` before a field and an
+upper-case `FLAG=` (both seen in real packets). The CP area is split on `;` and `,` into items
+`name=value`; `code-Field=value` items carry the values and their attributes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from dagster_project.hj212.codes import (
+    ATTRIBUTE_FIELDS,
+    CODE_2005_TO_2017,
+    UNITS_2017,
+    VALUE_FIELDS,
+    VERSION_BY_BITS,
+)
+
+
+def _header_field(name: str, flags: str = "") -> pl.Expr:
+    return pl.col("header").str.extract(rf"{flags}(?:^|[;,]){name}=([^;,]*)", 1)
+
+
+def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
+    """One row per segment: qn, st, cn, mn, flag_value, protocol_version, pnum, pno, cp,
+    data_time_text, qn_time, header_error (null when the header is usable)."""
+    parts = pl.col("seg").str.splitn("CP=&&", 2)
+    out = segs.with_columns(
+        header=parts.struct.field("field_0"),
+        cp=parts.struct.field("field_1"),
+    ).with_columns(
+        has_cp=pl.col("cp").is_not_null(),
+        cp=pl.col("cp").str.strip_suffix("&&"),
+        qn=_header_field("QN"),
+        st=_header_field("ST"),
+        cn=_header_field("CN"),
+        mn=_header_field("MN"),
+        flag_text=_header_field("flag", "(?i)"),
+        pnum=_header_field("PNUM").cast(pl.Int32, strict=False),
+        pno=_header_field("PNO").cast(pl.Int32, strict=False),
+    )
+    flag_value = pl.col("flag_text").cast(pl.Int32, strict=False)
+    version_bits = flag_value // 4
+    out = out.with_columns(
+        flag_value=flag_value,
+        protocol_version=pl.when(pl.col("flag_text").is_null())
+        .then(pl.lit("2005"))  # 2005-style packets often carry no Flag at all
+        .otherwise(
+            version_bits.replace_strict(VERSION_BY_BITS, default=None, return_dtype=pl.String)
+        ),
+        data_time_text=pl.col("cp").str.extract(r"(?:^|[;,])DataTime=([^;,]*)", 1),
+    )
+    cn_ok = pl.col("cn").str.contains(r"^\d{4}$").fill_null(False)
+    mn_ok = (pl.col("mn").str.len_bytes() > 0).fill_null(False)
+    header_error = (
+        pl.when(~pl.col("has_cp") | ~cn_ok | ~mn_ok)
+        .then(pl.lit("bad_header"))
+        .when(pl.col("flag_text").is_not_null() & flag_value.is_null())
+        .then(pl.lit("bad_header"))
+        .when(pl.col("flag_text").is_not_null() & (flag_value < 0))
+        .then(pl.lit("bad_header"))
+        .when(pl.col("protocol_version").is_null())
+        .then(pl.lit("unsupported_version"))
+        .when(
+            (pl.col("pnum").is_not_null() | pl.col("pno").is_not_null())
+            & (
+                pl.col("pnum").is_null()
+                | pl.col("pno").is_null()
+                | (pl.col("pno") < 1)
+                | (pl.col("pno") > pl.col("pnum"))
+            )
+        )
+        .then(pl.lit("bad_header"))
+    )
+    return out.with_columns(
+        data_time=_parse_time(pl.col("data_time_text")),
+        qn_time=_parse_time(pl.col("qn")),
+        header_error=header_error,
+    ).drop("seg", "header", "has_cp", "flag_text")
+
+
+def _parse_time(text: pl.Expr) -> pl.Expr:
+    """`YYYYMMDDhhmmss`, optionally followed by 3 millisecond digits (seen in 2005 packets)."""
+    ok = text.str.contains(r"^\d{14}(\d{3})?$").fill_null(False)
+    base = pl.when(ok).then(text.str.slice(0, 14))
+    parsed = base.str.to_datetime("%Y%m%d%H%M%S", strict=False, time_unit="us")
+    millis = pl.when(text.str.len_bytes() == 17).then(text.str.slice(14, 3).cast(pl.Int64))
+    return parsed + pl.duration(milliseconds=millis.fill_null(0))
+
+
+def explode_items(packets: pl.DataFrame) -> pl.DataFrame:
+    """One row per CP item: pkt, val, has_eq and the name_table columns (code is null for plain
+    names such as DataTime).
+
+    Fast path, for CPs whose every item is `name=value`: turn `;` and `=` into `,`, split once,
+    and take names and values as the even and odd list elements. Other CPs (empty items, an item
+    without `=` or with two) take the item-by-item path. Names are split into code and field once
+    per distinct name."""
+    cp = pl.col("cp")
+    odd = cp.str.contains(r"(?:^|[;,])[^;,=]*(?:[;,]|$)|=[^;,]*=")
+    flagged = packets.filter(cp.str.len_bytes() > 0).with_columns(odd=odd)
+    flat = (
+        flagged.filter(~pl.col("odd"))
+        .select(
+            "pkt",
+            parts=cp.str.replace_all(";", ",", literal=True)
+            .str.replace_all("=", ",", literal=True)
+            .str.split(","),
+        )
+        .explode("parts")
+    )
+    # every fast-path item is exactly `name=value`: parts alternate name, value
+    fast = pl.DataFrame(
+        {
+            "pkt": flat.get_column("pkt").gather_every(2),
+            "name": flat.get_column("parts").gather_every(2),
+            "val": flat.get_column("parts").gather_every(2, 1),
+        }
+    ).with_columns(has_eq=pl.lit(True))
+    slow = (
+        flagged.filter(pl.col("odd"))
+        .select("pkt", item=cp.str.replace_all(";", ",", literal=True).str.split(","))
+        .explode("item")
+        .filter(pl.col("item").str.len_bytes() > 0)
+    )
+    eq = pl.col("item").str.find("=", literal=True)
+    slow = slow.select(
+        "pkt",
+        name=pl.when(eq.is_null()).then(pl.col("item")).otherwise(pl.col("item").str.slice(0, eq)),
+        val=pl.when(eq.is_null()).then(pl.lit("")).otherwise(pl.col("item").str.slice(eq + 1)),
+        has_eq=eq.is_not_null(),
+    )
+    items = pl.concat([fast, slow]).with_columns(pl.col("name").cast(pl.Categorical))
+    return items.join(name_table(items), on="name", how="left", maintain_order="left").drop("name")
+
+
+def name_table(items: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct CP name: code (null for plain names), field, the HJ 212-2017 pollutant code
+    (2005 codes mapped), and the default unit of the (code, field) pair."""
+    text = pl.col("name").cast(pl.String)
+    dash = text.str.find("-", literal=True)
+    names = items.select(pl.col("name").unique()).with_columns(
+        code=pl.when(dash.is_not_null()).then(text.str.slice(0, dash)),
+        field=pl.when(dash.is_null()).then(text).otherwise(text.str.slice(dash + 1)),
+    )
+    conc = {c: u[0] for c, u in UNITS_2017.items()}
+    emis = {c: u[1] for c, u in UNITS_2017.items() if u[1] is not None}
+    code_2017 = pl.col("code").replace_strict(
+        CODE_2005_TO_2017, default=pl.col("code"), return_dtype=pl.String
+    )
+    names = names.with_columns(pollutant_code=code_2017)
+    unit = (
+        pl.when(pl.col("field") == "Cou")
+        .then(pl.col("pollutant_code").replace_strict(emis, default=None, return_dtype=pl.String))
+        .when(pl.col("field").is_in(["RS", "RT"]))
+        .then(pl.lit(None, pl.String))
+        .otherwise(
+            pl.col("pollutant_code").replace_strict(conc, default=None, return_dtype=pl.String)
+        )
+    )
+    return names.with_columns(
+        default_unit=unit,
+        is_attribute=pl.col("field").is_in(list(ATTRIBUTE_FIELDS)),
+        known_field=pl.col("field").is_in(list(VALUE_FIELDS)),
+    ).with_columns(pl.col("code", "field", "pollutant_code", "default_unit").cast(pl.Categorical))
+
+
+def numeric_fast(val: pl.Series) -> pl.Series:
+    """The strings as doubles, null where not a finite number (no whitespace stripping)."""
+    v = val.cast(pl.Float64, strict=False)
+    return pl.select(pl.when(v.is_finite()).then(v)).to_series().alias("value")
+
+
+_SECRET = re.compile(r"(?i)((?:New)?PW=)[^;,&]*")
+
+
+def mask_cp(cp: pl.Expr) -> pl.Expr:
+    """CP text with any password value (PW=, NewPW= of CN 1072) masked."""
+    return cp.str.replace_all(r"(?i)((?:New)?PW=)[^;,&]*", "${1}******")
+
+
+def mask_raw(text: str) -> str:
+    """A raw line fit for storing: no password, even in a damaged header.
+
+    In the header (up to the first `&&`), any `;`/`,`-separated part that is not a well-formed
+    QN/ST/CN/MN/Flag/PNUM/PNO field is replaced by `PW=******`: a corrupted `PW` key or separator
+    must not let the password through. Password fields in the CP area are masked as well."""
+    cut = text.find("&&")
+    head, rest = (text, "") if cut < 0 else (text[:cut], text[cut:])
+    prefix = ""
+    if head.startswith("##") and len(head) >= 6:
+        prefix, head = head[:6], head[6:]
+    parts = re.split(r"([;,])", head)
+    for i in range(0, len(parts), 2):
+        part = parts[i]
+        if not part or _SAFE_HEADER.match(part):
+            continue
+        if part.startswith("CP=") and part.count("=") == 1:
+            continue
+        parts[i] = "PW=******"
+    return prefix + "".join(parts) + _SECRET.sub(r"\1******", rest)
+
+
+_SAFE_HEADER = re.compile(r"^(?:QN|ST|CN|MN|Flag|FLAG|PNUM|PNO)=[^=]*$")

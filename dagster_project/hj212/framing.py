@@ -1,0 +1,292 @@
+"""Frame HJ 212 packet logs and check each frame's header, length and CRC, vectorised in numpy.
+
+A log is one byte buffer. A record starts at every line start and at every `##dddd` found in
+the middle of a line (two packets glued together when a `\\r\\n` was lost, or garbage before a
+packet); it ends at the end of its line or where the next frame starts. Leading and trailing
+whitespace (so `\\r\\n`, `\\n` and stray `\\r` alike) is stripped; blank records are dropped.
+
+Checks per record: `##` + 4 digits, a 4-hex-digit CRC at the end (either case), then the HJ 212
+CRC16 over the data segment. A frame whose CRC fails is tested against the MODBUS CRC printed
+low byte first (a variant some loggers send). The declared length is compared with the data
+segment's byte count; a lying length with a good CRC is kept and marked (`length_ok = False`),
+because the CRC, not the length, protects the content.
+
+The CRC runs over all frames at once: frames are sorted by length and cut into chunks; each
+chunk becomes a right-aligned byte matrix (one row per frame, padded on the left with a byte
+that leaves the CRC register's high byte at 0xFF, which is all the next step reads). Because
+the next register depends only on its high byte, a 65 536-entry table advances the register by
+two bytes per lookup, one column pair at a time for every row of the chunk.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dagster_project.hj212.crc import HJ212_TABLE
+
+_T16 = np.array(HJ212_TABLE, dtype=np.uint16)
+_H8 = (_T16 >> 8).astype(np.uint8)
+# The high bytes of the table are a permutation of 0..255, so one byte value maps the register's
+# high byte 0xFF back to 0xFF: left padding with it leaves the CRC of the real bytes unchanged.
+_PAD = np.uint8(0xFF ^ int(np.flatnonzero(_H8 == 0xFF)[0]))
+
+
+def _modbus_table() -> np.ndarray:
+    table = np.zeros(256, dtype=np.uint16)
+    for x in range(256):
+        crc = x
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table[x] = crc
+    return table
+
+
+_TMOD = _modbus_table()
+_HEX = np.full(256, -1, dtype=np.int16)
+for _i, _c in enumerate(b"0123456789ABCDEF"):
+    _HEX[_c] = _i
+    _HEX[bytes([_c]).lower()[0]] = _i
+_WS = np.zeros(256, dtype=bool)
+_WS[[0, 9, 10, 11, 12, 13, 32]] = True
+
+CHUNK_ROWS = 8192
+
+# Frame status codes (see STATUS_NAMES); OK and MODBUS_LE carry a usable segment.
+OK, MODBUS_LE, BAD_HEADER, TRUNCATED, BAD_CRC_FIELD, CRC_MISMATCH, LENGTH_MISMATCH = range(7)
+STATUS_NAMES = {
+    OK: "ok",
+    MODBUS_LE: "crc_modbus_le",
+    BAD_HEADER: "bad_header",
+    TRUNCATED: "truncated",
+    BAD_CRC_FIELD: "bad_crc_field",
+    CRC_MISMATCH: "crc_mismatch",
+    LENGTH_MISMATCH: "length_mismatch",
+}
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip (by magic number, whatever its name). A
+    damaged or cut gzip file is read up to the damage; its last line then fails its checks."""
+    data = path.read_bytes()
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = bytearray()
+        for k in range(0, len(data), 1 << 16):  # stop at the first undecodable block
+            try:
+                out += inflate.decompress(data[k : k + (1 << 16)])
+            except zlib.error:
+                break
+        return bytes(out)
+
+
+@dataclass
+class Frames:
+    """Records of one buffer: byte offsets, line numbers and check results (equal-length arrays)."""
+
+    buf: np.ndarray  # uint8 view of the whole buffer
+    start: np.ndarray  # record start (int64)
+    end: np.ndarray  # record end, exclusive, whitespace stripped
+    line_no: np.ndarray  # 1-based physical line of the record's start
+    status: np.ndarray  # int8 status code
+    declared_len: np.ndarray  # the 4 length digits (-1 when unreadable)
+    length_ok: np.ndarray  # declared length == data segment bytes
+
+    @property
+    def seg_start(self) -> np.ndarray:
+        return self.start + 6
+
+    @property
+    def seg_len(self) -> np.ndarray:
+        return self.end - self.start - 10
+
+    def text(self, i: int) -> str:
+        return bytes(self.buf[self.start[i] : self.end[i]]).decode("utf-8", "replace")
+
+
+def _records(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(buf)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    nl = np.flatnonzero(buf == 10)
+    line_start = np.concatenate(([0], nl + 1)).astype(np.int64)
+    line_end = np.concatenate((nl, [n])).astype(np.int64)
+    # `##dddd` candidates: '#' is rare inside packets, so filter the few hits in steps
+    hh = np.flatnonzero(buf[:-1] == 35) if n > 1 else np.zeros(0, dtype=np.int64)
+    hh = hh[buf[hh + 1] == 35]
+    hh = hh[hh + 6 <= n]
+    for k in range(2, 6):
+        if len(hh):
+            d = buf[hh + k]
+            hh = hh[(d >= 48) & (d <= 57)]
+    line_of_hh = np.searchsorted(line_start, hh, side="right") - 1
+    mid = hh[hh != line_start[line_of_hh]]
+    starts = np.union1d(line_start, mid).astype(np.int64)
+    line_idx = np.searchsorted(line_start, starts, side="right") - 1
+    nxt = np.append(starts[1:], n)
+    ends = np.minimum(line_end[line_idx], nxt)
+    # strip whitespace both sides; a few vectorised passes cover any real line
+    for _ in range(64):
+        m = (ends > starts) & _WS[buf[np.maximum(ends - 1, 0)]]
+        if not m.any():
+            break
+        ends = ends - m
+    for _ in range(64):
+        m = (ends > starts) & _WS[buf[np.minimum(starts, n - 1)]]
+        if not m.any():
+            break
+        starts = starts + m
+    keep = ends > starts
+    return starts[keep], ends[keep], (line_idx[keep] + 1)
+
+
+def _pair_table() -> np.ndarray:
+    """H2[a | b << 8] = H[H[a] ^ b]: the register's high byte after two data bytes, indexed by
+    the first byte already xor-ed with the high byte, so one lookup advances two bytes."""
+    a = np.arange(1 << 16)
+    return _H8[_H8[a & 0xFF] ^ (a >> 8)].astype(np.uint16)
+
+
+_H2 = _pair_table()
+
+
+def _windows(buf: np.ndarray, first: np.ndarray, width: int) -> np.ndarray:
+    """Rows buf[first[i] : first[i] + width]; bytes before the buffer's start read as zero."""
+    neg = first < 0
+    if not neg.any():
+        return sliding_window_view(buf, width)[first]
+    mat = np.empty((len(first), width), dtype=np.uint8)
+    mat[~neg] = sliding_window_view(buf, width)[first[~neg]]
+    head = np.concatenate((np.zeros(width, np.uint8), buf[: int((first[neg] + width).max())]))
+    mat[neg] = sliding_window_view(head, width)[first[neg] + width]
+    return mat
+
+
+def _crc_chunks(
+    buf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray, modbus: bool
+) -> np.ndarray:
+    """CRC of buf[seg_start[i] : seg_start[i] + seg_len[i]] for every i (uint16)."""
+    out = np.full(len(seg_start), 0xFFFF, dtype=np.uint16)
+    nonempty = np.flatnonzero(seg_len > 0)
+    order = nonempty[np.argsort(seg_len[nonempty], kind="stable")]
+    for c in range(0, len(order), CHUNK_ROWS):
+        idx = order[c : c + CHUNK_ROWS]
+        lens = seg_len[idx]
+        ends = seg_start[idx] + lens
+        if modbus:
+            width = int(lens[-1])
+            mat = _windows(buf, ends - width, width)
+            out[idx] = _modbus_cols(np.ascontiguousarray(mat.T), width - lens)
+            continue
+        # all bytes but the last, right-aligned in an even number of columns
+        width = int(lens[-1]) - 1
+        width += width % 2
+        if width == 0:  # one-byte segments only
+            out[idx] = _T16[0xFF ^ buf[ends - 1]]
+            continue
+        mat = _windows(buf, ends - 1 - width, width)
+        lead = width - (lens - 1)
+        if lead.any():
+            mat[np.arange(width)[None, :] < lead[:, None]] = _PAD
+        pairs = np.ascontiguousarray(mat.view("<u2").T)  # byte pairs, first byte low
+        out[idx] = _hj212_pairs(pairs, buf[ends - 1])
+    return out
+
+
+def _hj212_pairs(pairs: np.ndarray, last: np.ndarray) -> np.ndarray:
+    h = np.full(pairs.shape[1], 0xFF, dtype=np.uint16)
+    tmp = np.empty_like(h)
+    for k in range(pairs.shape[0]):
+        np.bitwise_xor(pairs[k], h, out=tmp)
+        np.take(_H2, tmp, out=h)
+    return _T16[h ^ last]
+
+
+def _modbus_cols(cols: np.ndarray, lead: np.ndarray) -> np.ndarray:
+    crc = np.full(cols.shape[1], 0xFFFF, dtype=np.uint16)
+    for j in range(cols.shape[0]):
+        new = (crc >> 8) ^ _TMOD[(crc ^ cols[j]) & 0xFF]
+        crc = np.where(j >= lead, new, crc)
+    return crc
+
+
+def hj212_crc_many(buf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray) -> np.ndarray:
+    """HJ 212 CRC16 of many byte ranges of `buf` at once."""
+    return _crc_chunks(buf, seg_start, seg_len, modbus=False)
+
+
+def modbus_crc_many(buf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray) -> np.ndarray:
+    """CRC-16/MODBUS of many byte ranges of `buf` at once."""
+    return _crc_chunks(buf, seg_start, seg_len, modbus=True)
+
+
+def frame_buffer(data: bytes) -> Frames:
+    """Split a log into records and check each one (see the module docstring)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    start, end, line_no = split_records(buf)
+    status, declared, length_ok = check_records(buf, start, end)
+    return Frames(buf, start, end, line_no, status, declared, length_ok)
+
+
+def split_records(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Record (start, end, line_no) arrays of a buffer."""
+    return _records(buf)
+
+
+def check_records(
+    buf: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(status, declared length, length_ok) of the records buf[start:end]."""
+    n = len(start)
+    size = len(buf)
+    length = end - start
+
+    def at(offset: int) -> np.ndarray:
+        return buf[np.minimum(start + offset, max(size - 1, 0))] if size else np.zeros(n, np.uint8)
+
+    header = (length >= 6) & (at(0) == 35) & (at(1) == 35)
+    declared = np.zeros(n, dtype=np.int64)
+    for k in range(2, 6):
+        d = at(k).astype(np.int64) - 48
+        header &= (d >= 0) & (d <= 9)
+        declared = declared * 10 + d
+    declared = np.where(header, declared, -1)
+    seg_len = length - 10
+    seg_start = start + 6
+    status = np.full(n, BAD_HEADER, dtype=np.int8)
+    # the last 4 bytes as hex
+    crc_declared = np.zeros(n, dtype=np.int64)
+    hex_ok = header & (seg_len >= 0)
+    for k in range(4, 0, -1):
+        v = _HEX[buf[np.clip(end - k, 0, max(size - 1, 0))]] if size else np.zeros(n, np.int16)
+        hex_ok &= v >= 0
+        crc_declared = crc_declared * 16 + v
+    short = seg_len < declared
+    status[header & ~hex_ok] = np.where(short[header & ~hex_ok], TRUNCATED, BAD_CRC_FIELD)
+    cand = np.flatnonzero(hex_ok)
+    crc = hj212_crc_many(buf, seg_start[cand], seg_len[cand]).astype(np.int64)
+    good = crc == crc_declared[cand]
+    status[cand[good]] = OK
+    bad = cand[~good]
+    if len(bad):
+        mod = modbus_crc_many(buf, seg_start[bad], seg_len[bad]).astype(np.int64)
+        le = ((mod & 0xFF) << 8) | (mod >> 8)
+        variant = le == crc_declared[bad]
+        status[bad[variant]] = MODBUS_LE
+        rest = bad[~variant]
+        status[rest] = np.where(
+            short[rest],
+            TRUNCATED,
+            np.where(seg_len[rest] != declared[rest], LENGTH_MISMATCH, CRC_MISMATCH),
+        )
+    return status, declared, declared == seg_len

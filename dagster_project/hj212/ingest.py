@@ -1,0 +1,303 @@
+"""Load CEMS packet logs into the warehouse, incrementally by file content hash.
+
+* `audit.cems_ingested_files` remembers each file's SHA-256 and counts. A file whose hash is
+  unchanged is skipped (one load_log row, note 'unchanged, skipped', counts 0: nothing was read
+  in this build). A new or changed file is parsed; a changed file's old rows (values, events and
+  its rejects) are deleted first, so re-ingesting never duplicates rows. A file that disappeared
+  has its rows removed.
+* Counting, per file and build: rows_read = records in the file (non-blank lines, plus any extra
+  packet glued onto a line), rows_loaded = usable packets (data packets and device events),
+  rows_rejected = records rejected with a reason. read = loaded + rejected always: a duplicate
+  packet is a reject with reason `duplicate`.
+* Duplicates, (MN, CN, DataTime, PNO) sent twice, keep the first received: within a batch by
+  (source_file, line_no); across builds the copy already in the warehouse wins and the new one is
+  rejected as `duplicate`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from dagster_project import warehouse
+from dagster_project.hj212 import fields
+from dagster_project.hj212.parse import ParseResult, parse_files
+
+FEED = "cems"
+BATCH_BYTES = 256 * 1024 * 1024  # on-disk bytes parsed together (bounds memory)
+VALUES_EXTRA = {
+    "crc_variant": "varchar",
+    "unit": "varchar",
+    "code_sent": "varchar",
+    "eflag": "varchar",
+    "length_ok": "boolean",
+    "pno": "integer",
+    "file_sha256": "varchar",
+    "build_id": "varchar",
+}
+EVENTS_EXTRA = {"file_sha256": "varchar", "build_id": "varchar"}
+
+
+@dataclass
+class CemsIngestStats:
+    files_seen: int = 0
+    files_parsed: int = 0
+    files_skipped: int = 0
+    files_removed: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    values_loaded: int = 0
+    events_loaded: int = 0
+    duplicates_resolved: int = 0
+    variant_classified: int = 0
+    note: str = ""
+
+
+def _ddl(table: str, columns: dict[str, str]) -> str:
+    cols = ", ".join(f"{name} {typ}" for name, typ in columns.items())
+    return f"create table if not exists {table} ({cols})"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    warehouse.ensure_audit_tables(con)
+    for table, contract, extra in (
+        ("raw.cems_values", warehouse.CEMS_VALUES_COLUMNS, VALUES_EXTRA),
+        ("raw.cems_device_events", warehouse.CEMS_EVENTS_COLUMNS, EVENTS_EXTRA),
+    ):
+        con.execute(_ddl(table, {**contract, **extra}))
+        # a warehouse carried over from an older build may lack newer extra columns
+        for name, typ in extra.items():
+            con.execute(f"alter table {table} add column if not exists {name} {typ}")
+    con.execute(
+        """create table if not exists audit.cems_ingested_files (
+            source_file varchar, file_sha256 varchar, build_id varchar, ingested_at timestamp,
+            rows_read bigint, rows_loaded bigint, rows_rejected bigint)"""
+    )
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def packet_files(cems_dir: Path) -> list[Path]:
+    """Every regular file under cems_dir at any depth (any name; hidden files skipped)."""
+    return sorted(
+        p
+        for p in cems_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(cems_dir).parts)
+    )
+
+
+def _delete_files(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    if not names:
+        return
+    con.execute("create or replace temp table _cems_gone (source_file varchar)")
+    con.executemany("insert into _cems_gone values (?)", [(n,) for n in names])
+    for table in ("raw.cems_values", "raw.cems_device_events", "audit.cems_ingested_files"):
+        con.execute(
+            f"delete from {table} where source_file in (select source_file from _cems_gone)"
+        )
+    con.execute(
+        "delete from audit.rejected_records where feed = ? "
+        "and source_file in (select source_file from _cems_gone)",
+        [FEED],
+    )
+
+
+def ingest_cems(
+    con: duckdb.DuckDBPyConnection,
+    cems_dir: Path,
+    sources_root: Path,
+    build_id: str,
+    modbus_le_allowed: Collection[str] = (),
+) -> CemsIngestStats:
+    """Ingest new and changed packet logs under `cems_dir` (see the module docstring)."""
+    ensure_tables(con)
+    stats = CemsIngestStats()
+    if not cems_dir.is_dir():
+        stats.note = f"no cems folder at {cems_dir}; empty tables created"
+        return stats
+    files = packet_files(cems_dir)
+    stats.files_seen = len(files)
+    known = dict(
+        con.execute("select source_file, file_sha256 from audit.cems_ingested_files").fetchall()
+    )
+    current = {_rel(p, sources_root): p for p in files}
+    hashes = {name: sha256_file(p) for name, p in current.items()}
+    con.execute("begin transaction")
+    try:
+        gone = sorted(set(known) - set(current))
+        _delete_files(con, gone)
+        stats.files_removed = len(gone)
+        todo = [n for n in sorted(current) if known.get(n) != hashes[n]]
+        for name in sorted(current):
+            if name not in todo:
+                stats.files_skipped += 1
+                _log(con, build_id, name, hashes[name], (0, 0, 0), "unchanged, skipped")
+        _delete_files(con, [n for n in todo if n in known])
+        for batch in _batches(todo, current):
+            _load_batch(
+                con, batch, current, hashes, sources_root, build_id, modbus_le_allowed, stats
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    stats.note = (
+        f"{stats.files_parsed} parsed, {stats.files_skipped} unchanged, "
+        f"{stats.files_removed} removed"
+    )
+    return stats
+
+
+def _batches(names: list[str], paths: dict[str, Path]) -> list[list[str]]:
+    batches: list[list[str]] = []
+    size = 0
+    for name in names:
+        n = paths[name].stat().st_size
+        if not batches or size + n > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += n
+    return batches
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    build_id: str,
+    name: str,
+    sha: str,
+    counts: tuple[int, int, int],
+    note: str,
+) -> None:
+    con.execute(
+        "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
+        [build_id, FEED, name, sha, *counts, note],
+    )
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[str],
+    paths: dict[str, Path],
+    hashes: dict[str, str],
+    root: Path,
+    build_id: str,
+    modbus_le_allowed: Collection[str],
+    stats: CemsIngestStats,
+) -> None:
+    result = parse_files([paths[n] for n in batch], root=root, modbus_le_allowed=modbus_le_allowed)
+    cross = _cross_build_duplicates(con, result)
+    values, events, rejects = result.values, result.events, result.rejects
+    per_file = dict(result.per_file)
+    if cross.height:
+        gone = cross.select("source_file", "line_no")
+        values = values.join(
+            gone.with_columns(pl.col("source_file").cast(values.schema["source_file"])),
+            on=["source_file", "line_no"],
+            how="anti",
+        )
+        rejects = pl.concat([rejects, _duplicate_rejects(result, cross)])
+        for (name,), part in cross.group_by(["source_file"]):
+            read, loaded, rejected = per_file[str(name)]
+            per_file[str(name)] = (read, loaded - part.height, rejected + part.height)
+    sha = pl.DataFrame({"source_file": list(hashes), "file_sha256": list(hashes.values())})
+    con.register("_cems_sha", sha)
+    con.register("_cems_values", values)
+    con.register("_cems_events", events)
+    con.register("_cems_rejects", rejects)
+    try:
+        value_cols = [*warehouse.CEMS_VALUES_COLUMNS, *VALUES_EXTRA]
+        select = ", ".join(
+            f"v.{c}" if c not in ("file_sha256", "build_id") else c for c in value_cols
+        )
+        con.execute(
+            f"""insert into raw.cems_values ({", ".join(value_cols)})
+                select {select.replace("v.file_sha256", "s.file_sha256")}
+                from (select *, ? as build_id from _cems_values) v
+                join _cems_sha s on s.source_file = v.source_file::varchar""",
+            [build_id],
+        )
+        event_cols = [*warehouse.CEMS_EVENTS_COLUMNS, *EVENTS_EXTRA]
+        con.execute(
+            f"""insert into raw.cems_device_events ({", ".join(event_cols)})
+                select {", ".join("e." + c for c in warehouse.CEMS_EVENTS_COLUMNS)},
+                       s.file_sha256, ?
+                from _cems_events e join _cems_sha s using (source_file)""",
+            [build_id],
+        )
+        con.execute(
+            """insert into audit.rejected_records
+                   (build_id, feed, source_file, line_no, reason, raw_text)
+               select ?, ?, source_file, line_no, reason, raw_text from _cems_rejects""",
+            [build_id, FEED],
+        )
+    finally:
+        for view in ("_cems_sha", "_cems_values", "_cems_events", "_cems_rejects"):
+            con.unregister(view)
+    for name in batch:
+        counts = per_file[name]
+        _log(con, build_id, name, hashes[name], counts, "parsed")
+        con.execute(
+            """insert into audit.cems_ingested_files
+               values (?, ?, ?, current_timestamp, ?, ?, ?)""",
+            [name, hashes[name], build_id, *counts],
+        )
+        stats.rows_read += counts[0]
+        stats.rows_loaded += counts[1]
+        stats.rows_rejected += counts[2]
+    stats.files_parsed += len(batch)
+    stats.values_loaded += values.height
+    stats.events_loaded += events.height
+    stats.duplicates_resolved += result.counts.get("duplicates_resolved", 0) + cross.height
+    stats.variant_classified += result.counts.get("variant_classified", 0)
+
+
+def _cross_build_duplicates(con: duckdb.DuckDBPyConnection, result: ParseResult) -> pl.DataFrame:
+    """Packets of this batch whose (MN, CN, DataTime, PNO) is already in raw.cems_values from
+    a file loaded before: (source_file, line_no)."""
+    if not result.values.height:
+        return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64})
+    keys = result.values.select(
+        pl.col("source_file", "mn", "cn").cast(pl.String), "line_no", "data_time", "pno"
+    ).unique()
+    con.register("_cems_keys", keys)
+    try:
+        found = con.execute(
+            """select k.source_file, k.line_no from _cems_keys k
+               where exists (select 1 from raw.cems_values r
+                             where r.mn = k.mn and r.cn = k.cn and r.data_time = k.data_time
+                               and r.pno is not distinct from k.pno)
+               order by 1, 2"""
+        ).fetchall()
+    finally:
+        con.unregister("_cems_keys")
+    return pl.DataFrame(found, schema={"source_file": pl.String, "line_no": pl.Int64}, orient="row")
+
+
+def _duplicate_rejects(result: ParseResult, cross: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for name, line_no in cross.iter_rows():
+        fr = result.frames[name]
+        i = int(np.searchsorted(fr.line_no, line_no))
+        rows.append((name, line_no, "duplicate", fields.mask_raw(fr.text(i))))
+    return pl.DataFrame(rows, schema=result.rejects.schema, orient="row")

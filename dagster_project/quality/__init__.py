@@ -1,0 +1,1 @@
+"""Data quality: great-expectations suites run against warehouse rows (gx_runner)."""

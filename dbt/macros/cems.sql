@@ -1,0 +1,54 @@
+{#- CEMS formulas and code lists shared by the CEMS models (HJ 212-2017 Appendix D, HJ 75). -#}
+
+{#- Flue-gas parameter channels that become columns of the pollutant rows. -#}
+{% macro cems_flue_gas_codes() -%}
+    {{ return(['a00000', 'a19001', 'a01011', 'a01012', 'a01013', 'a01014']) }}
+{%- endmacro %}
+
+{#- True for a pollutant code. HJ 212-2017 Table B.2 numbers flue-gas parameters a00…
+    (flow), a01… (velocity, temperature, pressure, humidity, area, …) and a19… (O2); those
+    are never pollutant rows, including the ones not pivoted into columns. -#}
+{% macro cems_is_pollutant(code) -%}
+    not ({{ code }} like 'a00%' or {{ code }} like 'a01%' or {{ code }} like 'a19%')
+{%- endmacro %}
+
+{#- 折算浓度, HJ 212-2017 App. D formula 28: C_zs = C × (21 − O2_ref) / (21 − O2).
+    No reference O2 → the measured value (the standard gives none). O2 missing or ≥ 21 % (ambient:
+    the formula divides by ~0) → null: the converted value is unknown, never infinite. -#}
+{% macro o2_converted(concentration, o2, reference_o2) -%}
+    case
+        when {{ reference_o2 }} is null then {{ concentration }}
+        when {{ o2 }} is null or {{ o2 }} >= 21 then null
+        else {{ concentration }} * (21 - {{ reference_o2 }}) / (21 - {{ o2 }})
+    end
+{%- endmacro %}
+
+{#- Mass in kg, HJ 212-2017 App. D formula 33: kg = mg/m³ × m³/s × s × 1e-6 (divided by 1e6:
+    exact for round inputs, so hand-worked unit-test numbers compare equal). -#}
+{% macro mass_kg(concentration_mg_m3, flow_m3_s, seconds=3600) -%}
+    ({{ concentration_mg_m3 }} * {{ flow_m3_s }} * {{ seconds }} / 1000000.0)
+{%- endmacro %}
+
+{#- HJ 212 App. C: an aggregate is N only if more than flag_normal_share of its parts are N, else D. -#}
+{% macro aggregate_flag(normal_parts, all_parts) -%}
+    case
+        when {{ all_parts }} is null or {{ all_parts }} = 0 then null
+        when {{ normal_parts }} > {{ var('flag_normal_share') }} * {{ all_parts }} then 'N'
+        else 'D'
+    end
+{%- endmacro %}
+
+{#- A column of a raw source table, or a typed null when this warehouse's table lacks it: the
+    hj212 ingest adds columns (unit, code_sent, eflag, crc_variant, length_ok, build_id) beyond the
+    raw.cems_* contract in dagster_project/warehouse.py, and staging must build on either. The
+    real table (schema.table in the target database) is inspected, not source(): unit-test
+    fixtures stand in for source() and carry the real table's columns. -#}
+{% macro column_or_null(schema_name, table_name, column, data_type) -%}
+    {%- if execute -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=schema_name, identifier=table_name) -%}
+        {%- set names = (adapter.get_columns_in_relation(relation) if relation else [])
+            | map(attribute='name') | map('lower') | list -%}
+        {%- if column | lower in names -%}{{ column }}{%- else -%}cast(null as {{ data_type }}){%- endif -%}
+    {%- else -%}{{ column }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,45 @@
+-- D19 flag abuse (marks vs physics): a "stopped" mark (2017 F instrument stopped, or Sd: the 2005
+-- F, emission source stopped) on hours when flow, O2 and temperature say the unit runs (标停未停),
+-- and S (manually entered set value) on a pollutant channel.
+-- Grain: one episode per outlet × pollutant × kind of mark.
+with hours as (
+    select h.mn, h.pollutant_code, h.hour_start, h.flag, h.avg_measured, s.state,
+           s.flow_m3_s, s.o2, s.temp_c,
+           case when h.flag in ('F', 'Sd') and s.state = 'running' then 'stopped_mark_while_running'
+                when h.flag = 'S' then 'manually_set_value' end as kind
+    from {{ ref('int_anomalies__hourly_input') }} h
+    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
+),
+
+flagged as (
+    select *, hour_start - to_hours(row_number() over (
+               partition by mn, pollutant_code, kind order by hour_start)) as grp
+    from hours
+    where kind is not null
+),
+
+episodes as (
+    select mn, pollutant_code, kind, grp, min(hour_start) as start_time,
+           max(hour_start) as end_time, count(*) as hours, avg(flow_m3_s) as mean_flow,
+           avg(o2) as mean_o2, avg(temp_c) as mean_temp
+    from flagged
+    group by mn, pollutant_code, kind, grp
+)
+
+select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, start_time::varchar,
+                            end_time::varchar, 'sql.flag_abuse')), 1, 16) as anomaly_id,
+       e.mn, p.outlet_id, p.enterprise_id, e.pollutant_code, start_time, end_time,
+       'flag_abuse' as anomaly_type, 'high' as severity, 'sql.flag_abuse' as detector,
+       json_object('window', json_object('start', start_time, 'end', end_time),
+                   'values', json_object('hours', hours, 'kind', kind,
+                                         'mean_flow_m3_s', round(mean_flow, 3),
+                                         'mean_o2_pct', round(mean_o2, 2),
+                                         'mean_temp_c', round(mean_temp, 1)),
+                   'statistic', json_object('name', kind || '_hours', 'value', hours),
+                   'threshold', json_object('min_hours', 1,
+                                            'operating_state', 'running by physics'))::varchar
+           as evidence,
+       '标停未停 / false marks (公告2022年第21号; 执法函〔2020〕21号): marks contradicting physics; '
+       || 'S (manually set) on a pollutant (D19)' as rule_basis
+from episodes e
+left join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)

@@ -1,0 +1,87 @@
+"""The anomaly dbt models build and pass their YAML tests in a scratch dbt project whose
+upstream models (cems_hourly, registry and manual-test staging) are small stubs, and
+detect_and_store then reads what dbt built (the warehouse path of `lantian build`)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.detectors import detect_and_store
+from dagster_project.detectors.sql_rules import MODELS_DIR
+
+dbt_main = pytest.importorskip("dbt.cli.main")
+
+STUBS = {
+    # converted = measured × (21 − 9) / (21 − 9.5); Cou = measured × 20 m³/s × 3600 s × 1e-6
+    "cems_hourly": """
+        select * from (values
+         ('MN1', 'a21026', timestamp '2024-03-01 00:00', 10.0, 10.43, 9.5, 20.0, 0.72,
+          60, true, 'N', 130.0),
+         ('MN1', 'a21026', timestamp '2024-03-01 01:00', 40.0, 41.74, 9.5, 20.0, 2.88,
+          60, true, 'N', 131.0),
+         ('MN1', 'a21026', timestamp '2024-03-01 03:00', -5.0, -5.22, 9.5, 20.0, -0.36,
+          60, true, 'N', 131.0),
+         ('MN1', 'a01012', timestamp '2024-03-01 00:00', 130.0, null, 9.5, 20.0, null,
+          60, true, 'N', null)
+        ) t(mn, pollutant_code, hour_start, avg_measured, avg_converted, o2, flow_m3_s, mass_kg,
+            valid_minutes, is_valid, flag, temp_c)""",
+    "stg_registry__outlets": """
+        select 'E1' as enterprise_id, 'DA001' as outlet_id, 'MN1' as mn, 'boiler' as source_kind,
+               9.0 as reference_o2""",
+    "stg_registry__outlet_limits": """
+        select 'MN1' as mn, 'a21026' as pollutant_code, 35.0 as limit_mg_m3,
+               200.0 as analyzer_range""",
+    "stg_manual_tests__stack_tests": """
+        select 'E1' as enterprise_id, 'DA001' as outlet_id, 'a21026' as pollutant_code,
+               date '2024-03-01' as test_date, 11.0 as converted_mg_m3""",
+}
+
+
+def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
+    project = tmp_path / "dbt"
+    shutil.copytree(MODELS_DIR, project / "models" / "intermediate" / "anomalies")
+    shutil.copytree(MODELS_DIR.parents[2] / "macros", project / "macros")
+    (project / "models" / "stubs").mkdir(parents=True)
+    for name, sql in STUBS.items():
+        (project / "models" / "stubs" / f"{name}.sql").write_text(textwrap.dedent(sql))
+    warehouse = tmp_path / "w.duckdb"
+    (project / "dbt_project.yml").write_text(
+        textwrap.dedent("""
+        name: lantian
+        version: "1.0.0"
+        config-version: 2
+        profile: lantian
+        flags: {send_anonymous_usage_stats: false}
+        models:
+          lantian:
+            intermediate: {+schema: intermediate, +materialized: table}
+            stubs: {+schema: marts, +materialized: table}
+        """)
+    )
+    (project / "profiles.yml").write_text(
+        textwrap.dedent(f"""
+        lantian:
+          target: w
+          outputs:
+            w: {{type: duckdb, path: "{warehouse}", threads: 1, extensions: []}}
+        """)
+    )
+    result = dbt_main.dbtRunner().invoke(
+        ["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
+    )
+    assert result.success, result.exception
+    con = duckdb.connect(str(warehouse))
+    try:
+        summary = detect_and_store(con, "dbt-test", None)
+        assert summary.by_type == {"exceedance": 1, "missing_data": 1, "negative_value": 1}
+        state = con.execute(
+            "select state from intermediate.int_anomalies__operating_state order by hour_start"
+        ).fetchall()
+        assert state[0] == ("running",)
+    finally:
+        con.close()

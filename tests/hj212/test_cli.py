@@ -1,0 +1,29 @@
+"""`lantian hj212 parse`: parquet outputs with the contract columns, counts by outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from dagster_project import warehouse
+from dagster_project.hj212.cli import run_parse_command, summary
+from tests.hj212.conftest import load_samples
+
+
+def test_parse_command_writes_values_and_rejects(write_log, tmp_path: Path) -> None:
+    log = write_log([s.packet for s in load_samples()], "vendor.log")
+    out = tmp_path / "out"
+    counts = run_parse_command([log], out)
+    values = pl.read_parquet(out / "values.parquet")
+    rejects = pl.read_parquet(out / "rejects.parquet")
+    assert values.columns[: len(warehouse.CEMS_VALUES_COLUMNS)] == list(
+        warehouse.CEMS_VALUES_COLUMNS
+    )
+    assert values.schema["data_time"] == pl.Datetime("us") and values.schema["value"] == pl.Float64
+    assert rejects.columns == ["source_file", "line_no", "reason", "raw_text"]
+    assert counts["lines_read"] == 40 and counts["packets_valid"] + counts["rejected"] == 40
+    assert counts["rejected_crc_modbus_le"] == 3 and counts["rejected_duplicate"] == 1
+    assert rejects.height == counts["rejected"] and values.height == counts["values"]
+    assert "PW=******" in rejects["raw_text"][0]
+    assert "rejected_crc_mismatch" in summary(counts)
