@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 
-.PHONY: setup run test test-slow lint bench clean
+.PHONY: setup run test test-slow lint bench clean docs
 
 .bootstrap/bin/uv:
 	python3 -m venv .bootstrap
@@ -28,3 +28,9 @@ bench: setup
 
 clean:
 	rm -rf .venv .bootstrap .dagster_home dbt/target dbt/logs warehouse.duckdb exports
+
+# dbt docs (every model and column, with units and Chinese labels) from the built warehouse.
+docs: setup
+	cd dbt && LANTIAN_WAREHOUSE=$(abspath warehouse.duckdb) DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+	  ../.venv/bin/dbt docs generate --profiles-dir . --project-dir . --target-path target/docs
+	@echo "open dbt/target/docs/index.html (or: cd dbt && ../.venv/bin/dbt docs serve --target-path target/docs --host 127.0.0.1)"
