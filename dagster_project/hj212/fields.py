@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 from dagster_project.hj212.codes import (
@@ -25,16 +26,25 @@ def _header_field(name: str, flags: str = "") -> pl.Expr:
     return pl.col("header").str.extract(rf"{flags}(?:^|[;,]){name}=([^;,]*)", 1)
 
 
-def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
-    """One row per segment: qn, st, cn, mn, flag_value, protocol_version, pnum, pno, cp,
-    data_time_text, qn_time, header_error (null when the header is usable)."""
-    parts = pl.col("seg").str.splitn("CP=&&", 2)
-    out = segs.with_columns(
-        header=parts.struct.field("field_0"),
-        cp=parts.struct.field("field_1"),
-    ).with_columns(
+def split_segments(seg: pl.Series) -> pl.DataFrame:
+    """header (text before `CP=&&`), cp (after it, a closing `&&` stripped), has_cp and cp_fast
+    (null: these take the item-by-item path) of whole data segments."""
+    parts = seg.str.splitn("CP=&&", 2)
+    return pl.DataFrame(
+        {"header": parts.struct.field("field_0"), "cp": parts.struct.field("field_1")}
+    ).select(
+        "header",
+        pl.col("cp").str.strip_suffix("&&"),
         has_cp=pl.col("cp").is_not_null(),
-        cp=pl.col("cp").str.strip_suffix("&&"),
+        cp_fast=pl.lit(None, pl.String),
+    )
+
+
+def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
+    """One row per segment (columns header, cp, has_cp; see split_segments): qn, st, cn, mn,
+    flag_value, protocol_version, pnum, pno, cp, data_time_text, header_error (null
+    when the header is usable)."""
+    out = segs.with_columns(
         qn=_header_field("QN"),
         st=_header_field("ST"),
         cn=_header_field("CN"),
@@ -77,13 +87,12 @@ def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("bad_header"))
     )
     return out.with_columns(
-        data_time=_parse_time(pl.col("data_time_text")),
-        qn_time=_parse_time(pl.col("qn")),
+        data_time=parse_time(pl.col("data_time_text")),
         header_error=header_error,
-    ).drop("seg", "header", "has_cp", "flag_text")
+    ).drop("header", "has_cp", "flag_text")
 
 
-def _parse_time(text: pl.Expr) -> pl.Expr:
+def parse_time(text: pl.Expr) -> pl.Expr:
     """`YYYYMMDDhhmmss`, optionally followed by 3 millisecond digits (seen in 2005 packets)."""
     ok = text.str.contains(r"^\d{14}(\d{3})?$").fill_null(False)
     base = pl.when(ok).then(text.str.slice(0, 14))
@@ -96,23 +105,29 @@ def explode_items(packets: pl.DataFrame) -> pl.DataFrame:
     """One row per CP item: pkt, val, has_eq and the name_table columns (code is null for plain
     names such as DataTime).
 
-    Fast path, for CPs whose every item is `name=value`: turn `;` and `=` into `,`, split once,
-    and take names and values as the even and odd list elements. Other CPs (empty items, an item
+    Fast path, for CPs whose every item is `name=value`: with `;` and `=` turned into `,` (by
+    layout.py, in `cp_fast`, or here), split once and take names and values as the even and odd
+    list elements. Other CPs (empty items, an item
     without `=` or with two) take the item-by-item path. Names are split into code and field once
     per distinct name."""
     cp = pl.col("cp")
-    odd = cp.str.contains(r"(?:^|[;,])[^;,=]*(?:[;,]|$)|=[^;,]*=")
-    flagged = packets.filter(cp.str.len_bytes() > 0).with_columns(odd=odd)
-    flat = (
-        flagged.filter(~pl.col("odd"))
-        .select(
-            "pkt",
-            parts=cp.str.replace_all(";", ",", literal=True)
-            .str.replace_all("=", ",", literal=True)
-            .str.split(","),
-        )
-        .explode("parts")
+    flagged = packets.filter(cp.str.len_bytes() > 0).with_columns(
+        odd=cp.str.contains(r"(?:^|[;,])[^;,=]*(?:[;,]|$)|=[^;,]*=")
     )
+    fast = flagged.filter(~pl.col("odd"))
+    # cp_fast: the CP with `=;,` already turned into `,` (layout.py), when it was located
+    texts = pl.concat(
+        [
+            fast.filter(pl.col("cp_fast").is_not_null()).select("pkt", text="cp_fast"),
+            fast.filter(pl.col("cp_fast").is_null()).select(
+                "pkt",
+                text=cp.str.replace_all(";", ",", literal=True).str.replace_all(
+                    "=", ",", literal=True
+                ),
+            ),
+        ]
+    )
+    flat = texts.select("pkt", parts=pl.col("text").str.split(",")).explode("parts")
     # every fast-path item is exactly `name=value`: parts alternate name, value
     fast = pl.DataFrame(
         {
@@ -135,7 +150,12 @@ def explode_items(packets: pl.DataFrame) -> pl.DataFrame:
         has_eq=eq.is_not_null(),
     )
     items = pl.concat([fast, slow]).with_columns(pl.col("name").cast(pl.Categorical))
-    return items.join(name_table(items), on="name", how="left", maintain_order="left").drop("name")
+    # name -> its name_table row by the categorical's integer id: a gather, not a join
+    table = name_table(items).sort(pl.col("name").to_physical())
+    table_ids = table.get_column("name").to_physical().to_numpy()
+    ids = items.get_column("name").to_physical().to_numpy()
+    rows = np.searchsorted(table_ids, ids)
+    return pl.concat([items.drop("name"), table.drop("name")[rows]], how="horizontal")
 
 
 def name_table(items: pl.DataFrame) -> pl.DataFrame:

@@ -196,8 +196,9 @@ def _crc_chunks(
             continue
         mat = _windows(buf, ends - 1 - width, width)
         lead = width - (lens - 1)
-        if lead.any():
-            mat[np.arange(width)[None, :] < lead[:, None]] = _PAD
+        pad = int(lead.max())  # rows are sorted by length: only the first columns need padding
+        if pad:
+            mat[:, :pad][np.arange(pad)[None, :] < lead[:, None]] = _PAD
         pairs = np.ascontiguousarray(mat.view("<u2").T)  # byte pairs, first byte low
         out[idx] = _hj212_pairs(pairs, buf[ends - 1])
     return out

@@ -26,14 +26,14 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from dagster_project import warehouse
-from dagster_project.hj212 import codes, fields, framing
+from dagster_project.hj212 import codes, fields, framing, layout
 
 VALUE_EXTRA_COLUMNS = ("crc_variant", "unit", "code_sent", "eflag", "length_ok", "pno")
 REJECT_COLUMNS = ("source_file", "line_no", "reason", "raw_text")
@@ -61,35 +61,36 @@ def _rel(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def _segments_column(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> pl.Series:
-    """The byte ranges buf[s:e] as a string Series, without a Python loop: an Arrow binary
-    array whose offsets alternate segment / gap over the file buffer, every other kept."""
-    if not len(s):
-        return pl.Series("seg", [], dtype=pl.String)
-    offsets = np.empty(2 * len(s), dtype=np.int64)
-    offsets[0::2], offsets[1::2] = s, e
-    arr = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+def _segment_columns(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> pl.DataFrame:
+    """header, cp, has_cp and cp_fast (the CP with `=;,` as `,`, null when not located) of the data
+    segments buf[s:e]; see layout.py. Segments numpy could not lay out take the general path:
+    their whole text (decoded leniently) is split on `CP=&&` by polars."""
+    lay = layout.locate(buf, s, e)
+    ok = lay.located
+    hs, he = np.where(ok, lay.header_start, s), np.where(ok, lay.header_end, s)
+    cs, ce = np.where(ok, lay.cp_start, s), np.where(ok, lay.cp_end, s)
+    fast = cs - lay.lo, ce - lay.lo
+    cols = pl.DataFrame(
+        [
+            layout.text_column(buf, hs, he, "header"),
+            layout.text_column(buf, cs, ce, "cp"),
+            pl.Series("has_cp", ok),
+            layout.text_column(lay.fast_bytes, fast[0], fast[1], "cp_fast"),
+        ]
+    ).with_columns(cp_fast=pl.when("has_cp").then("cp_fast"))
+    other = np.flatnonzero(~ok)
+    if len(other):
+        seg = layout.text_column(buf, s[other], e[other], "seg", lenient=True)
+        cols = _patch(cols, other, fields.split_segments(seg))
+    return cols
+
+
+def _patch(cols: pl.DataFrame, rows: np.ndarray, part: pl.DataFrame) -> pl.DataFrame:
+    """cols with the given rows replaced by part's rows (same columns)."""
+    idx = pl.Series(rows)
+    return cols.with_columns(
+        cols.get_column(c).scatter(idx, part.get_column(c)) for c in part.columns
     )
-    binary = pl.Series("seg", arr).gather(np.arange(0, len(offsets), 2))
-    # bytes >= 0x80 are rare (UTF-8 Chinese in Info texts, a GBK logger, line noise): find the
-    # segments holding them and replace the ones that are not UTF-8 by a lenient decoding
-    lo, hi = int(s.min()), int(e.max())
-    high = np.flatnonzero(buf[lo:hi] >= 0x80) + lo
-    row = np.searchsorted(s, high, side="right") - 1
-    rows = np.unique(row[(row >= 0) & (high < e[np.maximum(row, 0)])])
-    bad, fixed = [], []
-    for i in rows.tolist():
-        raw = bytes(buf[s[i] : e[i]])
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.append(i)
-            fixed.append(raw.decode("utf-8", "replace").encode("utf-8"))
-    if bad:
-        binary = binary.scatter(bad, pl.Series(fixed, dtype=pl.Binary))
-    text = binary.cast(pl.String)
-    return text.alias("seg")
 
 
 def parse_files(
@@ -102,66 +103,48 @@ def parse_files(
     MODBUS-LE CRC lines are rejected (`crc_modbus_le`) unless their MN is in `modbus_le_allowed`.
     `station_units` overrides units: {mn: {pollutant_code: unit}}."""
     named = sorted(((_rel(Path(p), root), Path(p)) for p in paths), key=lambda x: x[0])
+    names = [n for n, _ in named]
     reject_parts: list[pl.DataFrame] = []
     file_frames: list[framing.Frames] = []
     counts: Counter[str] = Counter()
     records_per_file: dict[str, int] = {}
     allowed = list(modbus_le_allowed)
-    # Pipeline: numpy checks one block of records (CRC included) while the thread pool runs the
-    # polars string work of the blocks before it (polars releases the GIL). Blocks also keep
-    # polars frames small: its string kernels scale worse than linearly on huge frames here.
-    futures = []
-    next_pkt = 0
+    # Each piece of a file (whole lines, PIECE_BYTES or so) is framed, checked (CRC included,
+    # numpy) and parsed (polars) in the thread pool: both release the GIL, so pieces run in
+    # parallel. Pieces also keep polars frames small: its string kernels scale worse than
+    # linearly on huge frames. Packet, record and line numbers are piece-local until the end.
     with ThreadPoolExecutor(WORKERS) as pool:
+        files = []
         for file_idx, (name, path) in enumerate(named):
-            buf = np.frombuffer(framing.read_bytes(path), dtype=np.uint8)
-            start, end, line_no = framing.split_records(buf)
-            n = len(start)
-            status = np.empty(n, dtype=np.int8)
-            declared = np.empty(n, dtype=np.int64)
-            length_ok = np.empty(n, dtype=bool)
-            for b in range(0, n, CHUNK_PACKETS):
-                sl = slice(b, b + CHUNK_PACKETS)
-                status[sl], declared[sl], length_ok[sl] = framing.check_records(
-                    buf, start[sl], end[sl]
-                )
-                st = status[sl]
-                usable = b + np.flatnonzero((st == framing.OK) | (st == framing.MODBUS_LE))
-                segs = pl.DataFrame(
-                    {
-                        "pkt": np.arange(next_pkt, next_pkt + len(usable), dtype=np.uint32),
-                        "file_idx": np.full(len(usable), file_idx, dtype=np.int32),
-                        "rec": usable.astype(np.int64),
-                        "line_no": line_no[usable].astype(np.int64),
-                        "modbus": status[usable] == framing.MODBUS_LE,
-                        "length_ok": length_ok[usable],
-                    }
-                ).with_columns(_segments_column(buf, start[usable] + 6, end[usable] - 4))
-                next_pkt += len(usable)
-                futures.append(pool.submit(_parse_chunk, segs, allowed))
-            fr = framing.Frames(buf, start, end, line_no, status, declared, length_ok)
+            data = framing.read_bytes(path)
+            buf = np.frombuffer(data, dtype=np.uint8)
+            pieces = [
+                pool.submit(_parse_piece, buf, lo, hi, file_idx, names, allowed)
+                for lo, hi in _pieces(data)
+            ]
+            files.append((name, buf, pieces))
+        chunks: list[_Chunk] = []
+        next_pkt = 0
+        for name, buf, pieces in files:
+            done = [f.result() for f in pieces]
+            next_rec = next_line = 0
+            for piece in done:
+                chunks.append(piece.chunk.shifted(next_pkt, next_rec, next_line))
+                next_pkt += piece.chunk.packets.height
+                next_rec += len(piece.start)
+                next_line += piece.lines
+            fr = _file_frames(buf, done)
             file_frames.append(fr)
-            records_per_file[name] = n
-            counts["lines_read"] += n
-            counts["variant_classified"] += int((status == framing.MODBUS_LE).sum())
-            bad = np.flatnonzero((status != framing.OK) & (status != framing.MODBUS_LE))
+            records_per_file[name] = len(fr.start)
+            counts["lines_read"] += len(fr.start)
+            counts["variant_classified"] += int((fr.status == framing.MODBUS_LE).sum())
+            bad = np.flatnonzero((fr.status != framing.OK) & (fr.status != framing.MODBUS_LE))
             if len(bad):
-                reasons = [framing.STATUS_NAMES[int(s)] for s in status[bad]]
+                reasons = [framing.STATUS_NAMES[int(s)] for s in fr.status[bad]]
                 reject_parts.append(_rejects(name, fr, bad, reasons))
-        if not futures:
-            futures.append(pool.submit(_parse_chunk, _empty_segments(), allowed))
-        chunks = [f.result() for f in futures]
-    names = [n for n, _ in named]
+    if not chunks:
+        chunks.append(_parse_chunk(_empty_segments(), names, allowed))
     packets = pl.concat([c.packets for c in chunks])
-    bad_value_pkts = pl.concat([c.bad_value_pkts for c in chunks])
-    packets = packets.with_columns(
-        reason=pl.when(pl.col("reason").is_not_null())
-        .then(pl.col("reason"))
-        .when(pl.col("is_data") & pl.col("data_time").is_null())
-        .then(pl.lit("bad_datatime"))
-        .when(pl.col("pkt").is_in(bad_value_pkts.implode()))
-        .then(pl.lit("bad_value"))
-    )
     # duplicates among the surviving data packets: first received wins
     key = ["mn", "cn", "data_time", "pno"]
     packets = packets.with_columns(
@@ -192,12 +175,11 @@ def parse_files(
     counts["split_sets_complete"] = int((split["parts"] >= split["pnum"]).sum())
     counts["split_sets_incomplete"] = int((split["parts"] < split["pnum"]).sum())
 
-    groups = _regroup_split_sets(chunks, ok)
-    packet_cols = _packet_columns(packets, names)
-    with ThreadPoolExecutor(WORKERS) as pool:
-        values = pl.concat(
-            list(pool.map(lambda g: _values(packets, packet_cols, g[0], g[1]), groups))
-        )
+    values = pl.concat([c.values for c in chunks])
+    duplicate = packets.filter(pl.col("reason") == "duplicate").get_column("pkt")
+    if len(duplicate):
+        values = values.filter(~pl.col("pkt").is_in(duplicate.implode()))
+    values = _with_split_sets(values, chunks, packets, ok, names).drop("pkt")
     values = values.with_columns(unit=_units(values, station_units))
     events = _events(ok.filter(~pl.col("is_data")), names)
 
@@ -226,21 +208,111 @@ def parse_files(
     return ParseResult(values, rejects, events, dict(counts), per_file, frames)
 
 
-CHUNK_PACKETS = 50_000
-
-
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
 class _Chunk:
-    packets: pl.DataFrame  # header fields and the first reason (header, CRC variant)
-    attrs: pl.DataFrame  # Flag / EFlag items of the data packets
-    vals: pl.DataFrame  # value items of the data packets
-    bad_value_pkts: pl.Series
+    """One piece's packets and the values of its usable data packets. Only what needs every
+    piece is left for the end: duplicates across pieces, and split packets (pnum > 1), whose
+    Flag/EFlag and value items wait in `split_attrs` / `split_vals` for their whole set."""
+
+    packets: pl.DataFrame  # header fields and the reason a packet is not usable, if any
+    values: pl.DataFrame  # output value rows of usable unsplit data packets, with `pkt`
+    split_attrs: pl.DataFrame
+    split_vals: pl.DataFrame
+
+    def shifted(self, pkt: int, rec: int, line: int) -> _Chunk:
+        """The chunk with its packet, record and line numbers raised by the given bases."""
+        if not (pkt or rec or line):
+            return self
+        new_pkt = pl.col("pkt") + pkt
+        return _Chunk(
+            self.packets.with_columns(new_pkt, pl.col("rec") + rec, pl.col("line_no") + line),
+            self.values.with_columns(new_pkt, pl.col("line_no") + line),
+            self.split_attrs.with_columns(new_pkt),
+            self.split_vals.with_columns(new_pkt),
+        )
 
 
-def _parse_chunk(segs: pl.DataFrame, modbus_le_allowed: list[str]) -> _Chunk:
+PIECE_BYTES = 24 << 20
+
+
+def _pieces(data: bytes) -> list[tuple[int, int]]:
+    """[lo, hi) byte ranges of about PIECE_BYTES that end just after a newline (or at the end):
+    no record spans two pieces, since records end at line ends."""
+    cuts = [0]
+    while cuts[-1] + PIECE_BYTES < len(data):
+        nl = data.find(b"\n", cuts[-1] + PIECE_BYTES)
+        if nl < 0:
+            break
+        cuts.append(nl + 1)
+    if cuts[-1] < len(data) or len(cuts) == 1:
+        cuts.append(len(data))
+    return list(pairwise(cuts))
+
+
+@dataclass
+class _Piece:
+    start: np.ndarray  # records, as file offsets
+    end: np.ndarray
+    line_no: np.ndarray  # 1-based within the piece
+    lines: int  # newlines in the piece
+    status: np.ndarray
+    declared: np.ndarray
+    length_ok: np.ndarray
+    chunk: _Chunk
+
+
+def _parse_piece(
+    buf: np.ndarray,
+    lo: int,
+    hi: int,
+    file_idx: int,
+    names: list[str],
+    modbus_le_allowed: list[str],
+) -> _Piece:
+    """Frame, check and parse the records of buf[lo:hi] (`pkt`, `rec` numbered from 0)."""
+    view = buf[lo:hi]
+    start, end, line_no = framing.split_records(view)
+    start, end = start + lo, end + lo
+    status, declared, length_ok = framing.check_records(buf, start, end)
+    usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
+    segs = pl.DataFrame(
+        {
+            "pkt": np.arange(len(usable), dtype=np.uint32),
+            "file_idx": np.full(len(usable), file_idx, dtype=np.int32),
+            "rec": usable.astype(np.int64),
+            "line_no": line_no[usable].astype(np.int64),
+            "modbus": status[usable] == framing.MODBUS_LE,
+            "length_ok": length_ok[usable],
+        }
+    ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
+    chunk = _parse_chunk(segs, names, modbus_le_allowed)
+    lines = int(np.count_nonzero(view == 10))
+    return _Piece(start, end, line_no, lines, status, declared, length_ok, chunk)
+
+
+def _file_frames(buf: np.ndarray, pieces: list[_Piece]) -> framing.Frames:
+    """One file's records and check results, from its pieces in order."""
+    line_base = np.cumsum([0] + [p.lines for p in pieces[:-1]])
+
+    def joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate([*arrays, np.zeros(0, dtype)])
+
+    return framing.Frames(
+        buf,
+        joined([p.start for p in pieces], np.int64),
+        joined([p.end for p in pieces], np.int64),
+        joined([p.line_no + base for p, base in zip(pieces, line_base, strict=True)], np.int64),
+        joined([p.status for p in pieces], np.int8),
+        joined([p.declared for p in pieces], np.int64),
+        joined([p.length_ok for p in pieces], bool),
+    )
+
+
+def _parse_chunk(segs: pl.DataFrame, names: list[str], modbus_le_allowed: list[str]) -> _Chunk:
+    """Headers, items and values of one piece's segments (`pkt` = row number)."""
     packets = fields.parse_headers(segs).with_columns(
         is_data=pl.col("cn").is_in(list(codes.DATA_CNS)),
         reason=pl.when(pl.col("modbus") & ~pl.col("mn").is_in(modbus_le_allowed).fill_null(False))
@@ -248,34 +320,53 @@ def _parse_chunk(segs: pl.DataFrame, modbus_le_allowed: list[str]) -> _Chunk:
         .otherwise(pl.col("header_error")),
     )
     data = packets.filter(pl.col("is_data") & pl.col("reason").is_null())
-    attrs, vals, bad = _items(data)
-    return _Chunk(packets, attrs, vals, bad)
-
-
-def _regroup_split_sets(
-    chunks: list[_Chunk], ok: pl.DataFrame
-) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """(attrs, vals) per slice, with all parts of split packets moved into one group of their
-    own, so a set's flags join across its parts."""
-    split = ok.filter(pl.col("pnum") > 1).get_column("pkt").implode()
-    groups = [(c.attrs, c.vals) for c in chunks]
-    if not split.list.len()[0]:
-        return groups
-    in_split = pl.col("pkt").is_in(split)
-    moved = (
-        pl.concat([a.filter(in_split) for a, _ in groups]),
-        pl.concat([v.filter(in_split) for _, v in groups]),
+    attrs, vals, bad_value = _items(data, packets.get_column("protocol_version"))
+    packets = packets.drop("cp_fast").with_columns(
+        reason=pl.when(pl.col("reason").is_not_null())
+        .then(pl.col("reason"))
+        .when(pl.col("is_data") & pl.col("data_time").is_null())
+        .then(pl.lit("bad_datatime"))
+        .when(pl.col("pkt").is_in(bad_value.implode()))
+        .then(pl.lit("bad_value")),
+        set_key=pl.col("pkt"),
     )
-    return [(a.filter(~in_split), v.filter(~in_split)) for a, v in groups] + [moved]
+    split = packets.filter(pl.col("pnum") > 1).get_column("pkt")
+    in_split = pl.col("pkt").is_in(split.implode())
+    if len(split):
+        split_attrs, split_vals = attrs.filter(in_split), vals.filter(in_split)
+        attrs, vals = attrs.filter(~in_split), vals.filter(~in_split)
+    else:
+        split_attrs, split_vals = attrs.clear(), vals.clear()
+    values = _values(packets, _packet_columns(packets, names), attrs, vals)
+    return _Chunk(packets.drop("set_key"), values, split_attrs, split_vals)
 
 
-def _items(chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+def _with_split_sets(
+    values: pl.DataFrame,
+    chunks: list[_Chunk],
+    packets: pl.DataFrame,
+    ok: pl.DataFrame,
+    names: list[str],
+) -> pl.DataFrame:
+    """`values` plus the values of usable split packets, each part's items with the Flag and
+    EFlag attributes joined across its whole set (`set_key`)."""
+    if not ok.filter(pl.col("pnum") > 1).height:
+        return values
+    attrs = pl.concat([c.split_attrs for c in chunks])
+    vals = pl.concat([c.split_vals for c in chunks])
+    split_values = _values(packets, _packet_columns(packets, names), attrs, vals)
+    return pl.concat([values, split_values])
+
+
+def _items(
+    chunk: pl.DataFrame, protocol_version: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """(Flag/EFlag items, value items with a numeric `value`, packets with a bad value).
 
     Value items get the `-Flag` of their code when it sits in the same run of items of that
     code in the same packet (the usual `code-Avg=..,code-Flag=N` layout), by run numbers
     instead of a join; `_values` joins the rest."""
-    items = fields.explode_items(chunk.select("pkt", "cp")).with_row_index("row")
+    items = fields.explode_items(chunk.select("pkt", "cp", "cp_fast")).with_row_index("row")
     attrs = items.filter(pl.col("field").is_in(["Flag", "EFlag"]))
     code_id = items.get_column("code").to_physical().cast(pl.UInt64).fill_null(0xFFFFFFFF)
     key = (items.get_column("pkt").cast(pl.UInt64) * (1 << 32) + code_id).to_numpy()
@@ -287,8 +378,8 @@ def _items(chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     last_flag = np.full(int(run[-1]) + 1 if len(run) else 0, -1, dtype=np.int64)
     last_flag[run[flag_rows]] = np.arange(len(flag_rows))
     flags = items[flag_rows].select("pkt", "val")
-    flags = flags.join(
-        chunk.select("pkt", "protocol_version"), on="pkt", how="left", maintain_order="left"
+    flags = flags.with_columns(
+        protocol_version=protocol_version.gather(flags.get_column("pkt"))
     ).select(*_flag_columns("val"))
 
     value_items, bad = _numeric_values(
@@ -344,7 +435,10 @@ def _empty_segments() -> pl.DataFrame:
             "line_no": pl.Int64,
             "modbus": pl.Boolean,
             "length_ok": pl.Boolean,
-            "seg": pl.String,
+            "header": pl.String,
+            "cp": pl.String,
+            "has_cp": pl.Boolean,
+            "cp_fast": pl.String,
         }
     )
 
@@ -410,23 +504,37 @@ def _values(
         sets = set_key.gather(idx)
         return df.with_columns(set_key=sets, key=sets * (1 << 32) + code_id)
 
-    attrs = keyed(attrs)
-    flag = (
-        attrs.filter(pl.col("code").is_not_null() & (pl.col("field") == "Flag"))
-        .group_by("key")
-        .agg(flag=pl.col("val").first(), set_key=pl.col("set_key").first())
-    )
-    flag = flag.with_columns(
-        protocol_version=packets.get_column("protocol_version").gather(flag.get_column("set_key"))
-    )
-    flag = flag.select("key", *_flag_columns("flag"))
-    eflag = (
-        attrs.filter(pl.col("code").is_not_null() & (pl.col("field") == "EFlag"))
-        .group_by("key")
-        .agg(eflag=pl.col("val").first())
-    )
+    def by_key(field: str, col: str) -> pl.DataFrame:
+        """The first `code-<field>` value per (set, code) key."""
+        part = attrs.filter(pl.col("code").is_not_null() & (pl.col("field") == field))
+        if not part.height:
+            return pl.DataFrame(schema={"key": pl.UInt64, col: pl.String, "set_key": pl.UInt64})
+        return (
+            keyed(part)
+            .group_by("key")
+            .agg(pl.col("val").first().alias(col), set_key=pl.col("set_key").first())
+        )
+
+    v = keyed(value_items)
+    missing = v.get_column("flag").is_null()
+    flag = by_key("Flag", "flag") if missing.any() else pl.DataFrame()
+    if flag.height:  # flags elsewhere in the packet or its split set
+        flag = flag.with_columns(
+            protocol_version=packets.get_column("protocol_version").gather(
+                flag.get_column("set_key")
+            )
+        ).select("key", *_flag_columns("flag"))
+        idx = pl.Series(np.flatnonzero(missing.to_numpy()))
+        found = v[idx].select("key").join(flag, on="key", how="left", maintain_order="left")
+        v = v.with_columns(
+            flag=v.get_column("flag").scatter(idx, found.get_column("flag")),
+            flag_2017=v.get_column("flag_2017").scatter(idx, found.get_column("flag_2017")),
+        )
+    eflag = by_key("EFlag", "eflag").drop("set_key")
     # a bare `Flag=` in the CP (no pollutant prefix) applies to codes without their own flag
     bare = attrs.filter(pl.col("code").is_null() & (pl.col("field") == "Flag"))
+    if not all_usable:
+        bare = bare.filter(usable.gather(bare.get_column("pkt")))
     bare = (
         bare.with_columns(set_key=set_key.gather(bare.get_column("pkt")))
         .group_by("set_key")
@@ -435,15 +543,6 @@ def _values(
     bare = bare.with_columns(
         protocol_version=packets.get_column("protocol_version").gather(bare.get_column("set_key"))
     ).select("set_key", *(c.name.prefix("packet_") for c in _flag_columns("flag")))
-    v = keyed(value_items)
-    missing = v.get_column("flag").is_null()
-    if flag.height and missing.any():  # flags elsewhere in the packet or its split set
-        idx = pl.Series(np.flatnonzero(missing.to_numpy()))
-        found = v[idx].select("key").join(flag, on="key", how="left", maintain_order="left")
-        v = v.with_columns(
-            flag=v.get_column("flag").scatter(idx, found.get_column("flag")),
-            flag_2017=v.get_column("flag_2017").scatter(idx, found.get_column("flag_2017")),
-        )
     v = v.drop("set_key")
     v = (
         v.join(eflag, on="key", how="left", maintain_order="left")
@@ -471,8 +570,9 @@ def _values(
         pl.col("eflag").cast(CAT),
         "length_ok",
         "pno",
+        "pkt",
     )
-    assert out.columns == [*cols, *VALUE_EXTRA_COLUMNS]
+    assert out.columns == [*cols, *VALUE_EXTRA_COLUMNS, "pkt"]
     return out
 
 
@@ -534,7 +634,7 @@ def _events(pkts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
         cn="cn",
         mn="mn",
         protocol_version="protocol_version",
-        data_time=pl.coalesce("data_time", "qn_time"),
+        data_time=pl.coalesce("data_time", fields.parse_time(pl.col("qn"))),
         event_type=pl.col("cn").replace_strict(
             codes.EVENT_TYPES, default=codes.DEFAULT_EVENT_TYPE, return_dtype=pl.String
         ),
