@@ -54,7 +54,12 @@ def locate(buf: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray) -> Layou
         return Layout(no, empty, empty, empty, empty, np.zeros(0, np.uint8), 0)
     lo, hi = int(seg_start[0]), int(seg_end.max())
     block = buf[lo:hi]
-    high = _rows_with(np.flatnonzero(block >= 0x80) + lo, seg_start, seg_end)
+    raw = block.tobytes()
+    high = (
+        np.zeros(n, dtype=bool)
+        if raw.isascii()
+        else _rows_with(np.flatnonzero(block >= 0x80) + lo, seg_start, seg_end)
+    )
 
     amp = np.flatnonzero(block == _AMP) + lo
     k = np.searchsorted(amp, seg_start)
@@ -79,7 +84,7 @@ def locate(buf: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray) -> Layou
     closed = (seg_end - 2 >= cp_start) & (byte(seg_end - 2) == _AMP) & (byte(seg_end - 1) == _AMP)
     cp_end = np.where(closed, seg_end - 2, seg_end)
 
-    fast_bytes = np.frombuffer(block.tobytes().translate(_TO_COMMA), dtype=np.uint8)
+    fast_bytes = np.frombuffer(raw.translate(_TO_COMMA), dtype=np.uint8)
     return Layout(located, seg_start, p - 3, cp_start, cp_end, fast_bytes, lo)
 
 

@@ -515,9 +515,14 @@ def _values(
             .agg(pl.col("val").first().alias(col), set_key=pl.col("set_key").first())
         )
 
-    v = keyed(value_items)
+    v = value_items
+    if not all_usable:
+        v = v.filter(usable.gather(v.get_column("pkt")))
     missing = v.get_column("flag").is_null()
     flag = by_key("Flag", "flag") if missing.any() else pl.DataFrame()
+    eflag = by_key("EFlag", "eflag").drop("set_key")
+    if flag.height or eflag.height:  # (set, code) keys, only when there is something to join
+        v = keyed(v).drop("set_key")
     if flag.height:  # flags elsewhere in the packet or its split set
         flag = flag.with_columns(
             protocol_version=packets.get_column("protocol_version").gather(
@@ -530,7 +535,6 @@ def _values(
             flag=v.get_column("flag").scatter(idx, found.get_column("flag")),
             flag_2017=v.get_column("flag_2017").scatter(idx, found.get_column("flag_2017")),
         )
-    eflag = by_key("EFlag", "eflag").drop("set_key")
     # a bare `Flag=` in the CP (no pollutant prefix) applies to codes without their own flag
     bare = attrs.filter(pl.col("code").is_null() & (pl.col("field") == "Flag"))
     if not all_usable:
@@ -543,7 +547,6 @@ def _values(
     bare = bare.with_columns(
         protocol_version=packets.get_column("protocol_version").gather(bare.get_column("set_key"))
     ).select("set_key", *(c.name.prefix("packet_") for c in _flag_columns("flag")))
-    v = v.drop("set_key")
     v = (
         v.join(eflag, on="key", how="left", maintain_order="left")
         if eflag.height
