@@ -8,8 +8,10 @@ and jemalloc purges only after 10 s idle, so repeat work reuses warm pages. The 
 higher resident size while a build runs, which the build machine has (24 GiB).
 
 Both settings are process-wide. jemalloc reads its configuration once, when polars is first
-imported, so `tune()` runs from the package's `__init__` before anything imports polars; an
-explicit `_RJEM_MALLOC_CONF` or `LANTIAN_DEFAULT_ALLOCATOR=1` leaves the defaults alone.
+imported (polars writes its own defaults into `_RJEM_MALLOC_CONF` and appends what it finds
+there; the last setting wins), so `tune()` runs from the package's `__init__` before anything
+imports polars. An explicit `_RJEM_MALLOC_CONF` or `LANTIAN_DEFAULT_ALLOCATOR=1` leaves the
+defaults alone.
 """
 
 from __future__ import annotations

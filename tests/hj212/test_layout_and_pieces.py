@@ -1,0 +1,139 @@
+"""The numpy fast path (layout.py) and parsing in pieces must not change any result."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from dagster_project.hj212 import framing, layout, parse
+from dagster_project.hj212.crc import hj212_crc16
+from dagster_project.hj212.writer import frame, packet
+
+T = datetime(2024, 3, 1, 10)
+
+
+def _seg(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    data = text.encode()
+    return np.frombuffer(data, np.uint8), np.array([0]), np.array([len(data)])
+
+
+def _layout(text: str) -> tuple[layout.Layout, bytes]:
+    buf, s, e = _seg(text)
+    return layout.locate(buf, s, e), text.encode()
+
+
+def test_header_and_cp_are_located_with_the_closing_marks_stripped() -> None:
+    lay, data = _layout("QN=1;ST=31;CN=2011;MN=M1;Flag=4;CP=&&DataTime=20240301100000;a=1&&")
+    assert lay.located.tolist() == [True]
+    header = data[lay.header_start[0] : lay.header_end[0]]
+    cp = data[lay.cp_start[0] : lay.cp_end[0]]
+    assert (header, cp) == (b"QN=1;ST=31;CN=2011;MN=M1;Flag=4;", b"DataTime=20240301100000;a=1")
+    fast = bytes(lay.fast_bytes[lay.cp_start[0] - lay.lo : lay.cp_end[0] - lay.lo])
+    assert fast == b"DataTime,20240301100000,a,1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "QN=1;ST=31;CN=2011;MN=M1;Flag=4;DataTime=1",  # no CP at all
+        "QN=1;ST=3&1;CN=2011;MN=M1;CP=&&a=1&&",  # a stray & in the header comes first
+        "QN=1;ST=31;CN=2011;MN=测点;CP=&&a=1&&",  # non-ASCII: the general text path decodes it
+        "QN=1;ST=31;CN=2011;MN=M1;CP=&",  # CP= followed by a single &
+    ],
+)
+def test_segments_numpy_cannot_lay_out_take_the_general_path(text: str) -> None:
+    lay, _ = _layout(text)
+    assert lay.located.tolist() == [False]
+
+
+def test_cp_without_closing_marks_runs_to_the_segment_end() -> None:
+    lay, data = _layout("QN=1;CN=2011;MN=M1;CP=&&a=1")
+    assert lay.located.tolist() == [True]
+    assert data[lay.cp_start[0] : lay.cp_end[0]] == b"a=1"
+
+
+def _packet(mn: str, t: datetime, value: str = "1.5", **kw) -> str:
+    kw.setdefault("items", [("a21026", {"Avg": value, "Flag": "N"}), ("a01012", {"Avg": "80"})])
+    return packet(qn="20240301110005123", st="31", cn="2061", mn=mn, flag=4, data_time=t, **kw)
+
+
+def _mixed_log(tmp_path: Path) -> Path:
+    """Valid packets, duplicates far apart, a split set, rejects and odd CPs, spread so that
+    small pieces cut between the copies and the parts."""
+    rng = random.Random(7)
+    lines: list[str] = []
+    for i in range(400):
+        lines.append(_packet(f"M{i % 7}", T + timedelta(hours=i // 7), f"{rng.uniform(0, 50):.3f}"))
+    lines.insert(350, lines[3])  # a duplicate in another piece: the first copy wins
+    split = [
+        frame(
+            f"QN=2024030111000{pno}000;ST=31;CN=2061;PW=123456;MN=MS;Flag=6;PNUM=2;PNO={pno};"
+            f"CP=&&DataTime=20240301100000;{items}&&"
+        ).rstrip()
+        for pno, items in ((1, "a21026-Avg=7.0"), (2, "a21026-Flag=D"))
+    ]
+    lines.insert(20, split[0])
+    lines.insert(380, split[1])
+    seg = "QN=1;ST=31;CN=2061;PW=9;MN=MX;Flag=4;CP=&&DataTime=20240301100000;a21026-Avg=1=2;b&&"
+    lines.insert(100, frame(seg).rstrip())  # an odd CP (item with two =, item without)
+    lines.insert(200, "garbage line")
+    lines.insert(300, lines[10][:-9] + "ZZZZ")  # bad CRC field
+    path = tmp_path / "mixed.log"
+    path.write_bytes("".join(line.rstrip("\r\n") + "\r\n" for line in lines).encode())
+    return path
+
+
+def _normalised(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(pl.col(pl.Categorical).cast(pl.String))
+
+
+def test_parsing_in_small_pieces_gives_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    path = _mixed_log(tmp_path)
+    whole = parse.parse_files([path])
+    monkeypatch.setattr(parse, "PIECE_BYTES", 4096)
+    assert len(parse._pieces(path.read_bytes())) > 10
+    pieces = parse.parse_files([path])
+    assert pieces.counts == whole.counts
+    assert whole.counts["duplicates_resolved"] == 1
+    assert whole.counts["split_sets_complete"] == 1
+    for a, b in ((whole.values, pieces.values), (whole.rejects, pieces.rejects)):
+        assert_frame_equal(_normalised(a), _normalised(b))
+    dup = pieces.rejects.filter(pl.col("reason") == "duplicate")
+    file_lines = path.read_bytes().decode().split("\r\n")
+    copies = [i + 1 for i, line in enumerate(file_lines) if line == file_lines[3]]
+    assert len(copies) == 2
+    assert dup["line_no"].to_list() == [copies[1]]  # the later copy, by its line in the file
+    split = _normalised(pieces.values).filter(pl.col("mn") == "MS")
+    assert split.select("value", "flag").rows() == [(7.0, "D")]  # flag joined across parts
+
+
+def test_pieces_end_at_line_ends_and_cover_the_file() -> None:
+    data = b"".join(b"line %d\n" % i for i in range(1000)) + b"last without newline"
+    old = parse.PIECE_BYTES
+    try:
+        parse.PIECE_BYTES = 100
+        cuts = parse._pieces(data)
+    finally:
+        parse.PIECE_BYTES = old
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in pairwise(cuts))
+    assert all(data[hi - 1 : hi] == b"\n" for _, hi in cuts[:-1])
+    assert parse._pieces(b"") == [(0, 0)]
+
+
+def test_long_segments_crc_matches_the_reference() -> None:
+    rng = random.Random(212)
+    segs = [bytes(rng.randrange(256) for _ in range(n)) for n in (1, 2, 3, 511, 1024, 1025, 4099)]
+    segs += [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 3000))) for _ in range(40)]
+    data = b"".join(segs)
+    lens = np.array([len(s) for s in segs], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1])).astype(np.int64)
+    got = framing.hj212_crc_many(np.frombuffer(data, np.uint8), starts, lens)
+    assert got.tolist() == [hj212_crc16(s) for s in segs]
