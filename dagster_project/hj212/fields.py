@@ -9,6 +9,7 @@ upper-case `FLAG=` (both seen in real packets). The CP area is split on `;` and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -101,33 +102,28 @@ def parse_time(text: pl.Expr) -> pl.Expr:
     return parsed + pl.duration(milliseconds=millis.fill_null(0))
 
 
-def explode_items(packets: pl.DataFrame) -> pl.DataFrame:
+def explode_items(
+    packets: pl.DataFrame, irregular: Callable[[pl.DataFrame], pl.Series]
+) -> pl.DataFrame:
     """One row per CP item: pkt, val, has_eq and the name_table columns (code is null for plain
     names such as DataTime).
 
-    Fast path, for CPs whose every item is `name=value`: with `;` and `=` turned into `,` (by
-    layout.py, in `cp_fast`, or here), split once and take names and values as the even and odd
-    list elements. Other CPs (empty items, an item
-    without `=` or with two) take the item-by-item path. Names are split into code and field once
-    per distinct name."""
+    Fast path, for CPs laid out by layout.py (`cp_fast`: the CP with `=;,` turned into `,`):
+    split once and take names and values as the even and odd parts. `irregular(flat)` names
+    the packets whose parts do not alternate name, value (an empty item, an item without `=`
+    or with two); those and the CPs not laid out take the item-by-item path. Names are split
+    into code and field once per distinct name."""
     cp = pl.col("cp")
-    flagged = packets.filter(cp.str.len_bytes() > 0).with_columns(
-        odd=cp.str.contains(r"(?:^|[;,])[^;,=]*(?:[;,]|$)|=[^;,]*=")
+    nonempty = packets.filter(cp.str.len_bytes() > 0)
+    flat = (
+        nonempty.filter(pl.col("cp_fast").is_not_null())
+        .select("pkt", parts=pl.col("cp_fast").str.split(","))
+        .explode("parts")
     )
-    fast = flagged.filter(~pl.col("odd"))
-    # cp_fast: the CP with `=;,` already turned into `,` (layout.py), when it was located
-    texts = pl.concat(
-        [
-            fast.filter(pl.col("cp_fast").is_not_null()).select("pkt", text="cp_fast"),
-            fast.filter(pl.col("cp_fast").is_null()).select(
-                "pkt",
-                text=cp.str.replace_all(";", ",", literal=True).str.replace_all(
-                    "=", ",", literal=True
-                ),
-            ),
-        ]
-    )
-    flat = texts.select("pkt", parts=pl.col("text").str.split(",")).explode("parts")
+    odd = irregular(flat)
+    if len(odd):
+        flat = flat.filter(~pl.col("pkt").is_in(odd.implode()))
+    slow_packets = nonempty.filter(pl.col("cp_fast").is_null() | pl.col("pkt").is_in(odd.implode()))
     # every fast-path item is exactly `name=value`: parts alternate name, value
     fast = pl.DataFrame(
         {
@@ -137,8 +133,7 @@ def explode_items(packets: pl.DataFrame) -> pl.DataFrame:
         }
     ).with_columns(has_eq=pl.lit(True))
     slow = (
-        flagged.filter(pl.col("odd"))
-        .select("pkt", item=cp.str.replace_all(";", ",", literal=True).str.split(","))
+        slow_packets.select("pkt", item=cp.str.replace_all(";", ",", literal=True).str.split(","))
         .explode("item")
         .filter(pl.col("item").str.len_bytes() > 0)
     )

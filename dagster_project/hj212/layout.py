@@ -120,3 +120,31 @@ def text_column(
         if bad:
             binary = binary.scatter(bad, pl.Series(fixed, dtype=pl.Binary))
     return binary.cast(pl.String).alias(name)
+
+
+def irregular_cps(flat: pl.DataFrame, cp_offset: np.ndarray, buf: np.ndarray) -> pl.Series:
+    """The packets whose CP, split on every `=`, `;` and `,` into `flat` (pkt, parts; the parts
+    of a packet consecutive), does not strictly alternate name `=` value separator: an odd
+    number of parts, or a delimiter of the wrong kind after some part. The delimiters are read
+    back from `buf` at the offsets the part lengths give (`cp_offset[pkt]`: the CP's start)."""
+    pkt = flat.get_column("pkt").to_numpy()
+    n = len(pkt)
+    if n == 0:
+        return pl.Series("pkt", [], dtype=flat.schema["pkt"])
+    size = flat.get_column("parts").str.len_bytes().to_numpy().astype(np.int64) + 1
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(pkt[1:], pkt[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    after = np.cumsum(size)  # one past each part's delimiter, counted over all parts
+    before = np.concatenate(([0], after))[first]  # the same, before each packet's first part
+    last = np.append(first[1:], n) - 1
+    is_last = np.zeros(n, dtype=bool)
+    is_last[last] = True
+    start = cp_offset[pkt]
+    delim = buf[np.where(is_last, start, start + after - before[group] - 1)]
+    expect_eq = ((np.arange(n) - first[group]) & 1) == 0
+    wrong = ~is_last & np.where(expect_eq, delim != _EQ, (delim != _SEMI) & (delim != _COMMA))
+    bad = ((last - first) % 2 == 0) | (np.bincount(group[wrong], minlength=len(first)) > 0)
+    return pl.Series("pkt", pkt[first[bad]])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -76,6 +76,7 @@ def _segment_columns(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> pl.DataFr
             layout.text_column(buf, cs, ce, "cp"),
             pl.Series("has_cp", ok),
             layout.text_column(lay.fast_bytes, fast[0], fast[1], "cp_fast"),
+            pl.Series("cp_offset", cs),
         ]
     ).with_columns(cp_fast=pl.when("has_cp").then("cp_fast"))
     other = np.flatnonzero(~ok)
@@ -143,7 +144,7 @@ def parse_files(
                 reasons = [framing.STATUS_NAMES[int(s)] for s in fr.status[bad]]
                 reject_parts.append(_rejects(name, fr, bad, reasons))
     if not chunks:
-        chunks.append(_parse_chunk(_empty_segments(), names, allowed))
+        chunks.append(_parse_chunk(_empty_segments(), names, allowed, np.zeros(0, np.uint8)))
     packets = pl.concat([c.packets for c in chunks])
     # duplicates among the surviving data packets: first received wins
     key = ["mn", "cn", "data_time", "pno"]
@@ -288,7 +289,7 @@ def _parse_piece(
             "length_ok": length_ok[usable],
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
-    chunk = _parse_chunk(segs, names, modbus_le_allowed)
+    chunk = _parse_chunk(segs, names, modbus_le_allowed, buf)
     lines = int(np.count_nonzero(view == 10))
     return _Piece(start, end, line_no, lines, status, declared, length_ok, chunk)
 
@@ -311,8 +312,11 @@ def _file_frames(buf: np.ndarray, pieces: list[_Piece]) -> framing.Frames:
     )
 
 
-def _parse_chunk(segs: pl.DataFrame, names: list[str], modbus_le_allowed: list[str]) -> _Chunk:
-    """Headers, items and values of one piece's segments (`pkt` = row number)."""
+def _parse_chunk(
+    segs: pl.DataFrame, names: list[str], modbus_le_allowed: list[str], buf: np.ndarray
+) -> _Chunk:
+    """Headers, items and values of one piece's segments (`pkt` = row number; `cp_offset`:
+    where each CP starts in `buf`)."""
     packets = fields.parse_headers(segs).with_columns(
         is_data=pl.col("cn").is_in(list(codes.DATA_CNS)),
         reason=pl.when(pl.col("modbus") & ~pl.col("mn").is_in(modbus_le_allowed).fill_null(False))
@@ -320,8 +324,13 @@ def _parse_chunk(segs: pl.DataFrame, names: list[str], modbus_le_allowed: list[s
         .otherwise(pl.col("header_error")),
     )
     data = packets.filter(pl.col("is_data") & pl.col("reason").is_null())
-    attrs, vals, bad_value = _items(data, packets.get_column("protocol_version"))
-    packets = packets.drop("cp_fast").with_columns(
+    cp_offset = packets.get_column("cp_offset").to_numpy()
+    attrs, vals, bad_value = _items(
+        data,
+        packets.get_column("protocol_version"),
+        lambda flat: layout.irregular_cps(flat, cp_offset, buf),
+    )
+    packets = packets.drop("cp_fast", "cp_offset").with_columns(
         reason=pl.when(pl.col("reason").is_not_null())
         .then(pl.col("reason"))
         .when(pl.col("is_data") & pl.col("data_time").is_null())
@@ -359,14 +368,17 @@ def _with_split_sets(
 
 
 def _items(
-    chunk: pl.DataFrame, protocol_version: pl.Series
+    chunk: pl.DataFrame,
+    protocol_version: pl.Series,
+    irregular: Callable[[pl.DataFrame], pl.Series],
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """(Flag/EFlag items, value items with a numeric `value`, packets with a bad value).
 
     Value items get the `-Flag` of their code when it sits in the same run of items of that
     code in the same packet (the usual `code-Avg=..,code-Flag=N` layout), by run numbers
     instead of a join; `_values` joins the rest."""
-    items = fields.explode_items(chunk.select("pkt", "cp", "cp_fast")).with_row_index("row")
+    items = fields.explode_items(chunk.select("pkt", "cp", "cp_fast"), irregular)
+    items = items.with_row_index("row")
     attrs = items.filter(pl.col("field").is_in(["Flag", "EFlag"]))
     code_id = items.get_column("code").to_physical().cast(pl.UInt64).fill_null(0xFFFFFFFF)
     key = (items.get_column("pkt").cast(pl.UInt64) * (1 << 32) + code_id).to_numpy()
@@ -439,6 +451,7 @@ def _empty_segments() -> pl.DataFrame:
             "cp": pl.String,
             "has_cp": pl.Boolean,
             "cp_fast": pl.String,
+            "cp_offset": pl.Int64,
         }
     )
 

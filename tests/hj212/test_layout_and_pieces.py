@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from dagster_project.hj212 import framing, layout, parse
@@ -137,3 +139,55 @@ def test_long_segments_crc_matches_the_reference() -> None:
     starts = np.concatenate(([0], np.cumsum(lens)[:-1])).astype(np.int64)
     got = framing.hj212_crc_many(np.frombuffer(data, np.uint8), starts, lens)
     assert got.tolist() == [hj212_crc16(s) for s in segs]
+
+
+_CP_TOKENS = ["a21026-Avg", "a21026-Flag", "DataTime", "20240301100000", "N", "1.5", "x"]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*_CP_TOKENS, "=", ";", ","]), min_size=0, max_size=14),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_fast_path_equals_the_item_by_item_path(tmp_path: Path, monkeypatch, cps) -> None:
+    """Any CP, regular or not, parses the same with the numpy layout as without it."""
+    lines = [
+        frame(
+            f"QN=2024030111000{i:02d}00;ST=31;CN=2061;PW=1;MN=M{i};Flag=4;"
+            f"CP=&&DataTime=20240301100000;{''.join(tokens)}&&"
+        ).rstrip()
+        for i, tokens in enumerate(cps)
+    ]
+    path = tmp_path / "fuzz.log"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    fast = parse.parse_files([path])
+
+    def nothing_located(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> layout.Layout:
+        lay = real_locate(buf, s, e)
+        lay.located[:] = False
+        return lay
+
+    real_locate = layout.locate
+    monkeypatch.setattr(layout, "locate", nothing_located)
+    slow = parse.parse_files([path])
+    monkeypatch.undo()
+    assert fast.counts == slow.counts
+    assert_frame_equal(_normalised(fast.values), _normalised(slow.values))
+    assert_frame_equal(_normalised(fast.rejects), _normalised(slow.rejects))
+
+
+def test_irregular_cps_are_found_from_the_part_lengths() -> None:
+    cps = ["a=1;b=2", "a=1=2;b", "a=1;;b=2", "a;b=1", "a=1,b=2,c", "=1;b=", "a=1;b=2;"]
+    data = "|".join(cps).encode()
+    offsets = np.cumsum([0] + [len(c) + 1 for c in cps[:-1]])
+    fast = pl.Series([c.replace("=", ",").replace(";", ",") for c in cps])
+    flat = pl.DataFrame(
+        {"pkt": pl.Series(range(len(cps)), dtype=pl.UInt32), "parts": fast.str.split(",")}
+    ).explode("parts")
+    bad = layout.irregular_cps(flat, offsets, np.frombuffer(data, np.uint8))
+    assert sorted(bad.to_list()) == [1, 2, 3, 4, 6]  # "=1;b=" is two items with empty parts
