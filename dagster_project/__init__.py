@@ -9,6 +9,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 # Before anything imports polars: see allocator.py (measured: a third of HJ 212 parse time).
-from dagster_project import allocator  # noqa: E402
+from dagster_project import allocator
 
 ALLOCATOR_TUNED = allocator.tune()

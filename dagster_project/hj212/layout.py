@@ -125,26 +125,29 @@ def text_column(
 def irregular_cps(flat: pl.DataFrame, cp_offset: np.ndarray, buf: np.ndarray) -> pl.Series:
     """The packets whose CP, split on every `=`, `;` and `,` into `flat` (pkt, parts; the parts
     of a packet consecutive), does not strictly alternate name `=` value separator: an odd
-    number of parts, or a delimiter of the wrong kind after some part. The delimiters are read
-    back from `buf` at the offsets the part lengths give (`cp_offset[pkt]`: the CP's start)."""
+    number of parts, or a `=` where a separator belongs or the reverse. The delimiter after
+    each part is read back from `buf` at the offset the part lengths give (`cp_offset[pkt]`:
+    where the CP starts); it is one of `=;,` by construction, so only `=` or not matters."""
     pkt = flat.get_column("pkt").to_numpy()
     n = len(pkt)
     if n == 0:
         return pl.Series("pkt", [], dtype=flat.schema["pkt"])
+    first = np.flatnonzero(np.concatenate(([True], pkt[1:] != pkt[:-1])))
+    counts = np.diff(np.append(first, n))
+    # offset in buf of the delimiter after each part: a running sum of part sizes (+1 for the
+    # delimiter), shifted per packet so that its first part starts at its CP's start
     size = flat.get_column("parts").str.len_bytes().to_numpy().astype(np.int64) + 1
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(pkt[1:], pkt[:-1], out=new[1:])
-    first = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
-    after = np.cumsum(size)  # one past each part's delimiter, counted over all parts
-    before = np.concatenate(([0], after))[first]  # the same, before each packet's first part
-    last = np.append(first[1:], n) - 1
-    is_last = np.zeros(n, dtype=bool)
-    is_last[last] = True
-    start = cp_offset[pkt]
-    delim = buf[np.where(is_last, start, start + after - before[group] - 1)]
-    expect_eq = ((np.arange(n) - first[group]) & 1) == 0
-    wrong = ~is_last & np.where(expect_eq, delim != _EQ, (delim != _SEMI) & (delim != _COMMA))
-    bad = ((last - first) % 2 == 0) | (np.bincount(group[wrong], minlength=len(first)) > 0)
+    after = np.cumsum(size)
+    shift = cp_offset[pkt[first]] - np.concatenate(([0], after[first[1:] - 1]))
+    after += np.repeat(shift, counts)
+    last = first + counts - 1
+    after[last] = cp_offset[pkt[first]]  # no delimiter after a CP's last part: read anything
+    is_eq = buf[after - 1] == _EQ
+    name_part = np.zeros(n, dtype=bool)  # even within its packet: even overall, flipped for
+    name_part[0::2] = True  # packets that start at an odd overall index
+    name_part ^= np.repeat((first & 1) == 1, counts)
+    wrong = is_eq != name_part
+    wrong[last] = False
+    bad = counts % 2 == 1
+    bad[np.searchsorted(first, np.flatnonzero(wrong), side="right") - 1] = True
     return pl.Series("pkt", pkt[first[bad]])
