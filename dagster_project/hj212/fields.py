@@ -27,6 +27,40 @@ def _header_field(name: str, flags: str = "") -> pl.Expr:
     return pl.col("header").str.extract(rf"{flags}(?:^|[;,]){name}=([^;,]*)", 1)
 
 
+# The header almost every logger sends: one regex pass takes all its fields at once.
+_CANONICAL_HEADER = (
+    r"^QN=([^;,=]*);ST=([^;,=]*);CN=([^;,=]*);PW=[^;,=]*;MN=([^;,=]*);Flag=([^;,=]*);$"
+)
+_HEADER_FIELDS = ("qn", "st", "cn", "mn", "flag_text")
+
+
+def _header_fields(header: pl.Series) -> pl.DataFrame:
+    """qn, st, cn, mn, flag_text, pnum, pno of each header. Canonical headers are read by one
+    anchored regex; the others field by field, in any order, `,` tolerated before a field and
+    `FLAG` in any case (the first occurrence of a field wins)."""
+    groups = header.str.extract_groups(_CANONICAL_HEADER).struct.unnest()
+    out = groups.select(
+        *(pl.col(str(i + 1)).alias(name) for i, name in enumerate(_HEADER_FIELDS)),
+        pnum=pl.lit(None, pl.Int32),
+        pno=pl.lit(None, pl.Int32),
+    )
+    other = out.get_column("qn").is_null().arg_true()
+    if not len(other):
+        return out
+    fields = pl.DataFrame({"header": header.gather(other)}).select(
+        qn=_header_field("QN"),
+        st=_header_field("ST"),
+        cn=_header_field("CN"),
+        mn=_header_field("MN"),
+        flag_text=_header_field("flag", "(?i)"),
+        pnum=_header_field("PNUM").cast(pl.Int32, strict=False),
+        pno=_header_field("PNO").cast(pl.Int32, strict=False),
+    )
+    return out.with_columns(
+        out.get_column(c).scatter(other, fields.get_column(c)) for c in out.columns
+    )
+
+
 def split_segments(seg: pl.Series) -> pl.DataFrame:
     """header (text before `CP=&&`), cp (after it, a closing `&&` stripped), has_cp and cp_fast
     (null: these take the item-by-item path) of whole data segments."""
@@ -45,15 +79,7 @@ def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
     """One row per segment (columns header, cp, has_cp; see split_segments): qn, st, cn, mn,
     flag_value, protocol_version, pnum, pno, cp, data_time_text, header_error (null
     when the header is usable)."""
-    out = segs.with_columns(
-        qn=_header_field("QN"),
-        st=_header_field("ST"),
-        cn=_header_field("CN"),
-        mn=_header_field("MN"),
-        flag_text=_header_field("flag", "(?i)"),
-        pnum=_header_field("PNUM").cast(pl.Int32, strict=False),
-        pno=_header_field("PNO").cast(pl.Int32, strict=False),
-    )
+    out = pl.concat([segs, _header_fields(segs.get_column("header"))], how="horizontal")
     flag_value = pl.col("flag_text").cast(pl.Int32, strict=False)
     version_bits = flag_value // 4
     out = out.with_columns(

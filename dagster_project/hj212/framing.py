@@ -172,6 +172,7 @@ def _g_powers(levels: int = 16) -> list[np.ndarray]:
 
 
 _G_POW = _g_powers()
+_GH2 = _G_POW[0][_H2_8]
 
 
 def _windows(buf: np.ndarray, first: np.ndarray, width: int) -> np.ndarray:
@@ -219,9 +220,18 @@ def _crc_chunks(
 
 def _hj212_pairs(pairs: np.ndarray, last: np.ndarray) -> np.ndarray:
     """CRC of each row: byte pairs (rows x m, from an initial register 0xFF) then `last`."""
-    a = _H2_8[pairs]  # each pair's own contribution to the next high byte
-    a[:, 0] ^= _G_POW[0][0xFF]  # the initial register, folded in: the state before is 0
-    level = 0
+    rows, m = pairs.shape
+    if m % 2:  # an odd count: the first pair steps the initial register on its own
+        h = _H2_8[pairs[:, 0] ^ np.uint16(0xFF)]
+        pairs = pairs[:, 1:]
+    else:
+        h = np.full(rows, 0xFF, dtype=np.uint8)
+    if pairs.shape[1] == 0:
+        return _T16[h ^ last]
+    # the first fold straight from the pairs, A1 ^ G(A0), with G(H2[pair]) as one table
+    a = _H2_8[pairs[:, 1::2]] ^ _GH2[pairs[:, 0::2]]
+    a[:, 0] ^= _G_POW[1][h]  # the register so far, folded in: the state before is then 0
+    level = 1
     while a.shape[1] > 1:
         if a.shape[1] % 2:  # odd: step the first pair into the second
             a[:, 1] ^= _G_POW[level][a[:, 0]]

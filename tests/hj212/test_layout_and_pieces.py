@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from dagster_project.hj212 import framing, layout, parse
+from dagster_project.hj212 import fields, framing, layout, parse
 from dagster_project.hj212.crc import hj212_crc16
 from dagster_project.hj212.writer import frame, packet
 
@@ -195,3 +195,25 @@ def test_irregular_cps_are_found_from_the_part_lengths() -> None:
     ).explode("parts")
     bad = layout.irregular_cps(flat, offsets, np.frombuffer(data, np.uint8))
     assert sorted(bad.to_list()) == [1, 2, 3, 4, 6]  # "=1;b=" is two items with empty parts
+
+
+_HEADER_PARTS = ["QN=20240301", "ST=31", "CN=2061", "PW=1", "MN=M1", "Flag=4", "FLAG=5"]
+_HEADER_PARTS += ["PNUM=2", "PNO=1", "QN=x=y", "MN=", "ST=22", ""]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_HEADER_PARTS), max_size=9), st.sampled_from([";", ","]))
+def test_canonical_header_shortcut_reads_the_same_fields(parts: list[str], sep: str) -> None:
+    canonical = "QN=20240301;ST=31;CN=2061;PW=1;MN=M1;Flag=4;"
+    headers = pl.Series("header", [canonical, sep.join(parts) + ";", canonical])
+    got = fields._header_fields(headers)
+    ref = pl.DataFrame({"header": headers}).select(
+        qn=fields._header_field("QN"),
+        st=fields._header_field("ST"),
+        cn=fields._header_field("CN"),
+        mn=fields._header_field("MN"),
+        flag_text=fields._header_field("flag", "(?i)"),
+        pnum=fields._header_field("PNUM").cast(pl.Int32, strict=False),
+        pno=fields._header_field("PNO").cast(pl.Int32, strict=False),
+    )
+    assert_frame_equal(got, ref)
