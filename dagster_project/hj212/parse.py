@@ -11,10 +11,16 @@ Duplicates: data packets with the same (MN, CN, DataTime, PNO) are one measureme
 The first one received wins (files in `source_file` order, then line order); each later copy is
 rejected with reason `duplicate`, so read = loaded + rejected always holds.
 
-Split packets (Flag bit D, PNUM/PNO) are reassembled as a set keyed by (MN, CN, DataTime, PNUM):
-as in the standard's examples each part carries DataTime and whole items, so each part's values
-are kept with its own line, and `-Flag` attributes are joined across the whole set. Sets missing
-a part are counted (`split_sets_incomplete`) and their parts still loaded.
+Split packets (Flag bit D, PNUM/PNO) are reassembled as a set keyed by (MN, CN, DataTime, PNUM)
+over all files parsed together (a set may straddle two hourly logs): as in the standard's
+examples each part carries DataTime and whole items, so each part's values are kept with its own
+line, and `-Flag` attributes are joined across the whole set. Sets missing a part are counted
+(`split_sets_incomplete`) and their parts still loaded.
+
+Speed: each file is cut into pieces of whole lines that are framed, checked and parsed in a
+thread pool (numpy and polars release the GIL); see framing.py (vectorised CRC) and layout.py
+(header and CP located in numpy, regular CPs split once). Only duplicates and split sets, which
+need every piece, are settled at the end.
 
 The access password (PW) is never carried into any output; raw text of rejects is masked.
 """
@@ -164,7 +170,7 @@ def parse_files(
     # split sets: key and completeness
     packets = packets.with_columns(
         set_key=pl.when(pl.col("pnum") > 1)
-        .then(pl.col("pkt").min().over("mn", "cn", "data_time", "pnum", "file_idx"))
+        .then(pl.col("pkt").min().over("mn", "cn", "data_time", "pnum"))
         .otherwise(pl.col("pkt"))
     )
     ok = packets.filter(pl.col("reason").is_null())

@@ -134,6 +134,21 @@ def test_split_packets_reassemble_and_flags_join_across_parts(write_log) -> None
     }
 
 
+def test_a_split_set_spread_over_two_files_of_a_batch_is_one_set(write_log) -> None:
+    def part(pno: int, cp: str) -> str:
+        seg = (
+            f"QN=2024030111000{pno}000;ST=31;CN=2061;PW=123456;MN=S1;Flag=6;PNUM=2;PNO={pno};"
+            f"CP=&&DataTime=20240301100000;{cp}&&"
+        )
+        return frame(seg).rstrip()
+
+    first = write_log([part(1, "a21026-Avg=10.0")], name="1000.log")
+    second = write_log([part(2, "a21026-Flag=D")], name="1100.log")  # the next hour's log
+    r = parse_files([first, second])
+    assert (r.counts["split_sets_complete"], r.counts["split_sets_incomplete"]) == (1, 0)
+    assert _v(r).select("value", "flag").rows() == [(10.0, "D")]  # the flag from file 2
+
+
 def test_commands_other_than_data_are_device_events(write_log) -> None:
     lines = [
         packet(
