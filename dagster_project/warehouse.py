@@ -58,8 +58,8 @@ create table if not exists audit.load_log (
 );
 """
 
-# raw.cems_values: the values.parquet contract of `lantian hj212 parse`, plus the file hash.
-CEMS_VALUES_COLUMNS: dict[str, str] = {
+# Where a packet came from and what its header said: the first columns of both CEMS tables.
+_CEMS_PACKET_COLUMNS: dict[str, str] = {
     "source_file": "varchar",
     "line_no": "bigint",
     "qn": "varchar",
@@ -68,6 +68,11 @@ CEMS_VALUES_COLUMNS: dict[str, str] = {
     "mn": "varchar",
     "protocol_version": "varchar",
     "data_time": "timestamp",
+}
+
+# raw.cems_values: the values.parquet contract of `lantian hj212 parse`, plus the file hash.
+CEMS_VALUES_COLUMNS: dict[str, str] = {
+    **_CEMS_PACKET_COLUMNS,
     "pollutant_code": "varchar",
     "field": "varchar",
     "value": "double",
@@ -77,14 +82,7 @@ CEMS_VALUES_COLUMNS: dict[str, str] = {
 
 # raw.cems_device_events: replies, heartbeats, restarts, device info: recorded, not dropped.
 CEMS_EVENTS_COLUMNS: dict[str, str] = {
-    "source_file": "varchar",
-    "line_no": "bigint",
-    "qn": "varchar",
-    "st": "varchar",
-    "cn": "varchar",
-    "mn": "varchar",
-    "protocol_version": "varchar",
-    "data_time": "timestamp",
+    **_CEMS_PACKET_COLUMNS,
     "event_type": "varchar",  # heartbeat, logger_restart, device_info, reply, command, ...
     "detail": "varchar",  # the CP content, PW masked
 }

@@ -38,6 +38,7 @@ VALUES_EXTRA = {
     "eflag": "varchar",
     "length_ok": "boolean",
     "pno": "integer",
+    "sample_time": "timestamp",
     "file_sha256": "varchar",
     "build_id": "varchar",
 }

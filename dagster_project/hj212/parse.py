@@ -41,7 +41,15 @@ import polars as pl
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing, layout
 
-VALUE_EXTRA_COLUMNS = ("crc_variant", "unit", "code_sent", "eflag", "length_ok", "pno")
+VALUE_EXTRA_COLUMNS = (
+    "crc_variant",
+    "unit",
+    "code_sent",
+    "eflag",
+    "length_ok",
+    "pno",
+    "sample_time",
+)
 REJECT_COLUMNS = ("source_file", "line_no", "reason", "raw_text")
 CAT = pl.Categorical
 
@@ -385,7 +393,7 @@ def _items(
     instead of a join; `_values` joins the rest."""
     items = fields.explode_items(chunk.select("pkt", "cp", "cp_fast"), irregular)
     items = items.with_row_index("row")
-    attrs = items.filter(pl.col("field").is_in(["Flag", "EFlag"]))
+    attrs = items.filter(pl.col("field").is_in(["Flag", "EFlag", "SampleTime"]))
     code_id = items.get_column("code").to_physical().cast(pl.UInt64).fill_null(0xFFFFFFFF)
     key = (items.get_column("pkt").cast(pl.UInt64) * (1 << 32) + code_id).to_numpy()
     run = np.cumsum(np.concatenate(([True], key[1:] != key[:-1]))) - 1 if len(key) else key
@@ -540,7 +548,8 @@ def _values(
     missing = v.get_column("flag").is_null()
     flag = by_key("Flag", "flag") if missing.any() else pl.DataFrame()
     eflag = by_key("EFlag", "eflag").drop("set_key")
-    if flag.height or eflag.height:  # (set, code) keys, only when there is something to join
+    sample = by_key("SampleTime", "sample_time").drop("set_key")
+    if flag.height or eflag.height or sample.height:  # (set, code) keys, only when needed
         v = keyed(v).drop("set_key")
     if flag.height:  # flags elsewhere in the packet or its split set
         flag = flag.with_columns(
@@ -571,6 +580,11 @@ def _values(
         if eflag.height
         else v.with_columns(eflag=pl.lit(None, pl.String))
     )
+    v = (  # the sampling time of water pollutants (code-SampleTime), per code like EFlag
+        v.join(sample, on="key", how="left", maintain_order="left")
+        if sample.height
+        else v.with_columns(sample_time=pl.lit(None, pl.String))
+    )
     if bare.height:
         v = (
             v.with_columns(set_key=set_key.gather(v.get_column("pkt")))
@@ -592,6 +606,7 @@ def _values(
         pl.col("eflag").cast(CAT),
         "length_ok",
         "pno",
+        fields.parse_time(pl.col("sample_time")).alias("sample_time"),
         "pkt",
     )
     assert out.columns == [*cols, *VALUE_EXTRA_COLUMNS, "pkt"]

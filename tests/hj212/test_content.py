@@ -97,6 +97,8 @@ def test_every_cp_field_kind(write_log) -> None:
     }
     so2 = v.filter(pl.col("pollutant_code") == "a21026")
     assert set(so2["flag"]) == {"N"} and set(so2["eflag"]) == {"A01"}
+    assert set(so2["sample_time"]) == {datetime(2024, 3, 1, 10)}
+    assert v.filter(pl.col("pollutant_code") != "a21026")["sample_time"].is_null().all()
     assert dict(zip(so2["field"], so2["unit"], strict=True))["Cou"] == "kg"
 
 
@@ -109,14 +111,17 @@ def test_units_per_station(write_log) -> None:
     assert _v(r)["unit"].to_list() == ["hPa"]
 
 
-def test_split_packets_reassemble_and_flags_join_across_parts(write_log) -> None:
-    def part(pno: int, cp: str, mn: str = "S1") -> str:
-        seg = (
-            f"QN=2024030111000{pno}000;ST=31;CN=2061;PW=123456;MN={mn};Flag=6;PNUM=2;PNO={pno};"
-            f"CP=&&DataTime=20240301100000;{cp}&&"
-        )
-        return frame(seg).rstrip()
+def _split_part(pno: int, cp: str, mn: str = "S1") -> str:
+    """Part `pno` of a 2-part split packet (Flag bit D set) for DataTime 2024-03-01 10:00."""
+    seg = (
+        f"QN=2024030111000{pno}000;ST=31;CN=2061;PW=123456;MN={mn};Flag=6;PNUM=2;PNO={pno};"
+        f"CP=&&DataTime=20240301100000;{cp}&&"
+    )
+    return frame(seg).rstrip()
 
+
+def test_split_packets_reassemble_and_flags_join_across_parts(write_log) -> None:
+    part = _split_part
     lines = [
         part(1, "a21026-Avg=10.0,a21026-Min=9.0"),
         part(2, "a21026-Flag=D;a21002-Avg=20.0,a21002-Flag=N"),
@@ -135,15 +140,8 @@ def test_split_packets_reassemble_and_flags_join_across_parts(write_log) -> None
 
 
 def test_a_split_set_spread_over_two_files_of_a_batch_is_one_set(write_log) -> None:
-    def part(pno: int, cp: str) -> str:
-        seg = (
-            f"QN=2024030111000{pno}000;ST=31;CN=2061;PW=123456;MN=S1;Flag=6;PNUM=2;PNO={pno};"
-            f"CP=&&DataTime=20240301100000;{cp}&&"
-        )
-        return frame(seg).rstrip()
-
-    first = write_log([part(1, "a21026-Avg=10.0")], name="1000.log")
-    second = write_log([part(2, "a21026-Flag=D")], name="1100.log")  # the next hour's log
+    first = write_log([_split_part(1, "a21026-Avg=10.0")], name="1000.log")
+    second = write_log([_split_part(2, "a21026-Flag=D")], name="1100.log")  # the next hour's log
     r = parse_files([first, second])
     assert (r.counts["split_sets_complete"], r.counts["split_sets_incomplete"]) == (1, 0)
     assert _v(r).select("value", "flag").rows() == [(10.0, "D")]  # the flag from file 2

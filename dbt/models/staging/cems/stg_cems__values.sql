@@ -11,6 +11,7 @@ with source as (
         {{ column_or_null('raw', 'cems_values', 'unit', 'varchar') }} as unit_sent,
         {{ column_or_null('raw', 'cems_values', 'code_sent', 'varchar') }} as code_as_sent,
         {{ column_or_null('raw', 'cems_values', 'eflag', 'varchar') }} as eflag_sent,
+        {{ column_or_null('raw', 'cems_values', 'sample_time', 'timestamp') }} as sample_time_sent,
         {{ column_or_null('raw', 'cems_values', 'crc_variant', 'varchar') }} as crc_variant_sent,
         {{ column_or_null('raw', 'cems_values', 'length_ok', 'boolean') }} as length_ok_sent,
         {{ column_or_null('raw', 'cems_values', 'build_id', 'varchar') }} as build_id_sent
@@ -61,6 +62,7 @@ renamed as (
         length_ok_sent as length_ok,
         -- timestamps (local Beijing time; DataTime = period start)
         data_time,
+        sample_time_sent as sample_time,
         -- lineage
         build_id_sent as build_id
     from source
