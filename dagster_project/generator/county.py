@@ -7,7 +7,7 @@ Everything here is registry-level truth, built deterministically from a seed. Ph
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dagster_project.feeds.contracts import TOWNSHIPS
@@ -222,6 +222,38 @@ class County:
     def enterprise(self, enterprise_id: str) -> Enterprise:
         return next(e for e in self.enterprises if e.enterprise_id == enterprise_id)
 
+
+@dataclass(frozen=True)
+class FlueGas:
+    """What a kind of source sends up its stack, whatever the enterprise: the limit category (see
+    `_limits`), the pollutants, the reference O2 (None: limits apply to measured values), O2 %
+    at full and at 30 % load, stack temperature at full load (°C) and humidity (%)."""
+
+    category: str
+    pollutants: tuple[str, ...]
+    ref_o2: float | None
+    o2: tuple[float, float]
+    temp: float
+    humidity: float
+
+
+PM_SO2_NOX = ("pm", "so2", "nox")
+BOILER_GAS: dict[str, FlueGas] = {  # by fuel
+    "coal": FlueGas("ultra_low", PM_SO2_NOX, 9.0, (6.5, 10.5), 52.0, 11.5),
+    "gas": FlueGas("gas_boiler", PM_SO2_NOX, 3.5, (3.2, 6.5), 85.0, 9.0),
+    "biomass": FlueGas("ultra_low", PM_SO2_NOX, 9.0, (7.5, 11.5), 120.0, 7.0),
+}
+KILN_GAS: dict[str, FlueGas] = {  # by template: the kiln stack each one has
+    "bricks": FlueGas("brick", PM_SO2_NOX, 18.0, (15.5, 18.5), 48.0, 12.0),
+    "glass": FlueGas("glass", PM_SO2_NOX, 8.0, (7.0, 10.5), 135.0, 8.0),
+    "fertilizer": FlueGas("fertilizer_dryer", (*PM_SO2_NOX, "nh3"), None, (16.5, 19.0), 62.0, 14.0),
+    "cement_clinker": FlueGas("ultra_low", PM_SO2_NOX, 10.0, (9.0, 12.0), 95.0, 9.0),
+    "refractory": FlueGas("casting", PM_SO2_NOX, None, (14.0, 17.0), 120.0, 6.0),
+    "ceramics": FlueGas("brick", PM_SO2_NOX, 18.0, (16.0, 18.5), 90.0, 6.0),
+}
+DUST_GAS = FlueGas("dust", ("pm",), None, (20.3, 20.7), 35.0, 2.5)
+VOC_GAS = FlueGas("voc", ("nmhc",), None, (19.6, 20.4), 30.0, 3.0)
+VOC_GAS_OXIDISED = replace(VOC_GAS, temp=110.0)  # after an RTO/RCO the gas leaves hot
 
 FUEL_LABEL = {"coal": "燃煤", "gas": "燃气", "biomass": "生物质"}
 PROCESS_LABEL = {
@@ -499,22 +531,18 @@ class _Builders:
         name: str,
         kind: str,
         unit: Unit | None,
-        category: str,
-        pollutants: tuple[str, ...],
-        ref_o2: float | None,
+        gas: FlueGas,
         monitored: bool,
         profile: str,
         flow: float,
-        o2: tuple[float, float],
-        temp: float,
-        humidity: float,
         capacity: float = 0.0,
         fuel: str | None = None,
         networked: bool = True,
     ) -> Outlet:
         rng = self.rng
         n = len(ent.outlets) + 1
-        limits = _limits(category, rng)
+        pollutants = gas.pollutants
+        limits = _limits(gas.category, rng)
         limits = {p: limits[p] for p in pollutants}
         o = Outlet(
             enterprise_id=ent.enterprise_id,
@@ -523,7 +551,7 @@ class _Builders:
             outlet_name=name,
             source_kind=kind,
             unit_id=unit.unit_id if unit else None,
-            reference_o2=ref_o2,
+            reference_o2=gas.ref_o2,
             networked=networked if monitored else False,
             stack_height_m=float(rng.choice((15, 20, 25, 30, 35, 40, 45, 60, 80))),
             township=ent.township,
@@ -537,10 +565,10 @@ class _Builders:
             },
             profile=profile,
             design_flow_m3_s=round(flow, 2),
-            o2_full=o2[0],
-            o2_low=o2[1],
-            temp_full_c=temp,
-            humidity_pct=humidity,
+            o2_full=gas.o2[0],
+            o2_low=gas.o2[1],
+            temp_full_c=gas.temp,
+            humidity_pct=gas.humidity,
             base_fraction={p: round(rng.uniform(0.3, 0.65), 3) for p in pollutants},
             capacity=capacity,
             fuel=fuel,
@@ -606,27 +634,15 @@ class _Builders:
         u = self.unit(ent, "GL", "boiler", **attrs)
         if status != "in_use":
             return u
-        flow = cap * {"coal": 0.45, "gas": 0.30, "biomass": 0.55}[fuel]
-        ref = {"coal": 9.0, "gas": 3.5, "biomass": 9.0}[fuel]
-        o2 = {"coal": (6.5, 10.5), "gas": (3.2, 6.5), "biomass": (7.5, 11.5)}[fuel]
-        temp = {"coal": 52.0, "gas": 85.0, "biomass": 120.0}[fuel]
-        hum = {"coal": 11.5, "gas": 9.0, "biomass": 7.0}[fuel]
-        cat = "gas_boiler" if fuel == "gas" else "ultra_low"
-        pols = ("pm", "so2", "nox")
         self.outlet(
             ent,
             name=f"{cap:g}t/h{FUEL_LABEL[fuel]}锅炉排放口",
             kind="boiler",
             unit=u,
-            category=cat,
-            pollutants=pols,
-            ref_o2=ref,
+            gas=BOILER_GAS[fuel],
             monitored=monitored,
             profile=profile,
-            flow=flow,
-            o2=o2,
-            temp=temp,
-            humidity=hum,
+            flow=cap * {"coal": 0.45, "gas": 0.30, "biomass": 0.55}[fuel],
             capacity=cap,
             fuel=fuel,
             networked=networked,
@@ -634,13 +650,23 @@ class _Builders:
         return u
 
     # -- kilns ---------------------------------------------------------------------------
-    def kiln(self, ent: Enterprise, kiln_type: str, **attrs: Any) -> Unit:
+    def kiln(
+        self,
+        ent: Enterprise,
+        kiln_type: str,
+        *,
+        capacity: float | None = None,
+        capacity_unit: str = "t/年",
+        **attrs: Any,
+    ) -> Unit:
+        """A kiln's ledger row; unless given, its capacity is the enterprise's EIA capacity in
+        t/年 (most templates have one production kiln)."""
         base = {
             "kiln_type": kiln_type,
             "product": None,
             "fuel": None,
-            "capacity": None,
-            "capacity_unit": None,
+            "capacity": ent.eia_capacity if capacity is None else capacity,
+            "capacity_unit": capacity_unit,
             "dust_control": None,
             "desulfurization": "none",
             "denitrification": "none",
@@ -731,15 +757,10 @@ class _Builders:
             name=f"{PROCESS_LABEL.get(process, process)}VOCs排放口",
             kind="voc",
             unit=u,
-            category="voc",
-            pollutants=("nmhc",),
-            ref_o2=None,
+            gas=VOC_GAS_OXIDISED if treatment in ("rto", "rco") else VOC_GAS,
             monitored=monitored,
             profile=profile,
             flow=flow,
-            o2=(19.6, 20.4),
-            temp=110.0 if treatment in ("rto", "rco") else 30.0,
-            humidity=3.0,
         )
         return u
 
@@ -757,15 +778,36 @@ class _Builders:
             name=name,
             kind="process",
             unit=unit,
-            category="dust",
-            pollutants=("pm",),
-            ref_o2=None,
+            gas=DUST_GAS,
             monitored=monitored,
             profile=profile,
             flow=flow,
-            o2=(20.3, 20.7),
-            temp=35.0,
-            humidity=2.5,
+        )
+
+    def kiln_stack(
+        self,
+        ent: Enterprise,
+        kiln: Unit,
+        name: str,
+        *,
+        monitored: bool,
+        profile: str,
+        flow: float,
+        capacity: float = 0.0,
+        fuel: str | None = None,
+    ) -> Outlet:
+        """The flue-gas outlet of the template's main kiln (gas from `KILN_GAS`)."""
+        return self.outlet(
+            ent,
+            name=name,
+            kind="kiln",
+            unit=kiln,
+            gas=KILN_GAS[ent.template],
+            monitored=monitored,
+            profile=profile,
+            flow=flow,
+            capacity=capacity,
+            fuel=fuel,
         )
 
     # -- templates -----------------------------------------------------------------------
@@ -825,20 +867,13 @@ class _Builders:
             )
             # the seventh brick works has no CEMS: the boiler/kiln action lists must catch it
             staggered = ent.performance_grade in ("C", "D")
-            o = self.outlet(
+            o = self.kiln_stack(
                 ent,
-                name="隧道窑焙烧烟气排放口",
-                kind="kiln",
-                unit=k,
-                category="brick",
-                pollutants=("pm", "so2", "nox"),
-                ref_o2=18.0,
+                k,
+                "隧道窑焙烧烟气排放口",
                 monitored=n != 7,
                 profile="staggered" if staggered else "continuous",
                 flow=cap / 12000 * 38 + 10,
-                o2=(15.5, 18.5),
-                temp=48.0,
-                humidity=12.0,
                 capacity=cap,
                 fuel="coal_gangue",
             )
@@ -863,8 +898,6 @@ class _Builders:
                 "glass_furnace",
                 product=rng.choice(("玻璃瓶罐", "玻璃器皿", "高硼硅玻璃")),
                 fuel="producer_gas" if has_gen else "natural_gas",
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
                 dust_control=rng.choice(("bag_filter", "ceramic_filter")),
                 desulfurization=rng.choice(("semi_dry", "dust_desulf_integrated", "simple_alkali")),
                 denitrification=rng.choice(("scr", "sncr", "oxidation_denitration")),
@@ -872,20 +905,13 @@ class _Builders:
                 uses_ammonia=True,
                 ammonia_slip_monitoring=rng.random() < 0.5,
             )
-            self.outlet(
+            self.kiln_stack(
                 ent,
-                name="玻璃熔窑烟气排放口",
-                kind="kiln",
-                unit=k,
-                category="glass",
-                pollutants=("pm", "so2", "nox"),
-                ref_o2=8.0,
+                k,
+                "玻璃熔窑烟气排放口",
                 monitored=n != 3,
                 profile="continuous",
                 flow=ent.eia_capacity / 60000 * 12 + 4,
-                o2=(7.0, 10.5),
-                temp=135.0,
-                humidity=8.0,
                 capacity=ent.eia_capacity,
                 fuel="producer_gas" if has_gen else "natural_gas",
             )
@@ -922,27 +948,18 @@ class _Builders:
                 "dryer",
                 product="复合肥",
                 fuel=rng.choice(("coal", "natural_gas")),
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
                 dust_control="cyclone+bag_filter",
                 desulfurization="simple_ammonia" if n == 1 else "wet_limestone",
                 uses_ammonia=True,
                 ammonia_slip_monitoring=n != 1,
             )
-            o = self.outlet(
+            o = self.kiln_stack(
                 ent,
-                name="烘干造粒尾气排放口",
-                kind="kiln",
-                unit=k,
-                category="fertilizer_dryer",
-                pollutants=("pm", "so2", "nox", "nh3"),
-                ref_o2=None,
+                k,
+                "烘干造粒尾气排放口",
                 monitored=True,
                 profile="continuous",
                 flow=ent.eia_capacity / 2e5 * 20 + 6,
-                o2=(16.5, 19.0),
-                temp=62.0,
-                humidity=14.0,
                 capacity=ent.eia_capacity,
                 fuel="coal",
             )
@@ -953,8 +970,6 @@ class _Builders:
                 rng.choice(("cupola", "other")),
                 product="铸件",
                 fuel=rng.choice(("coke", "electric")),
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
                 dust_control="bag_filter",
             )
             self.dust(ent, "熔炼废气排放口", k, monitored=n == 1, profile="two_shift", flow=9.0)
@@ -1024,8 +1039,6 @@ class _Builders:
                 "dryer",
                 product=rng.choice(("地黄", "山药", "怀菊花")),
                 fuel=fuel,
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
                 dust_control="cyclone" if fuel != "electric" else None,
             )
             if fuel == "biomass":
@@ -1049,28 +1062,19 @@ class _Builders:
                 "rotary_kiln",
                 product="水泥熟料",
                 fuel="coal",
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
                 dust_control="bag_filter",
                 desulfurization="wet_limestone",
                 denitrification="sncr+scr",
                 uses_ammonia=True,
                 ammonia_slip_monitoring=True,
             )
-            o = self.outlet(
+            o = self.kiln_stack(
                 ent,
-                name="窑尾烟气排放口",
-                kind="kiln",
-                unit=k,
-                category="ultra_low",
-                pollutants=("pm", "so2", "nox"),
-                ref_o2=10.0,
+                k,
+                "窑尾烟气排放口",
                 monitored=True,
                 profile="staggered",
                 flow=ent.eia_capacity / 1.2e6 * 95,
-                o2=(9.0, 12.0),
-                temp=95.0,
-                humidity=9.0,
                 capacity=ent.eia_capacity,
                 fuel="coal",
             )
@@ -1080,29 +1084,11 @@ class _Builders:
             self.dust(ent, "水泥磨废气排放口", profile="two_shift", flow=12.0)
             self.dust(ent, "包装废气排放口", profile="two_shift")
         elif t == "refractory":
-            self.kiln(
-                ent,
-                "shuttle_kiln",
-                product="耐火砖",
-                fuel="natural_gas",
-                capacity=ent.eia_capacity,
-                capacity_unit="t/年",
-                dust_control="bag_filter",
+            k = self.kiln(
+                ent, "shuttle_kiln", product="耐火砖", fuel="natural_gas", dust_control="bag_filter"
             )
-            self.outlet(
-                ent,
-                name="梭式窑烟气排放口",
-                kind="kiln",
-                unit=ent.units[-1],
-                category="casting",
-                pollutants=("pm", "so2", "nox"),
-                ref_o2=None,
-                monitored=False,
-                profile="continuous",
-                flow=5.0,
-                o2=(14.0, 17.0),
-                temp=120.0,
-                humidity=6.0,
+            self.kiln_stack(
+                ent, k, "梭式窑烟气排放口", monitored=False, profile="continuous", flow=5.0
             )
         elif t == "ceramics":
             k = self.kiln(
@@ -1110,25 +1096,12 @@ class _Builders:
                 "tunnel_kiln",
                 product="日用陶瓷",
                 fuel="natural_gas",
-                capacity=ent.eia_capacity,
                 capacity_unit="万件/年",
                 dust_control="bag_filter",
                 desulfurization="simple_alkali",
             )
-            self.outlet(
-                ent,
-                name="窑炉烟气排放口",
-                kind="kiln",
-                unit=k,
-                category="brick",
-                pollutants=("pm", "so2", "nox"),
-                ref_o2=18.0,
-                monitored=False,
-                profile="continuous",
-                flow=6.0,
-                o2=(16.0, 18.5),
-                temp=90.0,
-                humidity=6.0,
+            self.kiln_stack(
+                ent, k, "窑炉烟气排放口", monitored=False, profile="continuous", flow=6.0
             )
 
     def _add_nh3(self, o: Outlet) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,49 +42,41 @@ def _by_township(items: list[tuple[str, dict[str, Any]]]) -> dict[str, list[dict
 
 
 # --------------------------------------------------------------------------- registry
+# Registry columns that are attributes of the same name on Enterprise / Outlet.
+_ENTERPRISE_FIELDS = (
+    "enterprise_id",
+    "name",
+    "township",
+    "industry_code",
+    "key_industry",
+    "performance_grade",
+    "permit_no",
+    "longitude",
+    "latitude",
+    "in_park",
+    "eia_capacity",
+    "permit_capacity",
+    "prior_year_output",
+    "capacity_unit",
+)
+_OUTLET_FIELDS = (
+    "enterprise_id",
+    "outlet_id",
+    "mn",
+    "outlet_name",
+    "source_kind",
+    "unit_id",
+    "reference_o2",
+    "networked",
+    "stack_height_m",
+)
+
+
+def _fields(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: getattr(obj, n) for n in names}
+
+
 def write_registry(out: Path, county: County) -> dict[str, int]:
-    files: dict[str, int] = {}
-    ents = [
-        {
-            "enterprise_id": e.enterprise_id,
-            "name": e.name,
-            "township": e.township,
-            "industry_code": e.industry_code,
-            "key_industry": e.key_industry,
-            "performance_grade": e.performance_grade,
-            "permit_no": e.permit_no,
-            "longitude": e.longitude,
-            "latitude": e.latitude,
-            "in_park": e.in_park,
-            "eia_capacity": e.eia_capacity,
-            "permit_capacity": e.permit_capacity,
-            "prior_year_output": e.prior_year_output,
-            "capacity_unit": e.capacity_unit,
-        }
-        for e in county.enterprises
-    ]
-    spec = fc.REGISTRY_ENTERPRISES
-    files["registry/enterprises.csv"] = write_csv(
-        out / "registry/enterprises.csv", spec, ents, _cols(spec), CANONICAL, "utf-8"
-    )
-    outs = [
-        {
-            "enterprise_id": o.enterprise_id,
-            "outlet_id": o.outlet_id,
-            "mn": o.mn,
-            "outlet_name": o.outlet_name,
-            "source_kind": o.source_kind,
-            "unit_id": o.unit_id,
-            "reference_o2": o.reference_o2,
-            "networked": o.networked,
-            "stack_height_m": o.stack_height_m,
-        }
-        for o in county.outlets
-    ]
-    spec = fc.REGISTRY_OUTLETS
-    files["registry/outlets.csv"] = write_csv(
-        out / "registry/outlets.csv", spec, outs, _cols(spec), CANONICAL, "utf-8"
-    )
     lims = [
         {
             "mn": o.mn,
@@ -95,16 +88,62 @@ def write_registry(out: Path, county: County) -> dict[str, int]:
         for o in county.monitored_outlets
         for p in o.pollutants
     ]
-    spec = fc.REGISTRY_OUTLET_LIMITS
-    files["registry/outlet_limits.csv"] = write_csv(
-        out / "registry/outlet_limits.csv", spec, lims, _cols(spec), CANONICAL, "utf-8"
+    ents = [_fields(e, _ENTERPRISE_FIELDS) for e in county.enterprises]
+    outs = [_fields(o, _OUTLET_FIELDS) for o in county.outlets]
+    tables = (
+        ("enterprises", fc.REGISTRY_ENTERPRISES, ents),
+        ("outlets", fc.REGISTRY_OUTLETS, outs),
+        ("outlet_limits", fc.REGISTRY_OUTLET_LIMITS, lims),
     )
+    files: dict[str, int] = {}
+    for name, spec, rows in tables:  # all three: canonical headers, UTF-8 without BOM
+        rel = f"registry/{name}.csv"
+        files[rel] = write_csv(out / rel, spec, rows, _cols(spec), CANONICAL, "utf-8")
     return files
 
 
 # --------------------------------------------------------------------------- boilers, kilns, voc
-def write_unit_ledgers(out: Path, county: County) -> dict[str, int]:
+@dataclass(frozen=True)
+class _LedgerFile:
+    """How an office sends a ledger: xlsx on one `sheet` when it names one, else CSV in
+    `encoding`."""
+
+    style: Style
+    encoding: str = ""
+    sheet: str = ""
+
+    @property
+    def ext(self) -> str:
+        return "xlsx" if self.sheet else "csv"
+
+    def write(
+        self, path: Path, spec: fc.FeedSpec, rows: list[dict[str, Any]], columns: list[str]
+    ) -> int:
+        if self.sheet:
+            return write_xlsx(path, spec, {self.sheet: rows}, columns, self.style)
+        return write_csv(path, spec, rows, columns, self.style, self.encoding)
+
+
+def _write_by_township(
+    out: Path,
+    stem: str,
+    spec: fc.FeedSpec,
+    items: list[tuple[str, dict[str, Any]]],
+    columns: list[str],
+    usual: _LedgerFile,
+    odd: dict[str, _LedgerFile] | None = None,
+) -> dict[str, int]:
+    """One file per township, named `stem` with the township's slug for {slug}: in the `usual`
+    format, or in the one `odd` gives for a township whose office sends another."""
     files: dict[str, int] = {}
+    for town, rs in _by_township(items).items():
+        fmt = (odd or {}).get(town, usual)
+        rel = f"{stem.format(slug=TOWNSHIP_SLUGS[town])}.{fmt.ext}"
+        files[rel] = fmt.write(out / rel, spec, rs, columns)
+    return files
+
+
+def write_unit_ledgers(out: Path, county: County) -> dict[str, int]:
     ent_of = {e.enterprise_id: e for e in county.enterprises}
 
     def rows(kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -125,77 +164,35 @@ def write_unit_ledgers(out: Path, county: County) -> dict[str, int]:
                 )
         return res
 
-    # boilers: GBK CSV per township; 化工镇 sends xlsx
-    spec = fc.BOILERS
-    for town, rs in _by_township(rows("boiler")).items():
-        slug = TOWNSHIP_SLUGS[town]
-        if town == "化工镇":
-            rel = f"boilers/boilers_{slug}.xlsx"
-            files[rel] = write_xlsx(
-                out / rel,
-                spec,
-                {"锅炉台账": rs},
-                _cols(spec, "企业名称"),
-                GBK_CN.with_headers(unit_id="锅炉编号"),
-            )
-        else:
-            rel = f"boilers/boilers_{slug}.csv"
-            files[rel] = write_csv(
-                out / rel,
-                spec,
-                rs,
-                _cols(spec, "企业名称"),
-                GBK_CN.with_headers(unit_id="锅炉编号"),
-                "gbk",
-            )
-    # kilns: xlsx per township; 槐树乡 sends a GBK CSV with slash dates
-    spec = fc.KILNS
-    for town, rs in _by_township(rows("kiln")).items():
-        slug = TOWNSHIP_SLUGS[town]
-        if town == "槐树乡":
-            rel = f"kilns/kilns_{slug}.csv"
-            files[rel] = write_csv(
-                out / rel,
-                spec,
-                rs,
-                _cols(spec, "企业名称"),
-                Style(date_fmt="%Y/%m/%d").with_headers(unit_id="窑炉编号"),
-                "gbk",
-            )
-        else:
-            rel = f"kilns/kilns_{slug}.xlsx"
-            files[rel] = write_xlsx(
-                out / rel,
-                spec,
-                {"工业炉窑台账": rs},
-                _cols(spec, "企业名称"),
-                GBK_CN.with_headers(unit_id="窑炉编号"),
-            )
+    files: dict[str, int] = {}
+    # boilers: GBK CSV per township, but 化工镇 sends xlsx;
+    # kilns: xlsx per township, but 槐树乡 sends a GBK CSV with slash dates
+    boiler_style = GBK_CN.with_headers(unit_id="锅炉编号")
+    boiler_csv = _LedgerFile(boiler_style, encoding="gbk")
+    boiler_xlsx = _LedgerFile(boiler_style, sheet="锅炉台账")
+    kiln_xlsx = _LedgerFile(GBK_CN.with_headers(unit_id="窑炉编号"), sheet="工业炉窑台账")
+    kiln_csv = _LedgerFile(
+        Style(date_fmt="%Y/%m/%d").with_headers(unit_id="窑炉编号"), encoding="gbk"
+    )
+    ledgers = (  # (unit kind, feed, file stem, usual format, townships sending another)
+        ("boiler", fc.BOILERS, "boilers/boilers_{slug}", boiler_csv, {"化工镇": boiler_xlsx}),
+        ("kiln", fc.KILNS, "kilns/kilns_{slug}", kiln_xlsx, {"槐树乡": kiln_csv}),
+    )
+    for kind, spec, stem, usual, odd in ledgers:
+        columns = _cols(spec, "企业名称")
+        files |= _write_by_township(out, stem, spec, rows(kind), columns, usual, odd)
     # VOC: UTF-8 with BOM per township; the first chemical enterprise sends its own xlsx
     spec = fc.VOC_SOURCES
     voc = rows("voc")
     chem = next((e for e in county.enterprises if e.template == "chemicals"), None)
     own = [r for t, r in voc if chem is not None and r["enterprise_id"] == chem.enterprise_id]
     rest = [(t, r) for t, r in voc if chem is None or r["enterprise_id"] != chem.enterprise_id]
-    for town, rs in _by_township(rest).items():
-        rel = f"voc/voc_{TOWNSHIP_SLUGS[town]}.csv"
-        files[rel] = write_csv(
-            out / rel,
-            spec,
-            rs,
-            _cols(spec, "企业名称"),
-            BOM_CN.with_headers(unit_id="生产线编号"),
-            "utf-8-sig",
-        )
+    voc_csv = _LedgerFile(BOM_CN.with_headers(unit_id="生产线编号"), encoding="utf-8-sig")
+    files |= _write_by_township(out, "voc/voc_{slug}", spec, rest, _cols(spec, "企业名称"), voc_csv)
     if own and chem is not None:
         rel = f"voc/voc_{chem.enterprise_id}.xlsx"
-        files[rel] = write_xlsx(
-            out / rel,
-            spec,
-            {"VOCs治理台账": own},
-            _cols(spec),
-            UTF8_CN_YN.with_headers(unit_id="生产线编号"),
-        )
+        voc_xlsx = _LedgerFile(UTF8_CN_YN.with_headers(unit_id="生产线编号"), sheet="VOCs治理台账")
+        files[rel] = voc_xlsx.write(out / rel, spec, own, _cols(spec))
     return files
 
 
@@ -250,17 +247,20 @@ def _utilisation(o: Outlet | None, period: str, truth: Truth, default: float) ->
     return sim * covered + default * (1 - covered)
 
 
-def activity_rows(
-    county: County, truth: Truth, seed: int
-) -> list[tuple[Enterprise, dict[str, Any]]]:
-    rng = random.Random(seed * 101 + 3)
-    months = _months(truth.start, truth.days)
-    out: list[tuple[Enterprise, dict[str, Any]]] = []
+@dataclass
+class _ActivityRows:
+    """Adds the activity rows of one enterprise, unit (None: the whole enterprise) and month.
+    Coal rows carry the enterprise's coal quality unless a sulfur content is given."""
+
+    out: list[tuple[Enterprise, dict[str, Any]]]
+    e: Enterprise
+    unit_id: str | None
+    period: str
+    coal_s: float
+    coal_ash: float
 
     def add(
-        e: Enterprise,
-        unit: str | None,
-        period: str,
+        self,
         cat: str,
         item: str,
         q: float,
@@ -269,24 +269,49 @@ def activity_rows(
         ash: float | None = None,
         voc: float | None = None,
     ) -> None:
-        out.append(
-            (
-                e,
-                {
-                    "enterprise_id": e.enterprise_id,
-                    "unit_id": unit,
-                    "period": period,
-                    "category": cat,
-                    "item": item,
-                    "quantity": round(q, 2),
-                    "unit": unit_name,
-                    "sulfur_pct": s,
-                    "ash_pct": ash,
-                    "voc_content_pct": voc,
-                },
-            )
-        )
+        row = {
+            "enterprise_id": self.e.enterprise_id,
+            "unit_id": self.unit_id,
+            "period": self.period,
+            "category": cat,
+            "item": item,
+            "quantity": round(q, 2),
+            "unit": unit_name,
+            "sulfur_pct": s,
+            "ash_pct": ash,
+            "voc_content_pct": voc,
+        }
+        self.out.append((self.e, row))
 
+    def product(self, item: str, q: float, unit_name: str = "t") -> None:
+        self.add("product", item, q, unit_name)
+
+    def coal(self, tonnes: float, sulfur: float | None = None) -> None:
+        s = self.coal_s if sulfur is None else sulfur
+        self.add("fuel", "原煤", tonnes, "t", s, self.coal_ash)
+
+    def gas(self, m3: float) -> None:
+        """Natural gas in m3, reported in 万立方米."""
+        self.add("fuel", "天然气", m3 / 1e4, "万立方米")
+
+
+# Enterprise-level products of the templates whose units say nothing of output: (item, unit).
+_PLAIN_PRODUCTS: dict[str, tuple[str, str]] = {
+    "sand_gravel": ("砂石骨料", "t"),
+    "cement_grinding": ("水泥", "t"),
+    "chemicals": ("化工产品", "t"),
+    "printing": ("包装印刷品", "万平方米"),
+    "leather": ("成品革", "万张"),
+    "furniture": ("木质家具", "件"),
+}
+
+
+def activity_rows(
+    county: County, truth: Truth, seed: int
+) -> list[tuple[Enterprise, dict[str, Any]]]:
+    rng = random.Random(seed * 101 + 3)
+    months = _months(truth.start, truth.days)
+    out: list[tuple[Enterprise, dict[str, Any]]] = []
     for e in county.enterprises:
         outlet_of = {o.unit_id: o for o in e.outlets if o.unit_id}
         coal_s = round(rng.uniform(0.35, 0.9), 2)
@@ -297,6 +322,7 @@ def activity_rows(
             jitter = rng.uniform(0.93, 1.07)
             for u in e.units:
                 o = outlet_of.get(u.unit_id)
+                rows = _ActivityRows(out, e, u.unit_id, period, coal_s, coal_ash)
                 if u.kind == "boiler":
                     a = u.attrs
                     if a["status"] != "in_use":
@@ -320,43 +346,13 @@ def activity_rows(
                     util = _utilisation(o, period, truth, base)
                     steam = a["capacity_t_h"] * hours * util * jitter
                     if a["fuel"] == "coal":
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "原煤",
-                            steam * 0.15,
-                            "t",
-                            coal_s,
-                            coal_ash,
-                        )
+                        rows.coal(steam * 0.15)
                     elif a["fuel"] == "gas":
-                        add(e, u.unit_id, period, "fuel", "天然气", steam * 75 / 1e4, "万立方米")
+                        rows.gas(steam * 75)
                     elif a["fuel"] == "biomass":
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "生物质成型燃料",
-                            steam * 0.21,
-                            "t",
-                            0.05,
-                            3.5,
-                        )
+                        rows.add("fuel", "生物质成型燃料", steam * 0.21, "t", 0.05, 3.5)
                         if a["co_firing"] == "coal":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "原煤",
-                                steam * 0.03,
-                                "t",
-                                coal_s,
-                                coal_ash,
-                            )
+                            rows.coal(steam * 0.03)
                 elif u.kind == "kiln":
                     a = u.attrs
                     kt = a["kiln_type"]
@@ -372,139 +368,37 @@ def activity_rows(
                     util = _utilisation(o, period, truth, 0.85 * season) / 0.88
                     cap_month = (e.eia_capacity / 12) * util * jitter
                     if kt == "tunnel_kiln" and e.template == "bricks":
-                        add(e, u.unit_id, period, "product", "烧结砖", cap_month, "万块标砖")
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "煤矸石",
-                            cap_month * 1.1,
-                            "t",
-                            round(rng.uniform(1.0, 1.8), 2),
-                            38.0,
-                        )
+                        rows.product("烧结砖", cap_month, "万块标砖")
+                        gangue_s = round(rng.uniform(1.0, 1.8), 2)
+                        rows.add("fuel", "煤矸石", cap_month * 1.1, "t", gangue_s, 38.0)
                     elif kt == "glass_furnace":
-                        add(e, u.unit_id, period, "product", a["product"], cap_month, "t")
+                        rows.product(a["product"], cap_month)
                         if a["fuel"] == "natural_gas":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "天然气",
-                                cap_month * 200 / 1e4,
-                                "万立方米",
-                            )
+                            rows.gas(cap_month * 200)
                     elif kt == "gas_generator":
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "原煤",
-                            cap_month * 0.35 if cap_month else 0.0,
-                            "t",
-                            coal_s,
-                            coal_ash,
-                        )
+                        rows.coal(cap_month * 0.35 if cap_month else 0.0)
                     elif kt == "rotary_kiln":
-                        add(e, u.unit_id, period, "product", "水泥熟料", cap_month, "t")
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "原煤",
-                            cap_month * 0.13,
-                            "t",
-                            coal_s,
-                            coal_ash,
-                        )
+                        rows.product("水泥熟料", cap_month)
+                        rows.coal(cap_month * 0.13)
                     elif kt == "dryer" and e.template == "fertilizer":
-                        add(e, u.unit_id, period, "product", "复合肥", cap_month, "t")
+                        rows.product("复合肥", cap_month)
                         if a["fuel"] == "coal":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "原煤",
-                                cap_month * 0.02,
-                                "t",
-                                coal_s,
-                                coal_ash,
-                            )
+                            rows.coal(cap_month * 0.02)
                         else:
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "天然气",
-                                cap_month * 15 / 1e4,
-                                "万立方米",
-                            )
+                            rows.gas(cap_month * 15)
                     elif kt == "dryer" and e.template == "herb_drying":
-                        add(
-                            e, u.unit_id, period, "product", f"{a['product']}(干品)", cap_month, "t"
-                        )
-                        fuel = a["fuel"]
-                        if fuel == "coal":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "原煤",
-                                cap_month * 0.8,
-                                "t",
-                                round(coal_s + 0.3, 2),
-                                coal_ash,
-                            )
-                        elif fuel == "natural_gas":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "天然气",
-                                cap_month * 600 / 1e4,
-                                "万立方米",
-                            )
+                        rows.product(f"{a['product']}(干品)", cap_month)
+                        if a["fuel"] == "coal":
+                            rows.coal(cap_month * 0.8, sulfur=round(coal_s + 0.3, 2))
+                        elif a["fuel"] == "natural_gas":
+                            rows.gas(cap_month * 600)
                     elif kt in ("cupola", "other"):
-                        add(e, u.unit_id, period, "product", "铸件", cap_month, "t")
+                        rows.product("铸件", cap_month)
                         if a["fuel"] == "coke":
-                            add(
-                                e,
-                                u.unit_id,
-                                period,
-                                "fuel",
-                                "焦炭",
-                                cap_month * 0.12,
-                                "t",
-                                0.6,
-                                12.0,
-                            )
+                            rows.add("fuel", "焦炭", cap_month * 0.12, "t", 0.6, 12.0)
                     elif kt in ("shuttle_kiln", "tunnel_kiln"):
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "product",
-                            a["product"],
-                            cap_month,
-                            a["capacity_unit"].replace("/年", ""),
-                        )
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "fuel",
-                            "天然气",
-                            cap_month * 120 / 1e4,
-                            "万立方米",
-                        )
+                        rows.product(a["product"], cap_month, a["capacity_unit"].replace("/年", ""))
+                        rows.gas(cap_month * 120)
                 elif u.kind == "voc":
                     a = u.attrs
                     mat = a["material"] or "溶剂"
@@ -521,60 +415,14 @@ def activity_rows(
                     if scale == 0.0:
                         continue
                     cat = "raw_material" if a["process"] == "chemical" else "solvent"
-                    add(
-                        e,
-                        u.unit_id,
-                        period,
-                        cat,
-                        mat,
-                        scale * jitter * _season(period, "flat"),
-                        "t",
-                        voc=round(voc_pct, 1),
-                    )
+                    q = scale * jitter * _season(period, "flat")
+                    rows.add(cat, mat, q, "t", voc=round(voc_pct, 1))
                     if a["process"] in ("printing", "coating") and "水性" not in mat:
-                        add(
-                            e,
-                            u.unit_id,
-                            period,
-                            "solvent",
-                            "稀释剂",
-                            scale * 0.3 * jitter,
-                            "t",
-                            voc=100.0,
-                        )
-            if e.template in (
-                "sand_gravel",
-                "cement_grinding",
-                "chemicals",
-                "printing",
-                "leather",
-                "furniture",
-            ):
-                unit_name = {
-                    "sand_gravel": "t",
-                    "cement_grinding": "t",
-                    "chemicals": "t",
-                    "printing": "万平方米",
-                    "leather": "万张",
-                    "furniture": "件",
-                }[e.template]
-                item = {
-                    "sand_gravel": "砂石骨料",
-                    "cement_grinding": "水泥",
-                    "chemicals": "化工产品",
-                    "printing": "包装印刷品",
-                    "leather": "成品革",
-                    "furniture": "木质家具",
-                }[e.template]
-                add(
-                    e,
-                    None,
-                    period,
-                    "product",
-                    item,
-                    e.eia_capacity / 12 * 0.75 * jitter * _season(period, "flat"),
-                    unit_name,
-                )
+                        rows.add("solvent", "稀释剂", scale * 0.3 * jitter, "t", voc=100.0)
+            if e.template in _PLAIN_PRODUCTS:
+                item, unit_name = _PLAIN_PRODUCTS[e.template]
+                q = e.eia_capacity / 12 * 0.75 * jitter * _season(period, "flat")
+                _ActivityRows(out, e, None, period, coal_s, coal_ash).product(item, q, unit_name)
     return out
 
 
@@ -590,12 +438,11 @@ def write_activity(out: Path, county: County, truth: Truth, seed: int) -> dict[s
         if not (e.key_industry == "heat_power" and e.template == "heat_coal")
     ]
     years = sorted({r["period"][:4] for _e, r in rows})
+    gbk_csv = _LedgerFile(GBK_CN.with_headers(unit_id="单元编号"), encoding="gbk")
     for year in years:  # one file per township (or enterprise) and calendar year
         in_year = [(t, r) for t, r in rest if r["period"].startswith(year)]
-        for town, rs in _by_township(in_year).items():
-            rel = f"activity/activity_{TOWNSHIP_SLUGS[town]}_{year}.csv"
-            style = GBK_CN.with_headers(unit_id="单元编号")
-            files[rel] = write_csv(out / rel, spec, rs, _cols(spec), style, "gbk")
+        stem = f"activity/activity_{{slug}}_{year}"
+        files |= _write_by_township(out, stem, spec, in_year, _cols(spec), gbk_csv)
         by_ent: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e, r in own:
             if r["period"].startswith(year):
@@ -627,6 +474,22 @@ def _plate(rng: random.Random, electric: bool) -> str:
     prefix = ("豫" + city) if len(city) == 1 else city
     digits = "".join(rng.choice("0123456789") for _ in range(5))
     return f"{prefix}·{'D' if electric else ''}{digits}" if electric else f"{prefix}·{digits}"
+
+
+def _bulk_delivery(
+    enterprise_id: str, when: datetime, mode: str, cargo: str, tonnes: float
+) -> dict[str, Any]:
+    """A gate record of an inbound rail or belt delivery: no plate, no emission standard."""
+    return {
+        "enterprise_id": enterprise_id,
+        "gate_time": when,
+        "plate_no": None,
+        "direction": "in",
+        "mode": mode,
+        "emission_standard": None,
+        "cargo": cargo,
+        "tonnes": tonnes,
+    }
 
 
 def transport_rows(county: County, truth: Truth, seed: int) -> dict[str, list[dict[str, Any]]]:
@@ -683,33 +546,13 @@ def transport_rows(county: County, truth: Truth, seed: int) -> dict[str, list[di
                     }
                 )
             if e.template == "heat_coal" and d % 4 == 1:
-                rs.append(
-                    {
-                        "enterprise_id": e.enterprise_id,
-                        "gate_time": day + timedelta(hours=3, minutes=20),
-                        "plate_no": None,
-                        "direction": "in",
-                        "mode": "rail",
-                        "emission_standard": None,
-                        "cargo": "原煤",
-                        "tonnes": round(rng.uniform(2800, 3600), 1),
-                    }
-                )
+                tonnes = round(rng.uniform(2800, 3600), 1)
+                when = day + timedelta(hours=3, minutes=20)
+                rs.append(_bulk_delivery(e.enterprise_id, when, "rail", "原煤", tonnes))
             if e.template == "cement_clinker":
-                rs.append(
-                    {
-                        "enterprise_id": e.enterprise_id,
-                        "gate_time": day + timedelta(hours=23, minutes=59),
-                        "plate_no": None,
-                        "direction": "in",
-                        "mode": "belt",
-                        "emission_standard": None,
-                        "cargo": "石灰石",
-                        "tonnes": round(
-                            rng.uniform(3000, 4200) if d < 14 else rng.uniform(0, 200), 1
-                        ),
-                    }
-                )
+                tonnes = round(rng.uniform(3000, 4200) if d < 14 else rng.uniform(0, 200), 1)
+                when = day + timedelta(hours=23, minutes=59)
+                rs.append(_bulk_delivery(e.enterprise_id, when, "belt", "石灰石", tonnes))
         rs.sort(key=lambda r: r["gate_time"])
         out[e.enterprise_id] = rs
     return out
@@ -739,6 +582,28 @@ def write_transport(out: Path, county: County, truth: Truth, seed: int) -> dict[
 
 
 # --------------------------------------------------------------------------- manual tests
+def _test_row(
+    o: Outlet,
+    p: str,
+    test_date: date,
+    converted: float,
+    flow_m3_h: float,
+    o2_pct: float | None,
+    report_no: str,
+) -> dict[str, Any]:
+    """A manual (routine or comparison) stack-test result of one outlet and pollutant."""
+    return {
+        "enterprise_id": o.enterprise_id,
+        "outlet_id": o.outlet_id,
+        "pollutant_code": POLLUTANT_CODES[p],
+        "test_date": test_date,
+        "converted_mg_m3": converted,
+        "flow_m3_h": flow_m3_h,
+        "o2_pct": o2_pct,
+        "report_no": report_no,
+    }
+
+
 def manual_test_rows(
     county: County, truth: Truth, seed: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -759,20 +624,10 @@ def manual_test_rows(
             report += 1
             o2 = None if o.reference_o2 is None else round(o.o2_full + rng.uniform(0, 1.5), 1)
             for p in o.pollutants:
-                routine.append(
-                    {
-                        "enterprise_id": o.enterprise_id,
-                        "outlet_id": o.outlet_id,
-                        "pollutant_code": POLLUTANT_CODES[p],
-                        "test_date": d,
-                        "converted_mg_m3": round(
-                            o.limits[p] * o.base_fraction[p] * rng.uniform(0.8, 1.15), 2
-                        ),
-                        "flow_m3_h": round(o.design_flow_m3_s * 3600 * rng.uniform(0.7, 0.95), -1),
-                        "o2_pct": o2,
-                        "report_no": f"MZHJ-JC-2023-{report:04d}",
-                    }
-                )
+                conv = round(o.limits[p] * o.base_fraction[p] * rng.uniform(0.8, 1.15), 2)
+                flow = round(o.design_flow_m3_s * 3600 * rng.uniform(0.7, 0.95), -1)
+                no = f"MZHJ-JC-2023-{report:04d}"
+                routine.append(_test_row(o, p, d, conv, flow, o2, no))
         if o.mn is None or o.mn not in truth.outlets:
             continue
         h = truth.outlets[o.mn].hourly.filter((pl.col("flag") == "N") & pl.col("transmitted"))
@@ -784,21 +639,11 @@ def manual_test_rows(
         report += 1
         for p in o.pollutants:
             col = f"{p}_zs_mg_m3" if o.reference_o2 is not None else f"{p}_mg_m3"
-            val = float(dh[col].mean() or 0.0)
-            comparison.append(
-                {
-                    "enterprise_id": o.enterprise_id,
-                    "outlet_id": o.outlet_id,
-                    "pollutant_code": POLLUTANT_CODES[p],
-                    "test_date": day,
-                    "converted_mg_m3": round(val * rng.uniform(0.93, 1.07), 2),
-                    "flow_m3_h": round(
-                        float(dh["flow_m3_s"].mean() or 0.0) * 3600 * rng.uniform(0.95, 1.05), -1
-                    ),
-                    "o2_pct": round(float(dh["o2_pct"].mean() or 0.0), 1),
-                    "report_no": f"MZHJ-BD-{day:%Y%m}-{report:04d}",
-                }
-            )
+            conv = round(float(dh[col].mean() or 0.0) * rng.uniform(0.93, 1.07), 2)
+            flow = round(float(dh["flow_m3_s"].mean() or 0.0) * 3600 * rng.uniform(0.95, 1.05), -1)
+            o2_pct = round(float(dh["o2_pct"].mean() or 0.0), 1)
+            no = f"MZHJ-BD-{day:%Y%m}-{report:04d}"
+            comparison.append(_test_row(o, p, day, conv, flow, o2_pct, no))
     return routine, comparison
 
 

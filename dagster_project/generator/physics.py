@@ -77,6 +77,13 @@ class Truth:
     events: list[Event] = field(default_factory=list)
 
 
+def _window_event(
+    mn: str, kind: str, t0: datetime, s: int, e: int, *, pollutant: str | None = None, note: str
+) -> Event:
+    """The event covering hours s..e-1 of the simulation (hour indices from t0, as in the plan)."""
+    return Event(mn, kind, t0 + timedelta(hours=s), t0 + timedelta(hours=e), pollutant, note)
+
+
 def in_heating_season(d: date) -> bool:
     """15 Nov - 15 Mar: heating season and the staggered-production window (plan task 32)."""
     return (d.month, d.day) >= (11, 15) or (d.month, d.day) <= (3, 15)
@@ -153,13 +160,7 @@ def _simulate_outlet(
     for s, e in plan.get("shutdowns", []):
         run_h[s:e] = False
         events.append(
-            Event(
-                o.mn,
-                "shutdown",
-                hours[s],
-                hours[min(e, n_h) - 1] + timedelta(hours=1),
-                note="planned maintenance shutdown",
-            )
+            _window_event(o.mn, "shutdown", t0, s, min(e, n_h), note="planned maintenance shutdown")
         )
     if o.profile in ("staggered", "heating_only"):
         idx = np.flatnonzero(~run_h)
@@ -170,9 +171,7 @@ def _simulate_outlet(
                 else "outside heating season"
             )
             events.append(
-                Event(
-                    o.mn, "shutdown", hours[idx[0]], hours[idx[-1]] + timedelta(hours=1), note=note
-                )
+                _window_event(o.mn, "shutdown", t0, int(idx[0]), int(idx[-1]) + 1, note=note)
             )
 
     run = np.repeat(run_h, 60)
@@ -244,15 +243,7 @@ def _simulate_outlet(
             )
     for s, e in plan.get("maintenance", []):
         flags[s * 60 : e * 60] = "M"
-        events.append(
-            Event(
-                o.mn,
-                "maintenance",
-                hours[s],
-                hours[e - 1] + timedelta(hours=1),
-                note="analyser maintenance",
-            )
-        )
+        events.append(_window_event(o.mn, "maintenance", t0, s, e, note="analyser maintenance"))
     arrays["flag"] = flags
 
     # concentrations, converted basis first
@@ -283,28 +274,12 @@ def _simulate_outlet(
         arrays[f"{p}_mg_m3"] = np.round(measured, CONC_DECIMALS)
     for p, windows in plan.get("exceedances", {}).items():
         for s, e, factor in windows:
-            events.append(
-                Event(
-                    o.mn,
-                    "exceedance",
-                    hours[s],
-                    hours[e - 1] + timedelta(hours=1),
-                    pollutant=p,
-                    note=f"converted about {factor:.2f} x limit {o.limits[p]:g} mg/m3",
-                )
-            )
+            note = f"converted about {factor:.2f} x limit {o.limits[p]:g} mg/m3"
+            events.append(_window_event(o.mn, "exceedance", t0, s, e, pollutant=p, note=note))
     for p, windows in plan.get("high_legal", {}).items():
         for s, e in windows:
-            events.append(
-                Event(
-                    o.mn,
-                    "high_legal",
-                    hours[s],
-                    hours[e - 1] + timedelta(hours=1),
-                    pollutant=p,
-                    note="high but under the limit",
-                )
-            )
+            note = "high but under the limit"
+            events.append(_window_event(o.mn, "high_legal", t0, s, e, pollutant=p, note=note))
     return arrays, events
 
 
@@ -538,15 +513,8 @@ def simulate(
         transmitted_h = np.ones(n_h, dtype=bool)
         for s, e in plan.get("missing", []):
             transmitted_h[s:e] = False
-            events.append(
-                Event(
-                    o.mn,
-                    "missing",
-                    t0 + timedelta(hours=s),
-                    t0 + timedelta(hours=e),
-                    note="logger offline: no packets for these hours",
-                )
-            )
+            note = "logger offline: no packets for these hours"
+            events.append(_window_event(o.mn, "missing", t0, s, e, note=note))
         hourly = _hourly_frame(o, arrays, t0, n_h, transmitted_h)
         minute = None
         if o.mn in minute_mns and minute_days > 0:
