@@ -56,7 +56,9 @@ POLLUTANT_CODES_2005: dict[str, str] = {
     "pm": "01",
     "so2": "02",
     "nox": "03",
-    "nmhc": "25",
+    # HJ/T 212-2005 has no NMHC code (its 25 is total hydrocarbons, a24087): loggers of that age
+    # send the 2017 code inside an otherwise 2005 packet
+    "nmhc": "a24088",
     "nh3": "10",
 }
 
