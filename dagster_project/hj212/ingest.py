@@ -278,9 +278,15 @@ def _cross_build_duplicates(con: duckdb.DuckDBPyConnection, result: ParseResult)
     a file loaded before: (source_file, line_no)."""
     if not result.values.height:
         return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64})
-    keys = result.values.select(
+    # one key per packet: a packet's value rows are consecutive, so keep the first of each run
+    # (a shift comparison, far cheaper than hashing every value row)
+    v = result.values
+    packet_start = (pl.col("line_no") != pl.col("line_no").shift(1)) | (
+        pl.col("source_file") != pl.col("source_file").shift(1)
+    )
+    keys = v.filter(packet_start.fill_null(True)).select(
         pl.col("source_file", "mn", "cn").cast(pl.String), "line_no", "data_time", "pno"
-    ).unique()
+    )
     con.register("_cems_keys", keys)
     try:
         found = con.execute(
