@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy import stats
 
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, evidence
 from dagster_project.detectors.series import Series, month_slices
+from dagster_project.detectors.windows import merged_windows, running_reported
+
+
+def _month_values(s: Series, v: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per outlet-month: the grid positions of its usable hours where `v` is finite, and those
+    values of `v`."""
+    for a, b in month_slices(s.times):
+        m = s.usable[a:b] & np.isfinite(v[a:b])
+        yield np.flatnonzero(m) + a, v[a:b][m]
 
 
 def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
@@ -16,10 +27,8 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     c = cfg["bunching_below_limit"]
     if not s.limit:
         return
-    v = s.compliance
-    for a, b in month_slices(s.times):
-        m = s.usable[a:b] & np.isfinite(v[a:b])
-        x = v[a:b][m] / s.limit
+    for pos, values in _month_values(s, s.compliance):
+        x = values / s.limit
         if x.size < c["min_hours"]:
             continue
         band = int(np.sum((x >= c["band_low"]) & (x < 1.0)))
@@ -42,8 +51,8 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             and p < c["p_value"]
             and above <= c["max_above_per_band"] * band
         ):
-            pos = np.flatnonzero(m)[(x >= c["band_low"]) & (x < 1.0)] + a
-            t0, t1 = s.times[int(pos[0])], s.times[int(pos[-1])]
+            in_band = pos[(x >= c["band_low"]) & (x < 1.0)]
+            t0, t1 = s.times[int(in_band[0])], s.times[int(in_band[-1])]
             fb.add(
                 "bunching_below_limit",
                 s.mn,
@@ -80,9 +89,7 @@ def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         if series_name == "measured" and s.reference_o2 is None:
             continue
         found = False
-        for a, b in month_slices(s.times):
-            m = s.usable[a:b] & np.isfinite(v[a:b])
-            x = v[a:b][m]
+        for pos, x in _month_values(s, v):
             if x.size < c["min_hours"]:
                 continue
             top = float(x.max())
@@ -92,8 +99,8 @@ def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             n_cap = int(at_cap.sum())
             share = n_cap / x.size
             if n_cap >= c["min_count"] and c["min_share"] <= share <= 0.5:
-                pos = np.flatnonzero(m)[at_cap] + a
-                t0, t1 = s.times[int(pos[0])], s.times[int(pos[-1])]
+                capped = pos[at_cap]
+                t0, t1 = s.times[int(capped[0])], s.times[int(capped[-1])]
                 fb.add(
                     "capped_value",
                     s.mn,
@@ -128,23 +135,14 @@ def digit_anomaly(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """Windows where values heap on whole numbers although the device reports decimals."""
     c = cfg["digit_anomaly"]
     w = int(c["window_hours"])
-    idx = np.flatnonzero(s.present & np.isfinite(s.measured) & s.running)
+    idx = running_reported(s)
     if idx.size < max(2 * w, c["min_values"]):
         return
     x = s.measured[idx]
     is_int = np.abs(x - np.round(x)) < 1e-9
     base = float(is_int.mean())
     win = np.lib.stride_tricks.sliding_window_view(is_int, w).mean(axis=1)
-    flags = win >= c["integer_share"]
-    i = 0
-    starts = np.flatnonzero(flags)
-    while i < starts.size:
-        lo = int(starts[i])
-        hi = lo + w - 1
-        while i + 1 < starts.size and starts[i + 1] <= hi + 1:
-            i += 1
-            hi = int(starts[i]) + w - 1
-        i += 1
+    for lo, hi in merged_windows(win >= c["integer_share"], w):
         inside = np.zeros(is_int.size, bool)
         inside[lo : hi + 1] = True
         k, n = int(is_int[inside].sum()), int(inside.sum())

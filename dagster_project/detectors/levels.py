@@ -3,29 +3,50 @@ hugging (D08). All look only at hours the flue gas says are running."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, evidence
 from dagster_project.detectors.series import Series
+from dagster_project.detectors.windows import merged_windows, running_reported
+
+# the values of a flagged stretch -> (the statistic's value, the evidence values)
+Describe = Callable[[np.ndarray], tuple[float, dict[str, float]]]
 
 
-def _window_runs(flags: np.ndarray, w: int) -> list[tuple[int, int]]:
-    """Merge flagged windows (start positions) into [first, last] position ranges."""
-    out: list[tuple[int, int]] = []
-    for i in np.flatnonzero(flags):
-        lo, hi = int(i), int(i) + w - 1
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
+def _report_windows(
+    fb: FindingsBuilder,
+    s: Series,
+    kind: str,
+    idx: np.ndarray,
+    flags: np.ndarray,
+    w: int,
+    *,
+    statistic: str,
+    threshold: dict[str, float],
+    describe: Describe,
+) -> None:
+    """One finding per stretch of merged flagged windows over the positions `idx`."""
+    x = s.measured[idx]
+    for lo, hi in merged_windows(flags, w):
+        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
+        value, values = describe(x[lo : hi + 1])
+        fb.add(
+            kind,
+            s.mn,
+            s.pollutant_code,
+            t0,
+            t1,
+            evidence(t0, t1, statistic, value, threshold, values),
+        )
 
 
 def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """Runs of running hours whose values stay within a tolerance of their median."""
     c = cfg["constant_value"]
-    idx = np.flatnonzero(s.running & s.present & np.isfinite(s.measured))
+    idx = running_reported(s)
     if idx.size < c["min_hours"]:
         return
     x = s.measured[idx]
@@ -95,39 +116,36 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     if typical < c["min_typical_std_span_share"] * s.span:
         return
     flags = (band < c["band_span_share"] * s.span) & (std < c["variance_ratio"] * typical)
-    for lo, hi in _window_runs(flags, w):
-        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
-        seg = x[lo : hi + 1]
-        fb.add(
-            "narrow_band",
-            s.mn,
-            s.pollutant_code,
-            t0,
-            t1,
-            evidence(
-                t0,
-                t1,
-                "window_std_over_typical_std",
-                float(seg.std() / typical),
-                {
-                    "variance_ratio": c["variance_ratio"],
-                    "band_span_share": c["band_span_share"],
-                    "band_mg_m3": c["band_span_share"] * s.span,
-                },
-                {
-                    "p5_p95_band_mg_m3": float(np.percentile(seg, 95) - np.percentile(seg, 5)),
-                    "typical_window_std_mg_m3": typical,
-                    "median_mg_m3": float(np.median(seg)),
-                },
-            ),
-        )
+
+    def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
+        return float(seg.std() / typical), {
+            "p5_p95_band_mg_m3": float(np.percentile(seg, 95) - np.percentile(seg, 5)),
+            "typical_window_std_mg_m3": typical,
+            "median_mg_m3": float(np.median(seg)),
+        }
+
+    _report_windows(
+        fb,
+        s,
+        "narrow_band",
+        idx,
+        flags,
+        w,
+        statistic="window_std_over_typical_std",
+        threshold={
+            "variance_ratio": c["variance_ratio"],
+            "band_span_share": c["band_span_share"],
+            "band_mg_m3": c["band_span_share"] * s.span,
+        },
+        describe=describe,
+    )
 
 
 def detection_limit_hugging(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """24-h running windows whose median sits under 2 × DL while the outlet normally emits ≫ DL."""
     c = cfg["detection_limit_hugging"]
     w = int(c["window_hours"])
-    idx = np.flatnonzero(s.running & s.present & np.isfinite(s.measured))
+    idx = running_reported(s)
     if idx.size < max(3 * w, cfg["operating"]["min_running_hours"]):
         return
     dl = s.detection_limit or c["default_dl_span_share"] * (s.span or 0)
@@ -141,25 +159,22 @@ def detection_limit_hugging(s: Series, cfg: Config, fb: FindingsBuilder) -> None
     floor = 0.5 * dl
     med = np.median(np.lib.stride_tricks.sliding_window_view(x, w), axis=1)
     flags = (med < c["median_dl_multiple"] * dl) & (med > floor)
-    for lo, hi in _window_runs(flags, w):
-        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
-        seg = x[lo : hi + 1]
-        fb.add(
-            "detection_limit_hugging",
-            s.mn,
-            s.pollutant_code,
-            t0,
-            t1,
-            evidence(
-                t0,
-                t1,
-                "window_median_mg_m3",
-                float(np.median(seg)),
-                {
-                    "below_mg_m3": c["median_dl_multiple"] * dl,
-                    "detection_limit_mg_m3": dl,
-                    "baseline_min_mg_m3": c["baseline_dl_multiple"] * dl,
-                },
-                {"outlet_median_mg_m3": baseline, "hours": int(hi - lo + 1)},
-            ),
-        )
+
+    def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
+        return float(np.median(seg)), {"outlet_median_mg_m3": baseline, "hours": int(seg.size)}
+
+    _report_windows(
+        fb,
+        s,
+        "detection_limit_hugging",
+        idx,
+        flags,
+        w,
+        statistic="window_median_mg_m3",
+        threshold={
+            "below_mg_m3": c["median_dl_multiple"] * dl,
+            "detection_limit_mg_m3": dl,
+            "baseline_min_mg_m3": c["baseline_dl_multiple"] * dl,
+        },
+        describe=describe,
+    )

@@ -5,6 +5,8 @@ from the neighbouring unmarked hours ranked within the outlet-month."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -42,10 +44,86 @@ def _test(ranks: list[float], high: float) -> tuple[int, int, float, float]:
     return int(np.sum(r >= high)), int(r.size), float(r.mean()), float(stats.norm.sf(z))
 
 
+@dataclass(frozen=True)
+class _Episodes:
+    """How a detector names its episodes in thresholds.toml and in the evidence."""
+
+    kind: str  # anomaly type, also its thresholds.toml section
+    min_key: str  # section key: fewest episodes in a month worth judging
+    min_name: str  # that threshold's name in the evidence
+    count_name: str  # evidence: how many episodes were judged
+    list_name: str  # evidence: the high-context episodes (the first 12)
+    with_flag: bool  # list each episode's mark flag
+
+
+_MARKS = _Episodes(
+    "calibration_timing", "min_marked_hours", "min_marked", "marked_episodes", "marks", True
+)
+_GAPS = _Episodes("strategic_gap", "min_gaps", "min_gaps", "gaps", "gap_windows", False)
+
+
+def _report_high_context(
+    fb: FindingsBuilder,
+    s: Series,
+    cfg: Config,
+    spec: _Episodes,
+    month: tuple[int, int],
+    eps: list[tuple[int, int]],
+    clean: np.ndarray,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """One finding when a month's episodes sit, taken together, among its high-emission hours;
+    it spans the episodes whose own context ranks high."""
+    c = cfg[spec.kind]
+    a, b = month
+    if len(eps) < c[spec.min_key]:
+        return
+    ranks = _context_ranks(s, a, b, eps, int(c["context_hours"]), clean)
+    k, n, mean_rank, p = _test(ranks, c["high_rank"])
+    # written as the condition to report: a NaN mean rank must not pass
+    if not (n >= c[spec.min_key] and p < c["p_value"] and mean_rank >= c["min_mean_rank"]):
+        return
+    high = [e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]]
+    listed = [
+        {
+            "start": s.times[lo],
+            "end": s.times[hi],
+            **({"flag": s.flag[lo]} if spec.with_flag else {}),
+        }
+        for lo, hi in high[:12]
+    ]
+    t0, t1 = s.times[high[0][0]], s.times[high[-1][1]]
+    fb.add(
+        spec.kind,
+        s.mn,
+        s.pollutant_code,
+        t0,
+        t1,
+        evidence(
+            t0,
+            t1,
+            "mean_context_rank",
+            mean_rank,
+            {
+                "min_mean_rank": c["min_mean_rank"],
+                "p_value": c["p_value"],
+                spec.min_name: c[spec.min_key],
+            },
+            {
+                spec.count_name: n,
+                "at_high_emission": k,
+                "mean_context_rank": mean_rank,
+                "p": p,
+                spec.list_name: listed,
+                **(extra or {}),
+            },
+        ),
+    )
+
+
 def calibration_timing(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """C/M-marked hours clustered at high emissions; marks at the outlet's routine daily clock
     hour are routine calibrations and are left out."""
-    c = cfg["calibration_timing"]
     marked = np.isin(s.flag, ["C", "M"]) | (np.nan_to_num(s.marked_minutes) >= 20)
     clean = s.usable & ~marked & np.isfinite(s.compliance)
     eps_all = [(lo, hi) for lo, hi in runs(marked)]
@@ -61,86 +139,22 @@ def calibration_timing(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             for lo, hi in eps_all
             if a <= lo < b and not (routine and s.times[lo].hour == routine_hour)
         ]
-        if len(eps) < c["min_marked_hours"]:
-            continue
-        ranks = _context_ranks(s, a, b, eps, int(c["context_hours"]), clean)
-        k, n, mean_rank, p = _test(ranks, c["high_rank"])
-        if n >= c["min_marked_hours"] and p < c["p_value"] and mean_rank >= c["min_mean_rank"]:
-            high_eps = [
-                e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]
-            ]
-            t0, t1 = s.times[high_eps[0][0]], s.times[high_eps[-1][1]]
-            fb.add(
-                "calibration_timing",
-                s.mn,
-                s.pollutant_code,
-                t0,
-                t1,
-                evidence(
-                    t0,
-                    t1,
-                    "mean_context_rank",
-                    mean_rank,
-                    {
-                        "min_mean_rank": c["min_mean_rank"],
-                        "p_value": c["p_value"],
-                        "min_marked": c["min_marked_hours"],
-                    },
-                    {
-                        "marked_episodes": n,
-                        "at_high_emission": k,
-                        "mean_context_rank": mean_rank,
-                        "p": p,
-                        "marks": [
-                            {"start": s.times[lo], "end": s.times[hi], "flag": s.flag[lo]}
-                            for lo, hi in high_eps[:12]
-                        ],
-                        "routine_clock_hour_excluded": routine_hour if routine else None,
-                    },
-                ),
-            )
+        _report_high_context(
+            fb,
+            s,
+            cfg,
+            _MARKS,
+            (a, b),
+            eps,
+            clean,
+            {"routine_clock_hour_excluded": routine_hour if routine else None},
+        )
 
 
 def strategic_gap(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """Gaps (absent/invalid hours while not stopped) whose surroundings rank high in the month."""
-    c = cfg["strategic_gap"]
     gap = ~s.valid & ~np.isin(s.state, ["stopped", "transition"])
     clean = s.usable & np.isfinite(s.compliance)
     for a, b in month_slices(s.times):
         eps = [(lo + a, hi + a) for lo, hi in runs(gap[a:b])]
-        if len(eps) < c["min_gaps"]:
-            continue
-        ranks = _context_ranks(s, a, b, eps, int(c["context_hours"]), clean)
-        k, n, mean_rank, p = _test(ranks, c["high_rank"])
-        if n >= c["min_gaps"] and p < c["p_value"] and mean_rank >= c["min_mean_rank"]:
-            high = [
-                e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]
-            ]
-            t0, t1 = s.times[high[0][0]], s.times[high[-1][1]]
-            fb.add(
-                "strategic_gap",
-                s.mn,
-                s.pollutant_code,
-                t0,
-                t1,
-                evidence(
-                    t0,
-                    t1,
-                    "mean_context_rank",
-                    mean_rank,
-                    {
-                        "min_mean_rank": c["min_mean_rank"],
-                        "p_value": c["p_value"],
-                        "min_gaps": c["min_gaps"],
-                    },
-                    {
-                        "gaps": n,
-                        "at_high_emission": k,
-                        "mean_context_rank": mean_rank,
-                        "p": p,
-                        "gap_windows": [
-                            {"start": s.times[lo], "end": s.times[hi]} for lo, hi in high[:12]
-                        ],
-                    },
-                ),
-            )
+        _report_high_context(fb, s, cfg, _GAPS, (a, b), eps, clean)

@@ -4,7 +4,9 @@ O2 manipulation and dilution (D14), flow against load (D16), cross-sensor physic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -49,15 +51,31 @@ def window_medians(x: np.ndarray, k: np.ndarray, w: int) -> tuple[np.ndarray, np
     return med[k - w], med[k]
 
 
-def pick_peaks(score: np.ndarray, candidate: np.ndarray, k: np.ndarray, sep: int) -> list[int]:
-    """Positions (values of k) of local maxima of `score` among candidates, `sep` apart."""
+def flow_log_shift(flow: np.ndarray, k: np.ndarray, w: int) -> np.ndarray:
+    """|log(after / before)| of the flow medians at each position; 0 where unknown."""
+    with np.errstate(all="ignore"):
+        before, after = window_medians(flow, k, w)
+        return np.nan_to_num(np.abs(np.log(after / before)), nan=0.0)
+
+
+def o2_shift(o2: np.ndarray, k: np.ndarray, w: int) -> np.ndarray:
+    """|after − before| of the O2 medians at each position, in O2 points; 0 where unknown."""
+    before, after = window_medians(o2, k, w)
+    return np.nan_to_num(np.abs(after - before), nan=0.0)
+
+
+def pick_peaks(
+    score: np.ndarray, candidate: np.ndarray, k: np.ndarray, sep: int
+) -> list[tuple[int, int]]:
+    """Local maxima of `score` among candidates, `sep` apart, in order of position: each as
+    (position, its index into the scan arrays)."""
     order = np.argsort(-np.where(candidate, score, -np.inf))
-    chosen: list[int] = []
+    chosen: list[tuple[int, int]] = []
     for i in order:
         if not candidate[i]:
             break
-        if all(abs(int(k[i]) - c) >= sep for c in chosen):
-            chosen.append(int(k[i]))
+        if all(abs(int(k[i]) - c) >= sep for c, _ in chosen):
+            chosen.append((int(k[i]), int(i)))
     return sorted(chosen)
 
 
@@ -83,6 +101,59 @@ def episodes(
     return out
 
 
+@dataclass
+class Changes:
+    """Change points found at positions `idx` of one hourly grid (one series, or one outlet when
+    `pollutant_code` is None), with windows of w values, and reported as episodes."""
+
+    mn: str
+    pollutant_code: str | None
+    times: list[datetime]
+    idx: np.ndarray
+    w: int
+    # (position, signed size, anomaly type), as `episodes` pairs them
+    points: list[tuple[int, float, str]] = field(default_factory=list)
+    info: dict[int, dict[str, float]] = field(default_factory=dict)  # evidence, by position
+
+    def add(self, p: int, size: float, kind: str, info: dict[str, float]) -> None:
+        self.points.append((p, size, kind))
+        self.info[p] = info
+
+    def report(
+        self,
+        fb: FindingsBuilder,
+        *,
+        statistic: str,
+        threshold: dict[str, float],
+        values: dict[str, Any] | None = None,
+        signed_start: bool = False,
+    ) -> None:
+        """One finding per episode; its statistic is the first change's `statistic` value, and
+        the evidence lists every change of the episode."""
+        times, idx = self.times, self.idx
+        for lo, hi, members in episodes(self.points, idx.size, self.w, signed_start):
+            kind = next(cl for p, _, cl in self.points if p == members[0])
+            t0, t1 = times[idx[lo]], times[idx[hi]]
+            fb.add(
+                kind,
+                self.mn,
+                self.pollutant_code,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    statistic,
+                    self.info[members[0]][statistic],
+                    threshold,
+                    {
+                        "changes": [{"at": times[idx[m]], **self.info[m]} for m in members],
+                        **(values or {}),
+                    },
+                ),
+            )
+
+
 def _noise(x: np.ndarray) -> float:
     d = np.diff(x)
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
@@ -101,25 +172,19 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
     with np.errstate(all="ignore"):
         lr = np.log(np.maximum(sc.after, floor) / np.maximum(sc.before, floor))
-        fb_, fa = window_medians(s.flow[idx], sc.k, w)
-        flow_lr = np.abs(np.log(fa / fb_))
-        ob, oa = window_medians(s.o2[idx], sc.k, w)
-    o2_shift = np.abs(oa - ob)
-    flow_lr0 = np.nan_to_num(flow_lr, nan=0.0)
+    flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
+    o2_moved = o2_shift(s.o2[idx], sc.k, w)
     cand = (
         (np.abs(lr) >= c["min_log_ratio"])
         & (sc.z >= c["robust_z"])
         # the load (flow) must not move, neither absolutely nor as a sizeable part of the shift
-        & (flow_lr0 <= c["max_flow_log_ratio"])
-        & (flow_lr0 <= c["max_flow_share_of_shift"] * np.abs(lr))
-        & (np.nan_to_num(o2_shift, nan=0.0) <= c["max_o2_shift_pct"])
+        & (flow_lr <= c["max_flow_log_ratio"])
+        & (flow_lr <= c["max_flow_share_of_shift"] * np.abs(lr))
+        & (o2_moved <= c["max_o2_shift_pct"])
         & (np.maximum(sc.before, sc.after) > 2 * floor)
     )
-    peaks = pick_peaks(np.abs(lr), cand, sc.k, int(c["min_separation_hours"]))
-    cps: list[tuple[int, float, str]] = []
-    info: dict[int, dict[str, float]] = {}
-    for p in peaks:
-        j = int(np.searchsorted(sc.k, p))
+    changes = Changes(s.mn, s.pollutant_code, s.times, idx, w)
+    for p, j in pick_peaks(np.abs(lr), cand, sc.k, int(c["min_separation_hours"])):
         level = float(lr[j])
         noise_ratio = _noise(x[p : p + w]) / max(_noise(x[p - w : p]), 1e-9)
         lnr = float(np.log(max(noise_ratio, 1e-9)))
@@ -128,40 +193,30 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             if abs(lnr - level) < c["rescale_tolerance"] * abs(level)
             else "step_change"
         )
-        cps.append((p, level, cls))
-        info[p] = {
-            "level_ratio": float(np.exp(level)),
-            "noise_ratio": float(noise_ratio),
-            "median_before_mg_m3": float(sc.before[j]),
-            "median_after_mg_m3": float(sc.after[j]),
-            "z": float(sc.z[j]),
-            "flow_log_ratio": float(np.nan_to_num(flow_lr[j])),
-            "o2_shift_pct": float(np.nan_to_num(o2_shift[j])),
-        }
-    for lo, hi, members in episodes(cps, idx.size, w):
-        cls = next(cl for p, _, cl in cps if p == members[0])
-        t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
-        first = info[members[0]]
-        fb.add(
+        changes.add(
+            p,
+            level,
             cls,
-            s.mn,
-            s.pollutant_code,
-            t0,
-            t1,
-            evidence(
-                t0,
-                t1,
-                "level_ratio",
-                first["level_ratio"],
-                {
-                    "min_abs_log_ratio": c["min_log_ratio"],
-                    "robust_z": c["robust_z"],
-                    "max_flow_log_ratio": c["max_flow_log_ratio"],
-                    "rescale_tolerance": c["rescale_tolerance"],
-                },
-                {"changes": [{"at": s.times[idx[m]], **info[m]} for m in members]},
-            ),
+            {
+                "level_ratio": float(np.exp(level)),
+                "noise_ratio": float(noise_ratio),
+                "median_before_mg_m3": float(sc.before[j]),
+                "median_after_mg_m3": float(sc.after[j]),
+                "z": float(sc.z[j]),
+                "flow_log_ratio": float(flow_lr[j]),
+                "o2_shift_pct": float(o2_moved[j]),
+            },
         )
+    changes.report(
+        fb,
+        statistic="level_ratio",
+        threshold={
+            "min_abs_log_ratio": c["min_log_ratio"],
+            "robust_z": c["robust_z"],
+            "max_flow_log_ratio": c["max_flow_log_ratio"],
+            "rescale_tolerance": c["rescale_tolerance"],
+        },
+    )
 
 
 def _by_mn(series: Sequence[Series]) -> dict[str, list[Series]]:
@@ -169,6 +224,43 @@ def _by_mn(series: Sequence[Series]) -> dict[str, list[Series]]:
     for s in series:
         out.setdefault(s.mn, []).append(s)
     return out
+
+
+def _report_conflicting_hours(
+    fb: FindingsBuilder,
+    d: Series,
+    kind: str,
+    conflict: np.ndarray,
+    min_hours: float,
+    statistic: str,
+    threshold: dict[str, float],
+    pattern: str,
+) -> None:
+    """One outlet finding per run of at least `min_hours` hours where the flue-gas channels
+    contradict each other; the evidence gives the channels' medians over the run."""
+    for lo, hi in runs(conflict):
+        if hi - lo + 1 >= min_hours:
+            t0, t1 = d.times[lo], d.times[hi]
+            channels = {
+                "flow_m3_s": float(np.nanmedian(d.flow[lo : hi + 1])),
+                "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
+                "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
+            }
+            fb.add(
+                kind,
+                d.mn,
+                None,
+                t0,
+                t1,
+                evidence(
+                    t0,
+                    t1,
+                    statistic,
+                    hi - lo + 1,
+                    {**threshold, "min_hours": min_hours},
+                    {**channels, "pattern": pattern},
+                ),
+            )
 
 
 def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
@@ -190,21 +282,17 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
         sc = scan(resid, w)
         if sc is None:
             continue
-        with np.errstate(all="ignore"):
-            fb_, fa = window_medians(d.flow[idx], sc.k, w)
-            flow_lr = np.nan_to_num(np.abs(np.log(fa / fb_)), nan=0.0)
+        flow_lr = flow_log_shift(d.flow[idx], sc.k, w)
         delta = sc.after - sc.before
         cand = (
             (np.abs(delta) >= c["min_shift_pct"])
             & (sc.z >= c["residual_z"])
             & (flow_lr <= cfg["step_change"]["max_flow_log_ratio"])
         )
-        cps: list[tuple[int, float, str]] = []
-        info: dict[int, dict[str, float]] = {}
-        for p in pick_peaks(
+        changes = Changes(mn, None, d.times, idx, w)
+        for p, j in pick_peaks(
             np.abs(delta), cand, sc.k, int(cfg["step_change"]["min_separation_hours"])
         ):
-            j = int(np.searchsorted(sc.k, p))
             ratios = []
             for g in group:
                 m = g.measured[idx]
@@ -228,41 +316,30 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
                 cls = "o2_manipulation"
             else:
                 continue
-            cps.append((p, float(delta[j]) * (1 if cls == "dilution" else -1), cls))
-            info[p] = {
-                "o2_before_pct": float(np.median(o2[p - w : p])),
-                "o2_after_pct": float(np.median(o2[p : p + w])),
-                "o2_residual_shift_pct": float(delta[j]),
-                "z": float(sc.z[j]),
-                "flow_log_ratio": float(flow_lr[j]),
-                "measured_ratio": measured_ratio,
-            }
-        for lo, hi, members in episodes(cps, idx.size, w, signed_start=True):
-            cls = next(cl for p, _, cl in cps if p == members[0])
-            t0, t1 = d.times[idx[lo]], d.times[idx[hi]]
-            first = info[members[0]]
-            fb.add(
+            changes.add(
+                p,
+                float(delta[j]) * (1 if cls == "dilution" else -1),
                 cls,
-                mn,
-                None,
-                t0,
-                t1,
-                evidence(
-                    t0,
-                    t1,
-                    "o2_residual_shift_pct",
-                    first["o2_residual_shift_pct"],
-                    {
-                        "min_shift_pct": c["min_shift_pct"],
-                        "z": c["residual_z"],
-                        "dilution_measured_drop": c["dilution_measured_drop"],
-                    },
-                    {
-                        "changes": [{"at": d.times[idx[m]], **info[m]} for m in members],
-                        "reference_o2": d.reference_o2,
-                    },
-                ),
+                {
+                    "o2_before_pct": float(np.median(o2[p - w : p])),
+                    "o2_after_pct": float(np.median(o2[p : p + w])),
+                    "o2_residual_shift_pct": float(delta[j]),
+                    "z": float(sc.z[j]),
+                    "flow_log_ratio": float(flow_lr[j]),
+                    "measured_ratio": measured_ratio,
+                },
             )
+        changes.report(
+            fb,
+            statistic="o2_residual_shift_pct",
+            threshold={
+                "min_shift_pct": c["min_shift_pct"],
+                "z": c["residual_z"],
+                "dilution_measured_drop": c["dilution_measured_drop"],
+            },
+            values={"reference_o2": d.reference_o2},
+            signed_start=True,
+        )
         # O2 pinned near the reference value
         if d.reference_o2 is None or o2.size < 3 * w:
             continue
@@ -310,30 +387,16 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
     for mn, group in _by_mn(series).items():
         d = group[0]
         # (a) flow off while the rest of the flue gas runs
-        off = (d.flow_vote == 0) & (d.state == "running")
-        for lo, hi in runs(off):
-            if hi - lo + 1 >= 2:
-                t0, t1 = d.times[lo], d.times[hi]
-                fb.add(
-                    "flow_load_inconsistency",
-                    mn,
-                    None,
-                    t0,
-                    t1,
-                    evidence(
-                        t0,
-                        t1,
-                        "hours_flow_stopped_while_running",
-                        hi - lo + 1,
-                        {"min_hours": 2},
-                        {
-                            "flow_m3_s": float(np.nanmedian(d.flow[lo : hi + 1])),
-                            "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
-                            "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
-                            "pattern": "flow_off",
-                        },
-                    ),
-                )
+        _report_conflicting_hours(
+            fb,
+            d,
+            "flow_load_inconsistency",
+            (d.flow_vote == 0) & (d.state == "running"),
+            2,
+            "hours_flow_stopped_while_running",
+            {},
+            "flow_off",
+        )
         # (b) a shift of flow the other channels do not share
         idx = np.flatnonzero(d.running & np.isfinite(d.flow) & (d.flow > 0) & np.isfinite(d.temp))
         if idx.size < 3 * w:
@@ -344,56 +407,40 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
             continue
         tb, ta = window_medians(d.temp[idx], sc.k, w)
         temp_rel = np.abs(ta - tb) / np.maximum(np.abs(tb), 1.0)
-        if d.o2_informative:
-            ob, oa = window_medians(d.o2[idx], sc.k, w)
-            o2_shift = np.nan_to_num(np.abs(oa - ob), nan=0.0)
-        else:
-            o2_shift = np.zeros(sc.k.size)
+        o2_moved = o2_shift(d.o2[idx], sc.k, w) if d.o2_informative else np.zeros(sc.k.size)
         delta = sc.after - sc.before
         cand = (
             (np.abs(delta) >= c["min_log_ratio"])
             & (sc.z >= c["residual_z"])
             & (temp_rel <= 0.05)
-            & (o2_shift <= 0.5)
+            & (o2_moved <= 0.5)
         )
-        cps = []
-        info: dict[int, dict[str, float]] = {}
-        for p in pick_peaks(
+        changes = Changes(mn, None, d.times, idx, w)
+        for p, j in pick_peaks(
             np.abs(delta), cand, sc.k, int(cfg["step_change"]["min_separation_hours"])
         ):
-            j = int(np.searchsorted(sc.k, p))
-            cps.append((p, float(delta[j]), "flow_load_inconsistency"))
-            info[p] = {
-                "flow_ratio": float(np.exp(delta[j])),
-                "z": float(sc.z[j]),
-                "temp_rel_change": float(temp_rel[j]),
-                "o2_shift_pct": float(o2_shift[j]),
-            }
-        for lo, hi, members in episodes(cps, idx.size, w):
-            t0, t1 = d.times[idx[lo]], d.times[idx[hi]]
-            fb.add(
+            changes.add(
+                p,
+                float(delta[j]),
                 "flow_load_inconsistency",
-                mn,
-                None,
-                t0,
-                t1,
-                evidence(
-                    t0,
-                    t1,
-                    "flow_ratio",
-                    info[members[0]]["flow_ratio"],
-                    {
-                        "min_abs_log_ratio": c["min_log_ratio"],
-                        "z": c["residual_z"],
-                        "max_temp_rel_change": 0.05,
-                        "max_o2_shift_pct": 0.5,
-                    },
-                    {
-                        "changes": [{"at": d.times[idx[m]], **info[m]} for m in members],
-                        "pattern": "shift",
-                    },
-                ),
+                {
+                    "flow_ratio": float(np.exp(delta[j])),
+                    "z": float(sc.z[j]),
+                    "temp_rel_change": float(temp_rel[j]),
+                    "o2_shift_pct": float(o2_moved[j]),
+                },
             )
+        changes.report(
+            fb,
+            statistic="flow_ratio",
+            threshold={
+                "min_abs_log_ratio": c["min_log_ratio"],
+                "z": c["residual_z"],
+                "max_temp_rel_change": 0.05,
+                "max_o2_shift_pct": 0.5,
+            },
+            values={"pattern": "shift"},
+        )
 
 
 def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
@@ -404,30 +451,16 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
     for mn, group in _by_mn(series).items():
         d = group[0]
         if d.o2_informative:
-            amb = (d.o2 >= ambient) & (d.flow_vote == 1) & (d.temp_vote == 1)
-            for lo, hi in runs(amb):
-                if hi - lo + 1 >= c["ambient_min_hours"]:
-                    t0, t1 = d.times[lo], d.times[hi]
-                    fb.add(
-                        "cross_sensor_inconsistency",
-                        mn,
-                        None,
-                        t0,
-                        t1,
-                        evidence(
-                            t0,
-                            t1,
-                            "hours_ambient_o2_while_running",
-                            hi - lo + 1,
-                            {"o2_ambient_pct": ambient, "min_hours": c["ambient_min_hours"]},
-                            {
-                                "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
-                                "flow_m3_s": float(np.nanmedian(d.flow[lo : hi + 1])),
-                                "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
-                                "pattern": "ambient_o2",
-                            },
-                        ),
-                    )
+            _report_conflicting_hours(
+                fb,
+                d,
+                "cross_sensor_inconsistency",
+                (d.o2 >= ambient) & (d.flow_vote == 1) & (d.temp_vote == 1),
+                c["ambient_min_hours"],
+                "hours_ambient_o2_while_running",
+                {"o2_ambient_pct": ambient},
+                "ambient_o2",
+            )
         gases = [g for g in group if g.pollutant_code in GAS_CODES]
         if (
             len(gases) < 2
