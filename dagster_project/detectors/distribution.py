@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series, month_slices
 from dagster_project.detectors.windows import merged_windows, running_reported
 
@@ -53,32 +53,28 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         ):
             in_band = pos[(x >= c["band_low"]) & (x < 1.0)]
             t0, t1 = s.times[int(in_band[0])], s.times[int(in_band[-1])]
-            fb.add(
+            fb.report(
                 "bunching_below_limit",
                 s.mn,
                 s.pollutant_code,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    "excess_density_ratio",
-                    ratio,
-                    {
-                        "excess_ratio": c["excess_ratio"],
-                        "p_value": c["p_value"],
-                        "band": [c["band_low"], 1.0],
-                        "reference_band": [c["ref_low"], c["band_low"]],
-                    },
-                    {
-                        "hours_in_band": band,
-                        "hours_in_reference": ref,
-                        "hours_above_limit": above,
-                        "hours": int(x.size),
-                        "limit_mg_m3": s.limit,
-                        "binomial_p": p,
-                    },
-                ),
+                "excess_density_ratio",
+                ratio,
+                {
+                    "excess_ratio": c["excess_ratio"],
+                    "p_value": c["p_value"],
+                    "band": [c["band_low"], 1.0],
+                    "reference_band": [c["ref_low"], c["band_low"]],
+                },
+                {
+                    "hours_in_band": band,
+                    "hours_in_reference": ref,
+                    "hours_above_limit": above,
+                    "hours": int(x.size),
+                    "limit_mg_m3": s.limit,
+                    "binomial_p": p,
+                },
             )
 
 
@@ -101,30 +97,26 @@ def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             if n_cap >= c["min_count"] and c["min_share"] <= share <= 0.5:
                 capped = pos[at_cap]
                 t0, t1 = s.times[int(capped[0])], s.times[int(capped[-1])]
-                fb.add(
+                fb.report(
                     "capped_value",
                     s.mn,
                     s.pollutant_code,
                     t0,
                     t1,
-                    evidence(
-                        t0,
-                        t1,
-                        "share_of_hours_at_maximum",
-                        share,
-                        {
-                            "min_share": c["min_share"],
-                            "min_count": c["min_count"],
-                            "tolerance_rel": c["tolerance_rel"],
-                        },
-                        {
-                            "cap_mg_m3": top,
-                            "hours_at_cap": n_cap,
-                            "hours": int(x.size),
-                            "basis": series_name,
-                            "cap_over_limit": top / s.limit if s.limit else None,
-                        },
-                    ),
+                    "share_of_hours_at_maximum",
+                    share,
+                    {
+                        "min_share": c["min_share"],
+                        "min_count": c["min_count"],
+                        "tolerance_rel": c["tolerance_rel"],
+                    },
+                    {
+                        "cap_mg_m3": top,
+                        "hours_at_cap": n_cap,
+                        "hours": int(x.size),
+                        "basis": series_name,
+                        "cap_over_limit": top / s.limit if s.limit else None,
+                    },
                 )
                 found = True
         if found:
@@ -153,18 +145,14 @@ def digit_anomaly(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         # trim to the first/last whole number
         pos = np.flatnonzero(inside & is_int)
         t0, t1 = s.times[idx[pos[0]]], s.times[idx[pos[-1]]]
-        fb.add(
+        fb.report(
             "digit_anomaly",
             s.mn,
             s.pollutant_code,
             t0,
             t1,
-            evidence(
-                t0,
-                t1,
-                "whole_number_share",
-                k / n,
-                {"integer_share": c["integer_share"], "p_value": c["p_value"]},
-                {"values": n, "whole_numbers": k, "share_outside_window": p0, "binomial_p": p},
-            ),
+            "whole_number_share",
+            k / n,
+            {"integer_share": c["integer_share"], "p_value": c["p_value"]},
+            {"values": n, "whole_numbers": k, "share_outside_window": p0, "binomial_p": p},
         )

@@ -253,6 +253,24 @@ class FindingsBuilder:
             }
         )
 
+    def report(
+        self,
+        anomaly_type: str,
+        mn: str,
+        pollutant_code: str | None,
+        start: datetime,
+        end: datetime,
+        statistic: str,
+        value: float,
+        threshold: Any,
+        values: dict[str, Any] | None = None,
+        severity: str | None = None,
+        **extra: Any,
+    ) -> None:
+        """`add` a finding whose evidence covers its own window (the usual case)."""
+        ev = evidence(start, end, statistic, value, threshold, values, **extra)
+        self.add(anomaly_type, mn, pollutant_code, start, end, ev, severity)
+
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rows, schema=FINDINGS_SCHEMA)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
 from dagster_project.detectors.windows import merged_windows, running_reported
 
@@ -33,14 +33,7 @@ def _report_windows(
     for lo, hi in merged_windows(flags, w):
         t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
         value, values = describe(x[lo : hi + 1])
-        fb.add(
-            kind,
-            s.mn,
-            s.pollutant_code,
-            t0,
-            t1,
-            evidence(t0, t1, statistic, value, threshold, values),
-        )
+        fb.report(kind, s.mn, s.pollutant_code, t0, t1, statistic, value, threshold, values)
 
 
 def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
@@ -75,28 +68,24 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         tol = tolerance(seg)
         if j - i + 1 >= c["min_hours"] and abs(np.median(seg)) > zero_tol:
             t0, t1 = s.times[idx[i]], s.times[idx[j]]
-            fb.add(
+            fb.report(
                 "constant_value",
                 s.mn,
                 s.pollutant_code,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    "run_hours_within_tolerance",
-                    j - i + 1,
-                    {
-                        "min_hours": c["min_hours"],
-                        "tolerance_mg_m3": tol,
-                        "typical_hourly_step_mg_m3": noise,
-                    },
-                    {
-                        "median_mg_m3": float(np.median(seg)),
-                        "range_mg_m3": float(seg.max() - seg.min()),
-                        "exact_repeats": int(np.sum(np.diff(seg) == 0)),
-                    },
-                ),
+                "run_hours_within_tolerance",
+                j - i + 1,
+                {
+                    "min_hours": c["min_hours"],
+                    "tolerance_mg_m3": tol,
+                    "typical_hourly_step_mg_m3": noise,
+                },
+                {
+                    "median_mg_m3": float(np.median(seg)),
+                    "range_mg_m3": float(seg.max() - seg.min()),
+                    "exact_repeats": int(np.sum(np.diff(seg) == 0)),
+                },
             )
         i = j + 1
 

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence, runs
+from dagster_project.detectors.findings import FindingsBuilder, runs
 from dagster_project.detectors.series import Series, month_slices
 
 
@@ -93,31 +93,27 @@ def _report_high_context(
         for lo, hi in high[:12]
     ]
     t0, t1 = s.times[high[0][0]], s.times[high[-1][1]]
-    fb.add(
+    fb.report(
         spec.kind,
         s.mn,
         s.pollutant_code,
         t0,
         t1,
-        evidence(
-            t0,
-            t1,
-            "mean_context_rank",
-            mean_rank,
-            {
-                "min_mean_rank": c["min_mean_rank"],
-                "p_value": c["p_value"],
-                spec.min_name: c[spec.min_key],
-            },
-            {
-                spec.count_name: n,
-                "at_high_emission": k,
-                "mean_context_rank": mean_rank,
-                "p": p,
-                spec.list_name: listed,
-                **(extra or {}),
-            },
-        ),
+        "mean_context_rank",
+        mean_rank,
+        {
+            "min_mean_rank": c["min_mean_rank"],
+            "p_value": c["p_value"],
+            spec.min_name: c[spec.min_key],
+        },
+        {
+            spec.count_name: n,
+            "at_high_emission": k,
+            "mean_context_rank": mean_rank,
+            "p": p,
+            spec.list_name: listed,
+            **(extra or {}),
+        },
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
 
 
@@ -56,25 +56,21 @@ def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> No
                 s, day, _ = items[i]
                 src, src_day, _ = items[j]
                 t0, t1 = day, day + timedelta(hours=23)
-                fb.add(
+                fb.report(
                     "copy_paste",
                     s.mn,
                     pol,
                     t0,
                     t1,
-                    evidence(
-                        t0,
-                        t1,
-                        "relative_rmse_to_source_day",
-                        float(rel[j]),
-                        {"rel_rmse": c["rel_rmse"]},
-                        {
-                            "source_mn": src.mn,
-                            "source_day": src_day,
-                            "hours_compared": int(n_both[j]),
-                            "exact_equal_hours": int(np.sum(diff[j] == 0)),
-                        },
-                    ),
+                    "relative_rmse_to_source_day",
+                    float(rel[j]),
+                    {"rel_rmse": c["rel_rmse"]},
+                    {
+                        "source_mn": src.mn,
+                        "source_day": src_day,
+                        "hours_compared": int(n_both[j]),
+                        "exact_equal_hours": int(np.sum(diff[j] == 0)),
+                    },
                 )
 
 
@@ -112,20 +108,16 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             flagged.append((a, b - 1, r2x, r2f, cv))
     for a, b, r2x, r2f, cv in flagged:
         t0, t1 = s.times[a], s.times[b]
-        fb.add(
+        fb.report(
             "periodic_pattern",
             s.mn,
             s.pollutant_code,
             t0,
             t1,
-            evidence(
-                t0,
-                t1,
-                "r2_daily_profile",
-                r2x,
-                {"r2": c["r2"], "min_profile_cv": c["min_profile_cv"]},
-                {"r2_flow": r2f, "profile_cv": cv, "window_days": wd},
-            ),
+            "r2_daily_profile",
+            r2x,
+            {"r2": c["r2"], "min_profile_cv": c["min_profile_cv"]},
+            {"r2_flow": r2f, "profile_cv": cv, "window_days": wd},
         )
 
 
@@ -170,22 +162,18 @@ def fingerprint_drift(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             FEATURES[j] != "corr_flow" or corr_drop >= c["min_corr_drop"]
         ):
             t0, t1 = s.times[a], s.times[b]
-            fb.add(
+            fb.report(
                 "fingerprint_drift",
                 s.mn,
                 s.pollutant_code,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    f"robust_z_{FEATURES[j]}",
-                    float(z[j]),
-                    {"robust_z": c["robust_z"]},
-                    {
-                        "week": dict(zip(FEATURES, f.tolist(), strict=True)),
-                        "baseline_median": dict(zip(FEATURES, med.tolist(), strict=True)),
-                        "baseline_weeks": len(weeks) - 1,
-                    },
-                ),
+                f"robust_z_{FEATURES[j]}",
+                float(z[j]),
+                {"robust_z": c["robust_z"]},
+                {
+                    "week": dict(zip(FEATURES, f.tolist(), strict=True)),
+                    "baseline_median": dict(zip(FEATURES, med.tolist(), strict=True)),
+                    "baseline_weeks": len(weeks) - 1,
+                },
             )

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence
+from dagster_project.detectors.findings import FindingsBuilder
 
 
 def reference_disagreement(
@@ -43,23 +43,19 @@ def reference_disagreement(
         abs_tol = c["abs_tol_mg_m3"].get(t["pollutant_code"], c["abs_tol_mg_m3"]["default"])
         diff = cems - ref
         if abs(diff) > max(c["rel_tol"] * abs(ref), abs_tol):
-            fb.add(
+            fb.report(
                 "reference_disagreement",
                 t["mn"],
                 t["pollutant_code"],
                 t["start_time"],
                 t["end_time"],
-                evidence(
-                    t["start_time"],
-                    t["end_time"],
-                    "cems_minus_reference_mg_m3",
-                    diff,
-                    {"rel_tol": c["rel_tol"], "abs_tol_mg_m3": abs_tol},
-                    {
-                        "cems_mg_m3": cems,
-                        "reference_mg_m3": ref,
-                        "hours": int(vals.size),
-                        "relative_error": diff / ref if ref else None,
-                    },
-                ),
+                "cems_minus_reference_mg_m3",
+                diff,
+                {"rel_tol": c["rel_tol"], "abs_tol_mg_m3": abs_tol},
+                {
+                    "cems_mg_m3": cems,
+                    "reference_mg_m3": ref,
+                    "hours": int(vals.size),
+                    "relative_error": diff / ref if ref else None,
+                },
             )

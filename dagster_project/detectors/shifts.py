@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from dagster_project.detectors.config import Config
-from dagster_project.detectors.findings import FindingsBuilder, evidence, runs
+from dagster_project.detectors.findings import FindingsBuilder, runs
 from dagster_project.detectors.series import Series
 
 GAS_CODES = ("a21026", "a21002", "a21005", "a21001", "a24088")
@@ -134,23 +134,19 @@ class Changes:
         for lo, hi, members in episodes(self.points, idx.size, self.w, signed_start):
             kind = next(cl for p, _, cl in self.points if p == members[0])
             t0, t1 = times[idx[lo]], times[idx[hi]]
-            fb.add(
+            fb.report(
                 kind,
                 self.mn,
                 self.pollutant_code,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    statistic,
-                    self.info[members[0]][statistic],
-                    threshold,
-                    {
-                        "changes": [{"at": times[idx[m]], **self.info[m]} for m in members],
-                        **(values or {}),
-                    },
-                ),
+                statistic,
+                self.info[members[0]][statistic],
+                threshold,
+                {
+                    "changes": [{"at": times[idx[m]], **self.info[m]} for m in members],
+                    **(values or {}),
+                },
             )
 
 
@@ -246,20 +242,16 @@ def _report_conflicting_hours(
                 "o2_pct": float(np.nanmedian(d.o2[lo : hi + 1])),
                 "temp_c": float(np.nanmedian(d.temp[lo : hi + 1])),
             }
-            fb.add(
+            fb.report(
                 kind,
                 d.mn,
                 None,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    statistic,
-                    hi - lo + 1,
-                    {**threshold, "min_hours": min_hours},
-                    {**channels, "pattern": pattern},
-                ),
+                statistic,
+                hi - lo + 1,
+                {**threshold, "min_hours": min_hours},
+                {**channels, "pattern": pattern},
             )
 
 
@@ -354,28 +346,24 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
         for lo, hi in runs(flags):
             a, b = lo, min(hi + w - 1, o2.size - 1)
             t0, t1 = d.times[idx[a]], d.times[idx[b]]
-            fb.add(
+            fb.report(
                 "o2_manipulation",
                 mn,
                 None,
                 t0,
                 t1,
-                evidence(
-                    t0,
-                    t1,
-                    "o2_std_over_typical",
-                    float(o2[a : b + 1].std() / typical),
-                    {
-                        "flat_std_ratio": c["flat_std_ratio"],
-                        "within_pct_of_reference": c["flat_ref_margin_pct"],
-                    },
-                    {
-                        "o2_median_pct": float(np.median(o2[a : b + 1])),
-                        "typical_std_pct": typical,
-                        "reference_o2": d.reference_o2,
-                        "pattern": "pinned",
-                    },
-                ),
+                "o2_std_over_typical",
+                float(o2[a : b + 1].std() / typical),
+                {
+                    "flat_std_ratio": c["flat_std_ratio"],
+                    "within_pct_of_reference": c["flat_ref_margin_pct"],
+                },
+                {
+                    "o2_median_pct": float(np.median(o2[a : b + 1])),
+                    "typical_std_pct": typical,
+                    "reference_o2": d.reference_o2,
+                    "pattern": "pinned",
+                },
             )
 
 
@@ -488,21 +476,17 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
         for lo, hi in runs(drop):
             if hi - lo + 1 >= c["gas_drop_min_hours"]:
                 t0, t1 = d.times[lo], d.times[hi]
-                fb.add(
+                fb.report(
                     "cross_sensor_inconsistency",
                     mn,
                     None,
                     t0,
                     t1,
-                    evidence(
-                        t0,
-                        t1,
-                        "max_gas_ratio_to_previous_day",
-                        float(np.nanmax(r[:, lo : hi + 1])),
-                        {
-                            "gas_drop_ratio": c["gas_drop_ratio"],
-                            "min_hours": c["gas_drop_min_hours"],
-                        },
-                        {"gases": [g.pollutant_code for g in gases], "pattern": "all_gases_drop"},
-                    ),
+                    "max_gas_ratio_to_previous_day",
+                    float(np.nanmax(r[:, lo : hi + 1])),
+                    {
+                        "gas_drop_ratio": c["gas_drop_ratio"],
+                        "min_hours": c["gas_drop_min_hours"],
+                    },
+                    {"gases": [g.pollutant_code for g in gases], "pattern": "all_gases_drop"},
                 )
