@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.hj212 import ingest
 from dagster_project.hj212.ingest import ingest_cems
 from dagster_project.hj212.writer import packet
 
@@ -138,3 +139,15 @@ def test_missing_cems_folder_creates_empty_tables(tmp_path: Path) -> None:
     assert "no cems folder" in stats.note
     assert _q(con, "select count(*) from raw.cems_values") == [(0,)]
     assert _q(con, "select count(*) from raw.cems_device_events") == [(0,)]
+
+
+def test_batches_are_sized_by_uncompressed_bytes(tmp_path: Path, monkeypatch) -> None:
+    raw = b"x" * 100_000
+    gz, plain = tmp_path / "a.log.gz", tmp_path / "b.log"
+    gz.write_bytes(gzip.compress(raw))
+    plain.write_bytes(raw)
+    assert gz.stat().st_size < 1_000
+    assert ingest.log_size(gz) == ingest.log_size(plain) == len(raw)
+    monkeypatch.setattr(ingest, "BATCH_BYTES", 150_000)
+    paths = {"a": gz, "b": plain}
+    assert ingest._batches(["a", "b"], paths) == [["a"], ["b"]]  # 200 kB: two batches
