@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -39,6 +41,24 @@ BASELINE_TYPES = (
     "missing_data",
 )
 SLACK = timedelta(hours=24)
+
+
+def true_runs(
+    mask: np.ndarray, joined: Callable[[int], bool] | None = None
+) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True in `mask`; `joined(j)` can refuse to let hour j + 1
+    continue hour j's run (a gap in the time grid), which starts a new run there."""
+    runs, i = [], 0
+    while i < len(mask):
+        if mask[i]:
+            j = i
+            while j + 1 < len(mask) and mask[j + 1] and (joined is None or joined(j)):
+                j += 1
+            runs.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    return runs
 
 
 # ------------------------------------------------------------------------------ clean county
@@ -113,17 +133,7 @@ def _generator_county(
         st = ot.hourly.select("time", "state")
         off = (st["state"] == "stopped").to_numpy()
         t = st["time"].to_list()
-        spans, i = [], 0
-        while i < off.size:
-            if off[i]:
-                j = i
-                while j + 1 < off.size and off[j + 1]:
-                    j += 1
-                spans.append((t[i], t[j]))
-                i = j + 1
-            else:
-                i += 1
-        stopped[mn] = spans
+        stopped[mn] = [(t[i], t[j]) for i, j in true_runs(off)]
     codes = {v: k for k, v in POLLUTANT_CODES.items()}
     expected = [
         Label(
@@ -145,11 +155,140 @@ def _generator_county(
     )
 
 
+@dataclass(frozen=True)
+class SimKind:
+    """One kind of outlet for the fallback simulator. Ranges are drawn per outlet, in field order:
+    the profile (only where there is a choice), the design flow, then each pollutant's base
+    fraction of its limit."""
+
+    outlet_id: str
+    source_kind: str
+    profiles: tuple[str, ...]
+    reference_o2: float | None
+    design_flow: tuple[float, float]
+    o2_full: float
+    o2_low: float
+    temp_full: float
+    # code, limit, span, detection limit, range of the base fraction
+    pollutants: tuple[tuple[str, float, float, float, tuple[float, float]], ...]
+    daily_calibration: bool = True
+
+
+_SIM_KINDS = {
+    "coal_boiler": SimKind(
+        "DA001",
+        "boiler",
+        ("continuous",),
+        9.0,
+        (20, 60),
+        6.5,
+        11.5,
+        130,
+        (
+            ("a34013", 10, 50, 1, (0.3, 0.6)),
+            ("a21026", 35, 200, 3, (0.3, 0.6)),
+            ("a21002", 50, 300, 3, (0.4, 0.7)),
+        ),
+    ),
+    "gas_boiler": SimKind(
+        "DA002",
+        "boiler",
+        ("two_shift", "continuous"),
+        3.5,
+        (4, 12),
+        3.0,
+        7.0,
+        90,
+        (
+            ("a34013", 5, 20, 1, (0.2, 0.4)),
+            ("a21026", 10, 50, 3, (0.3, 0.5)),
+            ("a21002", 50, 200, 3, (0.4, 0.7)),
+        ),
+    ),
+    "kiln": SimKind(
+        "DA003",
+        "kiln",
+        ("continuous",),
+        18.0,
+        (15, 40),
+        16.5,
+        18.8,
+        110,
+        (
+            ("a34013", 30, 100, 1, (0.2, 0.5)),
+            ("a21026", 300, 1000, 3, (0.2, 0.5)),
+            ("a21002", 200, 800, 3, (0.3, 0.6)),
+        ),
+    ),
+    "biomass": SimKind(
+        "DA004",
+        "boiler",
+        ("day_shift",),
+        9.0,
+        (5, 15),
+        7.0,
+        12.0,
+        150,
+        (
+            ("a34013", 20, 100, 1, (0.3, 0.6)),
+            ("a21026", 50, 200, 3, (0.2, 0.4)),
+            ("a21002", 150, 500, 3, (0.4, 0.7)),
+        ),
+    ),
+    "dust": SimKind(
+        "DA005",
+        "process",
+        ("day_shift",),
+        None,
+        (3, 9),
+        20.3,
+        20.7,
+        35,
+        (("a34013", 10, 50, 1, (0.2, 0.5)),),
+        daily_calibration=False,
+    ),
+    "voc": SimKind(
+        "DA006",
+        "voc",
+        ("day_shift",),
+        None,
+        (4, 10),
+        20.3,
+        20.7,
+        30,
+        (("a24088", 60, 200, 0.07, (0.2, 0.5)),),
+        daily_calibration=False,
+    ),
+}
+
+
+def _sim_outlet(kind: SimKind, mn: str, enterprise_id: str, rng: np.random.Generator) -> OutletSpec:
+    profile = kind.profiles[0] if len(kind.profiles) == 1 else str(rng.choice(list(kind.profiles)))
+    # leave the simulator's default calibration hour alone unless the kind has none
+    calibration = {} if kind.daily_calibration else {"calibration_hour": None}
+    return OutletSpec(
+        mn,
+        kind.outlet_id,
+        enterprise_id,
+        kind.source_kind,
+        profile,
+        kind.reference_o2,
+        rng.uniform(*kind.design_flow),
+        kind.o2_full,
+        kind.o2_low,
+        kind.temp_full,
+        [
+            PollutantSpec(code, limit, span, dl, float(rng.uniform(*base)))
+            for code, limit, span, dl, base in kind.pollutants
+        ],
+        **calibration,
+    )
+
+
 def _simulated_county(
     seed: int, days: int, start: datetime
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     rng = np.random.default_rng(seed)
-    specs: list[OutletSpec] = []
     kinds = (
         ["coal_boiler"] * 6
         + ["gas_boiler"] * 6
@@ -158,113 +297,10 @@ def _simulated_county(
         + ["voc"] * 4
         + ["biomass"] * 4
     )
-    for i, kind in enumerate(kinds):
-        mn = f"41088{seed:03d}{i:05d}"
-        ent = f"E{seed:02d}{i // 2:03d}"
-        bf = lambda lo, hi: float(rng.uniform(lo, hi))  # noqa: E731
-        if kind == "coal_boiler":
-            s = OutletSpec(
-                mn,
-                "DA001",
-                ent,
-                "boiler",
-                "continuous",
-                9.0,
-                rng.uniform(20, 60),
-                6.5,
-                11.5,
-                130,
-                [
-                    PollutantSpec("a34013", 10, 50, 1, bf(0.3, 0.6)),
-                    PollutantSpec("a21026", 35, 200, 3, bf(0.3, 0.6)),
-                    PollutantSpec("a21002", 50, 300, 3, bf(0.4, 0.7)),
-                ],
-            )
-        elif kind == "gas_boiler":
-            s = OutletSpec(
-                mn,
-                "DA002",
-                ent,
-                "boiler",
-                str(rng.choice(["two_shift", "continuous"])),
-                3.5,
-                rng.uniform(4, 12),
-                3.0,
-                7.0,
-                90,
-                [
-                    PollutantSpec("a34013", 5, 20, 1, bf(0.2, 0.4)),
-                    PollutantSpec("a21026", 10, 50, 3, bf(0.3, 0.5)),
-                    PollutantSpec("a21002", 50, 200, 3, bf(0.4, 0.7)),
-                ],
-            )
-        elif kind == "kiln":
-            s = OutletSpec(
-                mn,
-                "DA003",
-                ent,
-                "kiln",
-                "continuous",
-                18.0,
-                rng.uniform(15, 40),
-                16.5,
-                18.8,
-                110,
-                [
-                    PollutantSpec("a34013", 30, 100, 1, bf(0.2, 0.5)),
-                    PollutantSpec("a21026", 300, 1000, 3, bf(0.2, 0.5)),
-                    PollutantSpec("a21002", 200, 800, 3, bf(0.3, 0.6)),
-                ],
-            )
-        elif kind == "biomass":
-            s = OutletSpec(
-                mn,
-                "DA004",
-                ent,
-                "boiler",
-                "day_shift",
-                9.0,
-                rng.uniform(5, 15),
-                7.0,
-                12.0,
-                150,
-                [
-                    PollutantSpec("a34013", 20, 100, 1, bf(0.3, 0.6)),
-                    PollutantSpec("a21026", 50, 200, 3, bf(0.2, 0.4)),
-                    PollutantSpec("a21002", 150, 500, 3, bf(0.4, 0.7)),
-                ],
-            )
-        elif kind == "dust":
-            s = OutletSpec(
-                mn,
-                "DA005",
-                ent,
-                "process",
-                "day_shift",
-                None,
-                rng.uniform(3, 9),
-                20.3,
-                20.7,
-                35,
-                [PollutantSpec("a34013", 10, 50, 1, bf(0.2, 0.5))],
-                calibration_hour=None,
-            )
-        else:
-            s = OutletSpec(
-                mn,
-                "DA006",
-                ent,
-                "voc",
-                "day_shift",
-                None,
-                rng.uniform(4, 10),
-                20.3,
-                20.7,
-                30,
-                [PollutantSpec("a24088", 60, 200, 0.07, bf(0.2, 0.5))],
-                calibration_hour=None,
-            )
-        specs.append(s)
+    specs = [
+        _sim_outlet(_SIM_KINDS[kind], f"41088{seed:03d}{i:05d}", f"E{seed:02d}{i // 2:03d}", rng)
+        for i, kind in enumerate(kinds)
+    ]
     parts, shutdowns = [], {}
     for i, s in enumerate(specs):
         sd = []
@@ -364,31 +400,22 @@ def baseline_findings(
         ).to_numpy()
         flag = g["flag"].to_list()
 
-        def add(kind: str, i: int, j: int, mn: str = mn, pol: str = pol, t: list = t) -> None:
+        def add(kind: str, start: datetime, end: datetime, mn: str = mn, pol: str = pol) -> None:
             rows.append(
                 {
                     "mn": mn,
                     "pollutant_code": pol,
                     "anomaly_type": kind,
-                    "start_time": t[i],
-                    "end_time": t[j],
+                    "start_time": start,
+                    "end_time": end,
                 }
             )
 
         def runs_of(mask: np.ndarray, min_len: int, kind: str, t: list = t) -> None:
-            i = 0
-            while i < len(mask):
-                if mask[i]:
-                    j = i
-                    while (
-                        j + 1 < len(mask) and mask[j + 1] and t[j + 1] - t[j] == timedelta(hours=1)
-                    ):
-                        j += 1
-                    if j - i + 1 >= min_len:
-                        add(kind, i, j)
-                    i = j + 1
-                else:
-                    i += 1
+            # a run is N consecutive grid hours: a missing hour breaks it
+            for i, j in true_runs(mask, lambda j: t[j + 1] - t[j] == timedelta(hours=1)):
+                if j - i + 1 >= min_len:
+                    add(kind, t[i], t[j])
 
         normal = np.array([f == "N" for f in flag])
         runs_of(normal & (comp > m["limit_mg_m3"]), 1, "exceedance")
@@ -399,15 +426,7 @@ def baseline_findings(
         runs_of(np.array([f == "T" for f in flag]) | (x > m["analyzer_range"]), 1, "over_range")
         gaps = [i for i in range(1, len(t)) if t[i] - t[i - 1] > timedelta(hours=1)]
         for i in gaps:
-            rows.append(
-                {
-                    "mn": mn,
-                    "pollutant_code": pol,
-                    "anomaly_type": "missing_data",
-                    "start_time": t[i - 1] + timedelta(hours=1),
-                    "end_time": t[i] - timedelta(hours=1),
-                }
-            )
+            add("missing_data", t[i - 1] + timedelta(hours=1), t[i] - timedelta(hours=1))
     return pl.DataFrame(
         rows,
         schema={
@@ -484,16 +503,8 @@ def stopped_periods(hourly: pl.DataFrame) -> dict[str, list[tuple[datetime, date
         p95 = float(np.nanpercentile(g["flow_m3_s"].to_numpy(), 95))
         off = g["flow_m3_s"].to_numpy() < 0.1 * p95
         t = g["hour_start"].to_list()
-        i = 0
-        while i < len(off):
-            if off[i]:
-                j = i
-                while j + 1 < len(off) and off[j + 1]:
-                    j += 1
-                out.setdefault(mn, []).append((t[i], t[j]))
-                i = j + 1
-            else:
-                i += 1
+        for i, j in true_runs(off):
+            out.setdefault(mn, []).append((t[i], t[j]))
     return out
 
 

@@ -74,6 +74,13 @@ class Workbench:
         c["mass_kg"][idx] = np.round(c["avg_measured"][idx] * c["flow_m3_s"][idx] * 3.6e-3, 5)
         c["minute_mean"][idx] = c["avg_measured"][idx]
 
+    def set_measured(
+        self, mn: str, pol: str, idx: np.ndarray, measured: np.ndarray | float
+    ) -> None:
+        """Set the measured value and derive converted, mass and minute mean consistently."""
+        self.cols[(mn, pol)]["avg_measured"][idx] = measured
+        self.recompute(mn, pol, idx)
+
     def set_converted(self, mn: str, pol: str, idx: np.ndarray, conv: np.ndarray) -> None:
         """Set the compliance value and derive measured consistently."""
         c, m = self.cols[(mn, pol)], self.meta(mn, pol)
@@ -133,21 +140,56 @@ def _limit(wb: Workbench, mn: str, pol: str) -> float:
     return float(wb.meta(mn, pol)["limit_mg_m3"])
 
 
-def exceedance(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 3)
-    if idx is None:
+def _span(wb: Workbench, mn: str, pol: str) -> float:
+    return float(wb.meta(mn, pol)["analyzer_range"])
+
+
+def _window_case(
+    wb: Workbench,
+    mn: str,
+    pol: str,
+    anomaly: str,
+    hours: int,
+    *,
+    running_share: float = 1.0,
+    eligible: Callable[[], bool] | None = None,
+    measured: Callable[[np.ndarray], np.ndarray | float] | None = None,
+    converted: Callable[[np.ndarray], np.ndarray] | None = None,
+    flag: str | None = None,
+    drop: bool = False,
+) -> bool:
+    """The common case shape: draw a window of `hours`, rewrite it and label it.
+
+    `measured`/`converted` map the window's current measured/compliance values to new ones (the DAS
+    arithmetic is kept consistent); `flag` marks the window, `drop` removes its rows. `eligible` is
+    asked only after the draw, so the random stream is consumed the same whether or not it holds.
+    The callbacks read the outlet's metadata themselves, so nothing is looked up before the draw.
+    """
+    idx = wb.window(mn, pol, hours, running_share)
+    if idx is None or (eligible is not None and not eligible()):
         return False
-    wb.set_converted(
-        mn,
-        pol,
-        idx,
-        np.full(idx.size, 1.3 * _limit(wb, mn, pol)) * wb.rng.uniform(0.95, 1.05, idx.size),
-    )
-    wb.label("exceedance", mn, pol, idx)
+    c = wb.cols[(mn, pol)]
+    if measured is not None:
+        wb.set_measured(mn, pol, idx, measured(c["avg_measured"][idx]))
+    if converted is not None:
+        wb.set_converted(mn, pol, idx, converted(wb.compliance(mn, pol)[idx]))
+    if flag is not None:
+        c["flag"][idx] = flag
+    if drop:
+        c["drop"][idx] = True
+    wb.label(anomaly, mn, pol, idx)
     return True
 
 
+def exceedance(wb: Workbench, mn: str, pol: str) -> bool:
+    def high(v: np.ndarray) -> np.ndarray:
+        return 1.3 * _limit(wb, mn, pol) * wb.rng.uniform(0.95, 1.05, v.size)
+
+    return _window_case(wb, mn, pol, "exceedance", 3, converted=high)
+
+
 def masked_exceedance(wb: Workbench, mn: str, pol: str) -> bool:
+    # not a _window_case: the flag and the label cover only the middle of the window
     idx = wb.window(mn, pol, 5)
     if idx is None:
         return False
@@ -159,86 +201,63 @@ def masked_exceedance(wb: Workbench, mn: str, pol: str) -> bool:
 
 
 def missing_data(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 6)
-    if idx is None:
-        return False
-    wb.cols[(mn, pol)]["drop"][idx] = True
-    wb.label("missing_data", mn, pol, idx)
-    return True
+    return _window_case(wb, mn, pol, "missing_data", 6, drop=True)
 
 
 def zero_while_operating(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 8)
-    if idx is None:
-        return False
-    wb.cols[(mn, pol)]["avg_measured"][idx] = 0.0
-    wb.recompute(mn, pol, idx)
-    wb.label("zero_while_operating", mn, pol, idx)
-    return True
+    return _window_case(wb, mn, pol, "zero_while_operating", 8, measured=lambda x: 0.0)
 
 
 def negative_value(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 4)
-    if idx is None:
-        return False
-    wb.cols[(mn, pol)]["avg_measured"][idx] = -0.05 * float(wb.meta(mn, pol)["analyzer_range"])
-    wb.recompute(mn, pol, idx)
-    wb.label("negative_value", mn, pol, idx)
-    return True
+    return _window_case(
+        wb, mn, pol, "negative_value", 4, measured=lambda x: -0.05 * _span(wb, mn, pol)
+    )
 
 
 def over_range(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 3)
-    if idx is None:
-        return False
-    wb.cols[(mn, pol)]["avg_measured"][idx] = float(wb.meta(mn, pol)["analyzer_range"])
-    wb.cols[(mn, pol)]["flag"][idx] = "T"
-    wb.recompute(mn, pol, idx)
-    wb.label("over_range", mn, pol, idx)
-    return True
+    return _window_case(
+        wb, mn, pol, "over_range", 3, measured=lambda x: _span(wb, mn, pol), flag="T"
+    )
 
 
 def constant_value(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 24)
-    if idx is None:
-        return False
-    c = wb.cols[(mn, pol)]
-    v0 = float(np.median(c["avg_measured"][idx]))
-    c["avg_measured"][idx] = v0 + wb.rng.choice([-0.01, 0.0, 0.01], idx.size)  # ±1 LSB jitter
-    wb.recompute(mn, pol, idx)
-    wb.label("constant_value", mn, pol, idx)
-    return True
+    def stuck(x: np.ndarray) -> np.ndarray:  # the window's median with ±1 LSB jitter
+        return float(np.median(x)) + wb.rng.choice([-0.01, 0.0, 0.01], x.size)
+
+    return _window_case(wb, mn, pol, "constant_value", 24, measured=stuck)
 
 
 def narrow_band(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 72)
-    if idx is None:
-        return False
-    c = wb.cols[(mn, pol)]
-    span = float(wb.meta(mn, pol)["analyzer_range"])
-    v0 = float(np.median(c["avg_measured"][idx]))
-    # a small oscillation around a fixed value: ±2 % of the level, inside 2 % of span
-    wobble = min(0.02 * v0, 0.008 * span)
-    c["avg_measured"][idx] = v0 + wb.rng.uniform(-1, 1, idx.size) * wobble
-    wb.recompute(mn, pol, idx)
-    wb.label("narrow_band", mn, pol, idx)
-    return True
+    def band(x: np.ndarray) -> np.ndarray:
+        span = _span(wb, mn, pol)
+        v0 = float(np.median(x))
+        # a small oscillation around a fixed value: ±2 % of the level, inside 2 % of span
+        wobble = min(0.02 * v0, 0.008 * span)
+        return v0 + wb.rng.uniform(-1, 1, x.size) * wobble
+
+    return _window_case(wb, mn, pol, "narrow_band", 72, measured=band)
 
 
 def detection_limit_hugging(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 72)
-    m = wb.meta(mn, pol)
-    if idx is None or not m["detection_limit"]:
-        return False
-    run = wb.running(mn, pol)
-    if np.median(wb.cols[(mn, pol)]["avg_measured"][run]) < 8 * m["detection_limit"]:
-        return False  # an outlet that always emits near its detection limit cannot fake it
-    wb.cols[(mn, pol)]["avg_measured"][idx] = m["detection_limit"] * wb.rng.uniform(
-        0.6, 1.6, idx.size
+    def dl() -> float | None:
+        return wb.meta(mn, pol)["detection_limit"]
+
+    def can_fake() -> bool:
+        if not dl():
+            return False
+        # an outlet that always emits near its detection limit cannot fake it
+        run = wb.running(mn, pol)
+        return not np.median(wb.cols[(mn, pol)]["avg_measured"][run]) < 8 * dl()
+
+    return _window_case(
+        wb,
+        mn,
+        pol,
+        "detection_limit_hugging",
+        72,
+        eligible=can_fake,
+        measured=lambda x: dl() * wb.rng.uniform(0.6, 1.6, x.size),
     )
-    wb.recompute(mn, pol, idx)
-    wb.label("detection_limit_hugging", mn, pol, idx)
-    return True
 
 
 def _month(wb: Workbench, mn: str, pol: str) -> np.ndarray:
@@ -249,11 +268,20 @@ def _month(wb: Workbench, mn: str, pol: str) -> np.ndarray:
     return np.flatnonzero(keys == vals[int(np.argmax(counts))])
 
 
-def bunching_below_limit(wb: Workbench, mn: str, pol: str) -> bool:
+def _month_compliance(
+    wb: Workbench, mn: str, pol: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The busiest month's grid indices, its running mask, compliance values and the limit: what a
+    month-long reshaping of the compliance distribution starts from."""
     idx = _month(wb, mn, pol)
     lim = _limit(wb, mn, pol)
     run = wb.running(mn, pol)[idx]
     v = wb.compliance(mn, pol)[idx].astype(float)
+    return idx, run, v, lim
+
+
+def bunching_below_limit(wb: Workbench, mn: str, pol: str) -> bool:
+    idx, run, v, lim = _month_compliance(wb, mn, pol)
     p70 = np.percentile(v[run], 65)
     scaled = v * (0.93 * lim / p70)
     hi = run & (scaled >= 0.9 * lim)
@@ -264,10 +292,7 @@ def bunching_below_limit(wb: Workbench, mn: str, pol: str) -> bool:
 
 
 def capped_value(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = _month(wb, mn, pol)
-    lim = _limit(wb, mn, pol)
-    run = wb.running(mn, pol)[idx]
-    v = wb.compliance(mn, pol)[idx].astype(float)
+    idx, run, v, lim = _month_compliance(wb, mn, pol)
     scaled = v * (0.95 * lim / np.percentile(v[run], 88))
     cap = round(0.95 * lim, 1)
     scaled = np.minimum(scaled, cap)
@@ -278,14 +303,7 @@ def capped_value(wb: Workbench, mn: str, pol: str) -> bool:
 
 
 def digit_anomaly(wb: Workbench, mn: str, pol: str) -> bool:
-    idx = wb.window(mn, pol, 96, running_share=0.5)
-    if idx is None:
-        return False
-    c = wb.cols[(mn, pol)]
-    c["avg_measured"][idx] = np.round(c["avg_measured"][idx])
-    wb.recompute(mn, pol, idx)
-    wb.label("digit_anomaly", mn, pol, idx)
-    return True
+    return _window_case(wb, mn, pol, "digit_anomaly", 96, running_share=0.5, measured=np.round)
 
 
 def _scale(
@@ -299,8 +317,7 @@ def _scale(
     x = c["avg_measured"][idx]
     med = float(np.median(x[run]))
     new = x * factor if factor is not None else np.maximum(x + offset * med, 0.1 * med)
-    c["avg_measured"][idx[run]] = new[run]
-    wb.recompute(mn, pol, idx[run])
+    wb.set_measured(mn, pol, idx[run], new[run])
     wb.label(t, mn, pol, idx)
     return True
 
@@ -319,20 +336,29 @@ def _flue_o2(wb: Workbench, mn: str) -> bool:
     return float(np.median(wb.cols[(mn, p0)]["o2"][wb.running(mn, p0)])) < 18.0
 
 
-def _device(
-    wb: Workbench, mn: str, hours: int, fn: Callable[[dict, np.ndarray], None]
-) -> np.ndarray | None:
+ColumnEdit = Callable[[dict[str, np.ndarray], np.ndarray], None]
+
+
+def _edit_all_pollutants(wb: Workbench, mn: str, idx: np.ndarray, edit: ColumnEdit) -> None:
+    """A device-level fault (O2 probe, flow meter, dilution air) shows in every pollutant of the
+    outlet; each one's arithmetic is then recomputed."""
+    for p in wb.pols(mn):
+        edit(wb.cols[(mn, p)], idx)
+        wb.recompute(mn, p, idx)
+
+
+def _device_case(wb: Workbench, mn: str, anomaly: str, hours: int, edit: ColumnEdit) -> bool:
+    """A device-level fault over the running hours of a mostly-running window of a flue-gas outlet
+    (checked before the draw), labelled for the whole outlet."""
     p0 = wb.pols(mn)[0]
     if not _flue_o2(wb, mn):
-        return None
+        return False
     idx = wb.window(mn, p0, hours, running_share=0.5)
     if idx is None:
-        return None
-    run = wb.running(mn, p0)[idx]
-    for p in wb.pols(mn):
-        fn(wb.cols[(mn, p)], idx[run])
-        wb.recompute(mn, p, idx[run])
-    return idx
+        return False
+    _edit_all_pollutants(wb, mn, idx[wb.running(mn, p0)[idx]], edit)
+    wb.label(anomaly, mn, None, idx)
+    return True
 
 
 def o2_manipulation(wb: Workbench, mn: str, pol: str) -> bool:
@@ -343,28 +369,20 @@ def o2_manipulation(wb: Workbench, mn: str, pol: str) -> bool:
     if float(np.median(c0["o2"][wb.running(mn, pol)])) < 5.0:
         return False  # too little O2 to push down by 3 points
 
-    def edit(c: dict, i: np.ndarray) -> None:
+    def edit(c: dict[str, np.ndarray], i: np.ndarray) -> None:
         c["o2"][i] = np.round(np.maximum(c["o2"][i] - 3.0, 2.0), 2)  # lower O2 shrinks ZsAvg
 
-    idx = _device(wb, mn, 24 * 5, edit)
-    if idx is None:
-        return False
-    wb.label("o2_manipulation", mn, None, idx)
-    return True
+    return _device_case(wb, mn, "o2_manipulation", 24 * 5, edit)
 
 
 def dilution(wb: Workbench, mn: str, pol: str) -> bool:
     d = 0.3
 
-    def edit(c: dict, i: np.ndarray) -> None:
+    def edit(c: dict[str, np.ndarray], i: np.ndarray) -> None:
         c["o2"][i] = np.round(c["o2"][i] * (1 - d) + 20.9 * d, 2)
         c["avg_measured"][i] = c["avg_measured"][i] * (1 - d)
 
-    idx = _device(wb, mn, 24 * 5, edit)
-    if idx is None:
-        return False
-    wb.label("dilution", mn, None, idx)
-    return True
+    return _device_case(wb, mn, "dilution", 24 * 5, edit)
 
 
 def arithmetic_inconsistency(wb: Workbench, mn: str, pol: str) -> bool:
@@ -380,18 +398,14 @@ def arithmetic_inconsistency(wb: Workbench, mn: str, pol: str) -> bool:
 
 
 def flow_load_inconsistency(wb: Workbench, mn: str, pol: str) -> bool:
-    def edit(c: dict, i: np.ndarray) -> None:
+    def edit(c: dict[str, np.ndarray], i: np.ndarray) -> None:
         c["flow_m3_s"][i] = np.round(c["flow_m3_s"][i] * 0.6, 3)
 
-    idx = _device(wb, mn, 24 * 6, edit)
-    if idx is None:
-        return False
-    wb.label("flow_load_inconsistency", mn, None, idx)
-    return True
+    return _device_case(wb, mn, "flow_load_inconsistency", 24 * 6, edit)
 
 
 def cross_sensor_inconsistency(wb: Workbench, mn: str, pol: str) -> bool:
-    def edit(c: dict, i: np.ndarray) -> None:  # probe pulled out into ambient air
+    def edit(c: dict[str, np.ndarray], i: np.ndarray) -> None:  # probe pulled out into ambient air
         c["o2"][i] = np.round(20.8 + wb.rng.normal(0, 0.04, i.size), 2)
         c["avg_measured"][i] = c["avg_measured"][i] * 0.05
 
@@ -399,9 +413,8 @@ def cross_sensor_inconsistency(wb: Workbench, mn: str, pol: str) -> bool:
     idx = wb.window(mn, p0, 6)
     if idx is None or not _flue_o2(wb, mn):
         return False
-    for p in wb.pols(mn):
-        edit(wb.cols[(mn, p)], idx)
-        wb.recompute(mn, p, idx)
+    # unlike _device_case: the O2 check comes after the draw, and every hour of the window is edited
+    _edit_all_pollutants(wb, mn, idx, edit)
     wb.label("cross_sensor_inconsistency", mn, None, idx)
     return True
 
@@ -487,8 +500,7 @@ def periodic_pattern(wb: Workbench, mn: str, pol: str) -> bool:
     idx = np.arange(d, d + 24 * 10)
     run = wb.running(mn, pol)[idx]
     prog = np.tile(profile, 10) * (1 + wb.rng.normal(0, 0.01, idx.size))
-    c["avg_measured"][idx[run]] = prog[run]
-    wb.recompute(mn, pol, idx[run])
+    wb.set_measured(mn, pol, idx[run], prog[run])
     wb.label("periodic_pattern", mn, pol, idx)
     return True
 
@@ -502,8 +514,7 @@ def reference_disagreement(wb: Workbench, mn: str, pol: str) -> bool:
     truth = float(np.mean(wb.compliance(mn, pol)[test]))
     if truth < 40.0:
         return False  # below HJ 75's absolute tolerance band a halved reading is within criteria
-    c["avg_measured"][idx] = c["avg_measured"][idx] * 0.5  # analyser reads low that day
-    wb.recompute(mn, pol, idx)
+    wb.set_measured(mn, pol, idx, c["avg_measured"][idx] * 0.5)  # analyser reads low that day
     wb.stack_tests.append(
         {
             "mn": mn,
@@ -534,8 +545,7 @@ def fingerprint_drift(wb: Workbench, mn: str, pol: str) -> bool:
         return False
     src = donor_vals[: run.sum()]
     own = np.median(c["avg_measured"][idx][run])
-    c["avg_measured"][idx[run]] = src / max(float(np.median(src)), 1e-6) * own
-    wb.recompute(mn, pol, idx[run])
+    wb.set_measured(mn, pol, idx[run], src / max(float(np.median(src)), 1e-6) * own)
     wb.label("fingerprint_drift", mn, pol, idx)
     return True
 
