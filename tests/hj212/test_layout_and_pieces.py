@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from dagster_project.hj212 import fields, framing, layout, parse
+from dagster_project.hj212 import fields, framing, layout, parse, pieces
 from dagster_project.hj212.crc import hj212_crc16
 from dagster_project.hj212.writer import frame, packet
 
@@ -99,35 +99,35 @@ def _normalised(df: pl.DataFrame) -> pl.DataFrame:
 def test_parsing_in_small_pieces_gives_the_same_result(tmp_path: Path, monkeypatch) -> None:
     path = _mixed_log(tmp_path)
     whole = parse.parse_files([path])
-    monkeypatch.setattr(parse, "PIECE_BYTES", 4096)
-    assert len(parse._pieces(path.read_bytes())) > 10
-    pieces = parse.parse_files([path])
-    assert pieces.counts == whole.counts
+    monkeypatch.setattr(pieces, "PIECE_BYTES", 4096)
+    assert len(pieces.split_pieces(path.read_bytes())) > 10
+    small = parse.parse_files([path])
+    assert small.counts == whole.counts
     assert whole.counts["duplicates_resolved"] == 1
     assert whole.counts["split_sets_complete"] == 1
-    for a, b in ((whole.values, pieces.values), (whole.rejects, pieces.rejects)):
+    for a, b in ((whole.values, small.values), (whole.rejects, small.rejects)):
         assert_frame_equal(_normalised(a), _normalised(b))
-    dup = pieces.rejects.filter(pl.col("reason") == "duplicate")
+    dup = small.rejects.filter(pl.col("reason") == "duplicate")
     file_lines = path.read_bytes().decode().split("\r\n")
     copies = [i + 1 for i, line in enumerate(file_lines) if line == file_lines[3]]
     assert len(copies) == 2
     assert dup["line_no"].to_list() == [copies[1]]  # the later copy, by its line in the file
-    split = _normalised(pieces.values).filter(pl.col("mn") == "MS")
+    split = _normalised(small.values).filter(pl.col("mn") == "MS")
     assert split.select("value", "flag").rows() == [(7.0, "D")]  # flag joined across parts
 
 
 def test_pieces_end_at_line_ends_and_cover_the_file() -> None:
     data = b"".join(b"line %d\n" % i for i in range(1000)) + b"last without newline"
-    old = parse.PIECE_BYTES
+    old = pieces.PIECE_BYTES
     try:
-        parse.PIECE_BYTES = 100
-        cuts = parse._pieces(data)
+        pieces.PIECE_BYTES = 100
+        cuts = pieces.split_pieces(data)
     finally:
-        parse.PIECE_BYTES = old
+        pieces.PIECE_BYTES = old
     assert cuts[0][0] == 0 and cuts[-1][1] == len(data)
     assert all(a[1] == b[0] for a, b in pairwise(cuts))
     assert all(data[hi - 1 : hi] == b"\n" for _, hi in cuts[:-1])
-    assert parse._pieces(b"") == [(0, 0)]
+    assert pieces.split_pieces(b"") == [(0, 0)]
 
 
 def test_long_segments_crc_matches_the_reference() -> None:
