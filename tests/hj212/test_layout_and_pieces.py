@@ -141,7 +141,7 @@ def test_long_segments_crc_matches_the_reference() -> None:
     assert got.tolist() == [hj212_crc16(s) for s in segs]
 
 
-_CP_TOKENS = ["a21026-Avg", "a21026-Flag", "DataTime", "20240301100000", "N", "1.5", "x"]
+_CP_TOKENS = ["a21026-Avg", "a21026-Flag", "DataTime", "20240301100000", "N", "1.5", "x", "&", "//"]
 
 
 @settings(
