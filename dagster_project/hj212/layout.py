@@ -1,4 +1,4 @@
-"""Find each data segment's header and CP area in the file buffer, and mark the regular CPs.
+"""Find each data segment's header and CP area in the file buffer; check CPs split on `=;,`.
 
 Works on one block of records at a time, in numpy, so the polars stage gets short header strings
 and ready-split CP text instead of copying and scanning whole segments several times.
@@ -9,6 +9,8 @@ and ready-split CP text instead of copying and scanning whole segments several t
   text path, which handles any content.
 * `fast_bytes` holds the block with every `=`, `;` and `,` turned into `,`: for a CP whose
   items are all `name=value`, one split of that text yields name, value, name, value, ...
+  `irregular_cps` finds, from the split parts, the CPs for which that does not hold.
+* `text_column` turns byte ranges of a buffer into a polars string column without a Python loop.
 """
 
 from __future__ import annotations
