@@ -140,6 +140,7 @@ def parse_chunk(
         .when(pl.col("pkt").is_in(bad_value.implode()))
         .then(pl.lit("bad_value")),
         set_key=pl.col("pkt"),
+        cp=pl.when(~pl.col("is_data")).then("cp"),  # only device events keep their CP text
     )
     split = packets.filter(pl.col("pnum") > 1).get_column("pkt")
     in_split = pl.col("pkt").is_in(split.implode())
