@@ -1,8 +1,9 @@
 """`lantian hj212 parse FILE... --out DIR`: check a vendor's packet log by hand.
 
 Writes DIR/values.parquet and DIR/rejects.parquet (ARCHITECTURE.md contract columns first; the
-values file adds crc_variant, unit, code_sent, eflag, length_ok, pno) and DIR/events.parquet (device
-events), and returns the counts by outcome. The access password is in none of them.
+values file adds crc_variant, unit, code_sent, eflag, length_ok, pno, sample_time) and
+DIR/events.parquet (device events), every file in line order, and returns the counts by outcome.
+The access password is in none of them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ def _plain(df: pl.DataFrame) -> pl.DataFrame:
 def run_parse_command(files: list[Path], out_dir: Path) -> dict[str, int]:
     result = parse_files(files)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _plain(result.values).write_parquet(out_dir / "values.parquet")
+    # in file and line order for reading by hand (the parser emits fast-path packets first);
+    # a stable sort keeps each packet's values in CP order
+    values = result.values.sort("source_file", "line_no", maintain_order=True)
+    _plain(values).write_parquet(out_dir / "values.parquet")
     _plain(result.rejects).write_parquet(out_dir / "rejects.parquet")
     _plain(result.events).write_parquet(out_dir / "events.parquet")
     return outcome_counts(result.counts)

@@ -8,6 +8,7 @@ import polars as pl
 
 from dagster_project import warehouse
 from dagster_project.hj212.cli import run_parse_command, summary
+from dagster_project.hj212.writer import frame
 from tests.hj212.conftest import load_samples
 
 
@@ -27,3 +28,16 @@ def test_parse_command_writes_values_and_rejects(write_log, tmp_path: Path) -> N
     assert rejects.height == counts["rejected"] and values.height == counts["values"]
     assert "PW=******" in rejects["raw_text"][0]
     assert "rejected_crc_mismatch" in summary(counts)
+
+
+def test_values_come_out_in_line_order(write_log, tmp_path: Path) -> None:
+    """An irregular CP (parsed item by item) ahead of regular ones still comes first."""
+
+    def seg(i: int, cp: str) -> str:
+        head = f"QN=202403011100{i:02d}000;ST=31;CN=2061;PW=1;MN=M{i};Flag=4;"
+        return frame(head + f"CP=&&DataTime=20240301100000;{cp}&&").rstrip()
+
+    lines = [seg(0, "a21026-Avg=1;;a21026-Flag=N")] + [seg(i, "a21026-Avg=2") for i in (1, 2)]
+    run_parse_command([write_log(lines)], tmp_path / "out")
+    values = pl.read_parquet(tmp_path / "out" / "values.parquet")
+    assert values["line_no"].to_list() == [1, 2, 3]
