@@ -57,6 +57,8 @@ def split_pieces(data: bytes) -> list[tuple[int, int]]:
 
 @dataclass
 class Piece:
+    """One piece's records with their check results, and its parsed chunk."""
+
     start: np.ndarray  # records, as file offsets
     end: np.ndarray
     line_no: np.ndarray  # 1-based within the piece
