@@ -26,6 +26,7 @@ import gzip
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -115,11 +116,19 @@ class Frames:
         return bytes(self.buf[self.start[i] : self.end[i]]).decode("utf-8", "replace")
 
 
-def _records(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Records(NamedTuple):
+    start: np.ndarray  # record start (int64)
+    end: np.ndarray  # record end, exclusive, whitespace stripped
+    line_no: np.ndarray  # 1-based physical line of the record's start
+    newlines: int  # `\n` bytes in the buffer
+
+
+def split_records(buf: np.ndarray) -> Records:
+    """The records of a buffer (see the module docstring)."""
     n = len(buf)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty.copy(), empty.copy()
+        return Records(empty, empty.copy(), empty.copy(), 0)
     nl = np.flatnonzero(buf == 10)
     line_start = np.concatenate(([0], nl + 1)).astype(np.int64)
     line_end = np.concatenate((nl, [n])).astype(np.int64)
@@ -149,7 +158,7 @@ def _records(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             break
         starts = starts + m
     keep = ends > starts
-    return starts[keep], ends[keep], (line_idx[keep] + 1)
+    return Records(starts[keep], ends[keep], line_idx[keep] + 1, len(nl))
 
 
 def _pair_table() -> np.ndarray:
@@ -262,14 +271,9 @@ def modbus_crc_many(buf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray)
 def frame_buffer(data: bytes) -> Frames:
     """Split a log into records and check each one (see the module docstring)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    start, end, line_no = split_records(buf)
+    start, end, line_no, _ = split_records(buf)
     status, declared, length_ok = check_records(buf, start, end)
     return Frames(buf, start, end, line_no, status, declared, length_ok)
-
-
-def split_records(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Record (start, end, line_no) arrays of a buffer."""
-    return _records(buf)
 
 
 def check_records(

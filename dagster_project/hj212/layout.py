@@ -31,8 +31,7 @@ class Layout:
     """Per record of the block (equal-length arrays), offsets into the file buffer."""
 
     located: np.ndarray  # bool: header and CP offsets below are valid
-    header_start: np.ndarray
-    header_end: np.ndarray
+    header_end: np.ndarray  # the header starts with its segment
     cp_start: np.ndarray
     cp_end: np.ndarray
     fast_bytes: np.ndarray  # the block's bytes with `=;,` as `,` (index 0 = buffer offset lo)
@@ -53,7 +52,7 @@ def locate(buf: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray) -> Layou
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         no = np.zeros(0, dtype=bool)
-        return Layout(no, empty, empty, empty, empty, np.zeros(0, np.uint8), 0)
+        return Layout(no, empty, empty, empty, np.zeros(0, np.uint8), 0)
     lo, hi = int(seg_start[0]), int(seg_end.max())
     block = buf[lo:hi]
     raw = block.tobytes()
@@ -87,7 +86,7 @@ def locate(buf: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray) -> Layou
     cp_end = np.where(closed, seg_end - 2, seg_end)
 
     fast_bytes = np.frombuffer(raw.translate(_TO_COMMA), dtype=np.uint8)
-    return Layout(located, seg_start, p - 3, cp_start, cp_end, fast_bytes, lo)
+    return Layout(located, p - 3, cp_start, cp_end, fast_bytes, lo)
 
 
 def text_column(

@@ -79,7 +79,7 @@ def parse_piece(
 ) -> Piece:
     """Frame, check and parse the records of buf[lo:hi] (`pkt`, `rec` numbered from 0)."""
     view = buf[lo:hi]
-    start, end, line_no = framing.split_records(view)
+    start, end, line_no, lines = framing.split_records(view)
     start, end = start + lo, end + lo
     status, declared, length_ok = framing.check_records(buf, start, end)
     usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
@@ -94,7 +94,6 @@ def parse_piece(
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
     chunk = parse_chunk(segs, names, modbus_le_allowed, buf)
-    lines = int(np.count_nonzero(view == 10))
     return Piece(start, end, line_no, lines, status, declared, length_ok, chunk)
 
 
@@ -161,12 +160,12 @@ def _segment_columns(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> pl.DataFr
     their whole text (decoded leniently) is split on `CP=&&` by polars."""
     lay = layout.locate(buf, s, e)
     ok = lay.located
-    hs, he = np.where(ok, lay.header_start, s), np.where(ok, lay.header_end, s)
+    he = np.where(ok, lay.header_end, s)
     cs, ce = np.where(ok, lay.cp_start, s), np.where(ok, lay.cp_end, s)
     fast = cs - lay.lo, ce - lay.lo
     cols = pl.DataFrame(
         [
-            layout.text_column(buf, hs, he, "header"),
+            layout.text_column(buf, s, he, "header"),
             layout.text_column(buf, cs, ce, "cp"),
             pl.Series("has_cp", ok),
             layout.text_column(lay.fast_bytes, fast[0], fast[1], "cp_fast"),

@@ -121,9 +121,10 @@ def value_rows(
 
     all_usable = bool(usable.all())
 
+    def of_usable(df: pl.DataFrame) -> pl.DataFrame:
+        return df if all_usable else df.filter(usable.gather(df.get_column("pkt")))
+
     def keyed(df: pl.DataFrame) -> pl.DataFrame:
-        if not all_usable:
-            df = df.filter(usable.gather(df.get_column("pkt")))
         idx = df.get_column("pkt")
         code_id = df.get_column("code").to_physical().cast(pl.UInt64).fill_null(0xFFFFFFFF)
         sets = set_key.gather(idx)
@@ -135,14 +136,12 @@ def value_rows(
         if not part.height:
             return pl.DataFrame(schema={"key": pl.UInt64, col: pl.String, "set_key": pl.UInt64})
         return (
-            keyed(part)
+            keyed(of_usable(part))
             .group_by("key")
             .agg(pl.col("val").first().alias(col), set_key=pl.col("set_key").first())
         )
 
-    v = value_items
-    if not all_usable:
-        v = v.filter(usable.gather(v.get_column("pkt")))
+    v = of_usable(value_items)
     missing = v.get_column("flag").is_null()
     flag = by_key("Flag", "flag") if missing.any() else pl.DataFrame()
     eflag = by_key("EFlag", "eflag").drop("set_key")
@@ -162,9 +161,7 @@ def value_rows(
             flag_2017=v.get_column("flag_2017").scatter(idx, found.get_column("flag_2017")),
         )
     # a bare `Flag=` in the CP (no pollutant prefix) applies to codes without their own flag
-    bare = attrs.filter(pl.col("code").is_null() & (pl.col("field") == "Flag"))
-    if not all_usable:
-        bare = bare.filter(usable.gather(bare.get_column("pkt")))
+    bare = of_usable(attrs.filter(pl.col("code").is_null() & (pl.col("field") == "Flag")))
     bare = (
         bare.with_columns(set_key=set_key.gather(bare.get_column("pkt")))
         .group_by("set_key")
@@ -194,12 +191,11 @@ def value_rows(
         )
     pk = packet_cols[v.get_column("pkt")]
     v = pl.concat([v, pk], how="horizontal")
-    v = v.with_columns(unit=pl.col("default_unit"))
     cols = {**warehouse.CEMS_VALUES_COLUMNS}
     out = v.select(
         *cols,
         "crc_variant",
-        "unit",
+        pl.col("default_unit").alias("unit"),  # units() adjusts it per station later
         pl.col("code").alias("code_sent"),
         pl.col("eflag").cast(CAT),
         "length_ok",

@@ -34,7 +34,7 @@ def _layout(text: str) -> tuple[layout.Layout, bytes]:
 def test_header_and_cp_are_located_with_the_closing_marks_stripped() -> None:
     lay, data = _layout("QN=1;ST=31;CN=2011;MN=M1;Flag=4;CP=&&DataTime=20240301100000;a=1&&")
     assert lay.located.tolist() == [True]
-    header = data[lay.header_start[0] : lay.header_end[0]]
+    header = data[: lay.header_end[0]]
     cp = data[lay.cp_start[0] : lay.cp_end[0]]
     assert (header, cp) == (b"QN=1;ST=31;CN=2011;MN=M1;Flag=4;", b"DataTime=20240301100000;a=1")
     fast = bytes(lay.fast_bytes[lay.cp_start[0] - lay.lo : lay.cp_end[0] - lay.lo])
