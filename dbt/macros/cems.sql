@@ -29,11 +29,12 @@
     ({{ concentration_mg_m3 }} * {{ flow_m3_s }} * {{ seconds }} / 1000000.0)
 {%- endmacro %}
 
-{#- HJ 212 App. C: an aggregate is N only if more than flag_normal_share of its parts are N, else D. -#}
+{#- HJ 212 App. C: an aggregate is N when at least flag_normal_share of its parts are normal (N), else D
+    ("75%以上的正常值": 以上 includes the number itself). -#}
 {% macro aggregate_flag(normal_parts, all_parts) -%}
     case
         when {{ all_parts }} is null or {{ all_parts }} = 0 then null
-        when {{ normal_parts }} > {{ var('flag_normal_share') }} * {{ all_parts }} then 'N'
+        when {{ normal_parts }} >= {{ var('flag_normal_share') }} * {{ all_parts }} then 'N'
         else 'D'
     end
 {%- endmacro %}

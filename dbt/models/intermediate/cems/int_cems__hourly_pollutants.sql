@@ -5,6 +5,9 @@
 --    converted = measured. The device's own ZsAvg stays in sent_converted.
 --  * mass_kg = avg_measured mg/m³ × flow m³/s × 3600 s × 1e-6 (App. D formula 33); the packet's
 --    Cou stays in cou_kg.
+--  * is_valid: the pollutant's own hour is valid (is_concentration_valid) AND its flow hour is
+--    valid (the mass needs it) AND, where the outlet has a reference O2, its O2 hour is valid (the
+--    converted value needs it): HJ 75 counts a pollutant hour only with its flue-gas parameters.
 --  * is_operating is a cheap physics guess (flow above var('operating_min_flow_m3_s') and O2 below
 --    var('operating_ambient_o2_pct')), never taken from the flags.
 with combined as (
@@ -18,6 +21,7 @@ channels as (
         max(avg_measured) filter (where pollutant_code = 'a19001') as o2,
         bool_or(is_valid) filter (where pollutant_code = 'a19001') as is_o2_valid,
         max(avg_measured) filter (where pollutant_code = 'a00000') as flow_m3_s,
+        bool_or(is_valid) filter (where pollutant_code = 'a00000') as is_flow_valid,
         max(cou_sent) filter (where pollutant_code = 'a00000') as flow_volume_m3,
         max(avg_measured) filter (where pollutant_code = 'a01012') as temp_c,
         max(avg_measured) filter (where pollutant_code = 'a01013') as pressure_kpa,
@@ -57,6 +61,7 @@ joined as (
         p.sent_converted,
         c.o2,
         c.is_o2_valid,
+        c.is_flow_valid,
         c.flow_m3_s,
         c.flow_volume_m3,
         c.temp_c,
@@ -73,7 +78,13 @@ joined as (
         p.stopped_minutes,
         p.over_range_minutes,
         p.minute_mean,
-        p.is_valid,
+        p.is_valid as is_concentration_valid,
+        coalesce(
+            p.is_valid
+            and c.is_flow_valid
+            and (o.reference_o2 is null or c.is_o2_valid),
+            false
+        ) as is_valid,
         p.flag,
         p.data_source,
         p.has_hourly_packet,

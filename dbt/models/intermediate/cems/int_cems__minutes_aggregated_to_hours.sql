@@ -4,9 +4,10 @@
 --    measure, the value is a lower bound; dropping it would drop exactly the highest minutes and
 --    let substitution fill them from lower history). C, M, D, F, S, B, Sd minutes are not valid.
 --  * The hour is valid with ≥ var('valid_hour_min_minutes') valid minutes (HJ 212 formula 24).
---  * Flag: N when more than var('flag_normal_share') of the hour's 60 minutes are valid (App. C
---    notes); otherwise the stop flag (F/Sd) when that share of minutes says the source or analyser
---    was stopped (a stopped hour is not an instrument fault), else D.
+--  * Flag: N when at least var('flag_normal_share') of the hour's 60 minutes are normal (N) — HJ 212
+--    App. C notes: "75%以上的正常值", and 以上 includes the number itself; T minutes are valid for the
+--    mean but are not normal values; otherwise the stop flag (F/Sd) when that share of minutes says
+--    the source or analyser was stopped (a stopped hour is not an instrument fault), else D.
 {%- set minutes_per_hour = 60 %}
 with minutes as (
     select
@@ -60,8 +61,8 @@ select
     valid_minutes_cou,
     valid_minutes >= {{ var('valid_hour_min_minutes') }} as is_valid,
     case
-        when valid_minutes > {{ var('flag_normal_share') }} * {{ minutes_per_hour }} then 'N'
-        when stopped_minutes > {{ var('flag_normal_share') }} * {{ minutes_per_hour }} then stop_flag
+        when normal_minutes >= {{ var('flag_normal_share') }} * {{ minutes_per_hour }} then 'N'
+        when stopped_minutes >= {{ var('flag_normal_share') }} * {{ minutes_per_hour }} then stop_flag
         else 'D'
     end as flag,
     unit,

@@ -24,7 +24,9 @@ with monthly as (
 ),
 
 rates as (
-    select mn, pollutant_code, cast(quarter_start as date) as quarter_start, valid_rate
+    -- the calendar quarter's rate: hours the warehouse holds no data for count as missing
+    select mn, pollutant_code, cast(quarter_start as date) as quarter_start,
+        calendar_valid_rate as valid_rate
     from {{ ref('cems_quarterly_valid_rate') }}
 )
 

@@ -1,6 +1,7 @@
 -- marts.cems_daily: one row per mn × pollutant_code × day (local date). A day is valid with
 -- ≥ var('valid_day_min_hours') valid hours (HJ 212 formula 25); its means use valid hours only;
--- its flag is N when more than var('flag_normal_share') of its 24 hours are valid, else D.
+-- its flag is N when at least var('flag_normal_share') of its 24 hours are valid and flagged N (HJ 212
+-- App. C: 75%以上的正常值, 以上 including 75 %), else D.
 -- Mass: measured_mass_kg (valid hours), substituted_mass_kg (invalid and missing hours,
 -- cems_hourly_substituted) and total_mass_kg = measured + substituted; invalid_mass_kg is shown
 -- for reference and is in no total.
@@ -26,6 +27,7 @@ days as (
         any_value(outlet_id) as outlet_id,
         count(*) as expected_hours,
         count(*) filter (where hour_status = 'valid') as valid_hours,
+        count(*) filter (where hour_status = 'valid' and flag = 'N') as normal_hours,
         count(*) filter (where hour_status = 'source_stopped') as source_stopped_hours,
         count(*) filter (where hour_status = 'invalid') as invalid_hours,
         count(*) filter (where hour_status = 'missing') as missing_hours,
@@ -48,5 +50,5 @@ days as (
 select
     *,
     valid_hours >= {{ var('valid_day_min_hours') }} as is_valid,
-    {{ aggregate_flag('valid_hours', 24) }} as flag
+    {{ aggregate_flag('normal_hours', 24) }} as flag
 from days

@@ -2,7 +2,9 @@
 -- valid_rate = valid hours / (expected hours − source-stopped hours), the HJ 75 capture rate
 -- (total − stopped − invalid) / (total − stopped) with missing hours counted as invalid.
 -- Expected hours are the quarter's hours inside the warehouse's CEMS coverage
--- (int_cems__hourly_grid); calendar_valid_rate uses every hour of the calendar quarter instead.
+-- (int_cems__hourly_grid); calendar_valid_rate uses every hour of the calendar quarter instead,
+-- and it is the calendar rate that decides whether CEMS may be the inventory method: a quarter of
+-- which the warehouse holds one month cannot reach 75 % (hours outside the data count as missing).
 with grid as (
     select * from {{ ref('int_cems__hourly_grid') }}
 ),
@@ -48,8 +50,10 @@ select
         - q.source_stopped_hours, 0
     ) as calendar_valid_rate,
     coalesce(
-        q.valid_hours / nullif(q.expected_hours - q.source_stopped_hours, 0)
-            >= {{ var('method_cems_min_quarter_valid_rate') }},
+        q.valid_hours / nullif(
+            date_diff('hour', cast(q.quarter_start as timestamp), cast(q.quarter_start + interval 3 month as timestamp))
+            - q.source_stopped_hours, 0
+        ) >= {{ var('method_cems_min_quarter_valid_rate') }},
         false
     ) as meets_cems_method_rate
 from quarters as q
