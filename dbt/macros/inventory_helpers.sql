@@ -24,3 +24,28 @@
 {% macro inventory_code(expr) -%}
     nullif(lower(trim(cast({{ expr }} as varchar))), '')
 {%- endmacro %}
+
+{#- Totals with their 95 % range from marts.emissions, grouped by `group_cols` (a list of column
+    names that must include year and pollutant). Rows of one point, pollutant, method and year share
+    one factor or one calibration, so their errors add linearly (fully correlated); those groups are
+    independent of each other and combine in quadrature (IPCC 2006 Vol. 1 ch. 3, approach 1), each
+    side of the asymmetric range apart. Yields columns: the group columns, emissions_t,
+    emissions_low_t, emissions_high_t. -#}
+{% macro inventory_uncertainty_totals(group_cols) -%}
+    {%- set cols = group_cols | join(', ') -%}
+    select
+        {{ cols }},
+        sum(t) as emissions_t,
+        cast(round(greatest(0, sum(t) - sqrt(sum(dev_low * dev_low))), 6) as decimal(18, 6)) as emissions_low_t,
+        cast(round(sum(t) + sqrt(sum(dev_high * dev_high)), 6) as decimal(18, 6)) as emissions_high_t
+    from (
+        select
+            {{ cols }}, point_id, method,
+            sum(emissions_t) as t,
+            cast(sum(emissions_t - emissions_low_t) as double) as dev_low,
+            cast(sum(emissions_high_t - emissions_t) as double) as dev_high
+        from {{ ref('emissions') }}
+        group by {{ cols }}, point_id, method
+    ) as correlated_groups
+    group by {{ cols }}
+{%- endmacro %}

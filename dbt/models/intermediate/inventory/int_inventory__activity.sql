@@ -1,6 +1,11 @@
 -- Monthly activity (fuel, products, solvents) in the factor library's canonical items and units,
--- attached to its emission point. Grain: one activity ledger row
+-- attached to the emission point that releases it. Grain: one activity ledger row
 -- (enterprise × unit × month × category × item).
+--  * A unit that feeds another unit's stack (int_inventory__units.feeds_unit_id: a gas generator's
+--    coal, burnt as producer gas in the glass furnace) books its activity on the fed unit's point;
+--    ledger_unit_id keeps the unit that reported it (its own fuel-side control applies first).
+--  * Rows without a unit are enterprise-level (point enterprise|-|-): products that drive the
+--    operating hours of unit-less process outlets and the fugitive handling estimates.
 with activity as (
     select
         enterprise_id,
@@ -18,15 +23,28 @@ with activity as (
     from {{ ref('stg_activity__monthly_activities') }}
 ),
 
+units as (
+    select * from {{ ref('int_inventory__units') }}
+),
+
 points as (
     select * from {{ ref('int_inventory__emission_points') }}
+),
+
+attached as (
+    select
+        a.*,
+        coalesce(u.feeds_unit_id, a.unit_id) as emitting_unit_id
+    from activity as a
+    left join units as u on u.enterprise_id = a.enterprise_id and u.unit_id = a.unit_id
 )
 
 select
     a.enterprise_id,
-    a.unit_id,
-    coalesce(pu.point_id, a.enterprise_id || '|' || coalesce(a.unit_id, '-') || '|-') as point_id,
-    pu.source_kind,
+    a.emitting_unit_id as unit_id,
+    a.unit_id as ledger_unit_id,
+    coalesce(pu.point_id, a.enterprise_id || '|' || coalesce(a.emitting_unit_id, '-') || '|-') as point_id,
+    coalesce(pu.source_kind, eu.source_kind) as source_kind,
     a.period_month,
     a.category,
     a.item,
@@ -40,11 +58,12 @@ select
     a.sulfur_pct,
     a.ash_pct,
     a.voc_content_pct
-from activity as a
+from attached as a
 left join {{ ref('inventory_activity_items') }} as i on lower(i.raw_item) = a.raw_item
 left join {{ ref('inventory_activity_units') }} as u on lower(u.raw_unit) = a.raw_unit
+left join units as eu on eu.enterprise_id = a.enterprise_id and eu.unit_id = a.emitting_unit_id
 left join points as pu
-    on pu.enterprise_id = a.enterprise_id and pu.unit_id = a.unit_id
+    on pu.enterprise_id = a.enterprise_id and pu.unit_id = a.emitting_unit_id
 -- a unit with several points (outlets without a ledger unit) books activity on the first
 qualify row_number() over (
     partition by a.enterprise_id, a.unit_id, a.period_month, a.category, a.item order by pu.point_id

@@ -1,7 +1,12 @@
--- Emission points: each ledger unit with the outlet(s) serving it, plus outlets with no ledger
--- unit. Grain: point_id (enterprise × unit × primary outlet). A unit with several outlets keeps
--- one point (its lowest outlet_id) and all its MNs in int_inventory__point_outlets. The reference
--- O2 is the registry's, else the inventory_reference_o2 seed's for the kind, industry and fuel.
+-- Emission points (排放点): each ledger unit with the outlet(s) serving it, plus outlets with no
+-- ledger unit. Grain: point_id (enterprise × unit × primary outlet). A unit with several outlets
+-- keeps one point (its lowest outlet_id) and all its MNs in int_inventory__point_outlets. A unit
+-- whose gas leaves through another unit's stack (feeds_unit_id: gas generators, waste-heat
+-- dryers) is no point of its own: its activity belongs to the fed unit's point. A unit with no
+-- outlet that feeds nothing is a point of release_type 'unregistered' (it emits, but the registry
+-- names no outlet for it: a finding for the permit, never a reason to drop its emissions).
+-- The reference O2 is the registry's, else the inventory_reference_o2 seed's for the kind, industry,
+-- fuel and (boilers) rated output.
 with outlets as (
     select
         enterprise_id, outlet_id, nullif(trim(mn), '') as mn, outlet_name,
@@ -30,6 +35,8 @@ unit_points as (
         u.source_kind
     from units as u
     inner join unit_outlets as uo on uo.enterprise_id = u.enterprise_id and uo.unit_id = u.unit_id
+    -- a unit feeding another unit's stack is released there, unless the registry gives it an outlet
+    where u.feeds_unit_id is null or uo.outlet_count > 0
 ),
 
 outlet_points as (
@@ -54,6 +61,7 @@ located as (
         o.reference_o2 as registry_reference_o2,
         o.networked,
         u.fuel_item,
+        u.capacity_t_h,
         {{ inventory_code('e.key_industry') }} as key_industry
     from points as p
     left join outlets as o on o.enterprise_id = p.enterprise_id and o.outlet_id = p.outlet_id
@@ -61,7 +69,7 @@ located as (
     left join {{ ref('stg_registry__enterprises') }} as e on e.enterprise_id = p.enterprise_id
 ),
 
--- where the registry gives no reference O2, the standard's value for the kind, industry and fuel
+-- where the registry gives no reference O2, the standard's value for the kind, industry, fuel and size
 seed_o2 as (
     select
         l.enterprise_id, l.unit_id, l.outlet_id,
@@ -71,9 +79,10 @@ seed_o2 as (
         on r.source_kind = l.source_kind
         and r.key_industry in ('any', l.key_industry)
         and r.fuel in ('any', l.fuel_item)
+        and (r.capacity_above_t_h is null or l.capacity_t_h > r.capacity_above_t_h)
     qualify row_number() over (
         partition by l.enterprise_id, l.unit_id, l.outlet_id
-        order by (r.key_industry = 'any'), (r.fuel = 'any')
+        order by (r.capacity_above_t_h is null), (r.key_industry = 'any'), (r.fuel = 'any')
     ) = 1
 )
 
@@ -86,6 +95,7 @@ select
     l.outlet_name,
     l.source_kind,
     l.outlet_count,
+    case when l.outlet_id is not null then 'stack' else 'unregistered' end as release_type,
     coalesce(l.registry_reference_o2, so.reference_o2_pct) as reference_o2,
     case
         when l.registry_reference_o2 is not null then 'registry'

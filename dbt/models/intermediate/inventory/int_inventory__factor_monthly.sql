@@ -1,25 +1,85 @@
--- Factor / mass-balance estimates summed per emission point, pollutant and month.
--- Grain: point_id × pollutant × period_month.
+-- Factor / mass-balance estimates per emission point, pollutant, release and month: one basis per
+-- point-month-pollutant, never two estimates of the same gas added together.
+-- Grain: point_id × pollutant × release × period_month.
+--  * Basis: a fuel sulfur balance (per_sulfur_pct) wins for SO2; otherwise product (process) factors
+--    replace fuel factors — a process factor already contains the fuel burnt in the process (clinker
+--    NOx, glass PM); otherwise the unit's fuels are summed (a boiler burning coal and biomass).
+--  * sulfur_ceiling_t: SO2 cannot exceed the sulfur that went in, where fuel is the only sulfur
+--    source (boilers, dryers, cupolas; not brick, cement or glass kilns, whose raw materials carry
+--    sulfur) and every sulfur-bearing fuel row reports its sulfur content.
+--  * floor_t: the estimate with every device at its plausible maximum efficiency.
+with estimates as (
+    select * from {{ ref('int_inventory__factor_estimates') }}
+),
+
+units as (
+    select * from {{ ref('int_inventory__units') }}
+),
+
+tiers as (
+    select
+        *,
+        bool_or(method = 'mass_balance' and basis = 'fuel' and pollutant = 'so2')
+            over (partition by point_id, pollutant, release, period_month) as has_sulfur_balance,
+        bool_or(basis = 'product')
+            over (partition by point_id, pollutant, release, period_month) as has_product_factor
+    from estimates
+),
+
+kept as (
+    select *
+    from tiers
+    where release = 'fugitive'
+        or basis = 'solvent'
+        or (has_sulfur_balance and basis = 'fuel')
+        or (not has_sulfur_balance and has_product_factor and basis = 'product')
+        or (not has_sulfur_balance and not has_product_factor and basis = 'fuel')
+),
+
+-- sulfur-bearing fuel rows of each point-month, and whether all of them report a sulfur content
+fuel_sulfur as (
+    select
+        a.point_id, a.period_month,
+        bool_and(a.sulfur_pct is not null) as all_fuel_sulfur_known
+    from {{ ref('int_inventory__activity') }} as a
+    where a.category = 'fuel' and a.activity_item in ('coal', 'coal_gangue', 'coke', 'biomass')
+    group by a.point_id, a.period_month
+)
+
 select
-    point_id,
-    any_value(enterprise_id) as enterprise_id,
-    any_value(unit_id) as unit_id,
-    pollutant,
-    period_month,
+    k.point_id,
+    any_value(k.enterprise_id) as enterprise_id,
+    any_value(k.unit_id) as unit_id,
+    k.pollutant,
+    k.release,
+    k.period_month,
     -- mass balance only when every contributing row is a balance; otherwise a factor estimate
-    case when bool_and(method = 'mass_balance') then 'mass_balance' else 'factor' end as method,
-    string_agg(distinct ef_id, ',' order by ef_id) as ef_id,
-    string_agg(distinct ef_status, '; ' order by ef_status) as ef_status,
-    bool_or(ef_status ilike '%unverified%') as uses_unverified_factor,
-    round(sum(emissions_kg) / 1000.0, 9) as emissions_t,
-    round(sum(uncontrolled_kg) / 1000.0, 9) as uncontrolled_t,
+    case when bool_and(k.method = 'mass_balance') then 'mass_balance' else 'factor' end as method,
+    string_agg(distinct k.ef_id, ',' order by k.ef_id) as ef_id,
+    string_agg(distinct k.ef_status, '; ' order by k.ef_status) as ef_status,
+    bool_or(k.ef_status ilike '%unverified%') as uses_unverified_factor,
+    string_agg(distinct k.basis, ',' order by k.basis) as basis,
+    round(sum(k.emissions_kg) / 1000.0, 9) as emissions_t,
+    round(sum(k.uncontrolled_kg) / 1000.0, 9) as uncontrolled_t,
+    case when count(*) = count(k.floor_kg) then round(sum(k.floor_kg) / 1000.0, 9) end as floor_t,
+    case
+        when k.pollutant = 'so2' and bool_and(k.method = 'mass_balance')
+            and (any_value(u.source_kind) in ('boiler', 'combustion')
+                or any_value(u.kiln_type) in ('dryer', 'cupola', 'other'))
+            and coalesce(any_value(fs.all_fuel_sulfur_known), false)
+            then round(sum(k.uncontrolled_kg) / 1000.0, 9)
+    end as sulfur_ceiling_t,
     -- a quantity is only meaningful when all rows share one unit
-    case when count(distinct activity_unit) = 1 then sum(activity_quantity) end as activity_quantity,
-    string_agg(distinct activity_unit, ',' order by activity_unit) as activity_unit,
-    string_agg(distinct activity_item, ',' order by activity_item) as activity_item,
+    case when count(distinct k.activity_unit) = 1 then sum(k.activity_quantity) end as activity_quantity,
+    string_agg(distinct k.activity_unit, ',' order by k.activity_unit) as activity_unit,
+    string_agg(distinct k.activity_item, ',' order by k.activity_item) as activity_item,
     -- the ceiling is known only when every row has a limit and a flue-gas volume
-    case when count(*) = count(limit_implied_kg) then round(sum(limit_implied_kg) / 1000.0, 9) end as limit_implied_t,
-    bool_or(unknown_control) as has_unknown_control,
-    bool_or(unknown_capture) as has_unknown_capture
-from {{ ref('int_inventory__factor_estimates') }}
-group by point_id, pollutant, period_month
+    case when count(*) = count(k.limit_implied_kg) then round(sum(k.limit_implied_kg) / 1000.0, 9) end
+        as limit_implied_t,
+    bool_or(k.unknown_control) as has_unknown_control,
+    bool_or(k.series_not_multiplied) as series_not_multiplied,
+    bool_or(k.unknown_capture) as has_unknown_capture
+from kept as k
+left join units as u on u.enterprise_id = k.enterprise_id and u.unit_id = k.unit_id
+left join fuel_sulfur as fs on fs.point_id = k.point_id and fs.period_month = k.period_month
+group by k.point_id, k.pollutant, k.release, k.period_month

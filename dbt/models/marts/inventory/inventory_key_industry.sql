@@ -87,20 +87,55 @@ emission_totals as (
         sum(emissions_t) filter (where pollutant = 'voc') as voc_t,
         sum(emissions_t) filter (where pollutant = 'nh3') as nh3_t,
         sum(emissions_t) filter (where method = 'cems') as cems_t,
+        sum(emissions_t) filter (where method = 'cems_calibrated') as cems_calibrated_t,
         sum(emissions_t) filter (where method = 'manual_test') as manual_test_t,
         sum(emissions_t) filter (where method = 'mass_balance') as mass_balance_t,
         sum(emissions_t) filter (where method = 'factor') as factor_t,
+        sum(emissions_t) filter (where release_type = 'fugitive') as fugitive_t,
+        sum(emissions_t) filter (where quality_grade in ('A', 'B')) / nullif(sum(emissions_t), 0)
+            as measured_share,
         count(*) filter (where qa_flags is not null) as emission_rows_with_qa_flags
     from emissions
     group by all
 ),
 
+-- each pollutant's 95 % range (rows of one point and method correlated, points independent)
+ranges as (
+    select
+        enterprise_id, year,
+        any_value(emissions_low_t) filter (where pollutant = 'so2') as so2_low_t,
+        any_value(emissions_high_t) filter (where pollutant = 'so2') as so2_high_t,
+        any_value(emissions_low_t) filter (where pollutant = 'nox') as nox_low_t,
+        any_value(emissions_high_t) filter (where pollutant = 'nox') as nox_high_t,
+        any_value(emissions_low_t) filter (where pollutant = 'pm') as pm_low_t,
+        any_value(emissions_high_t) filter (where pollutant = 'pm') as pm_high_t,
+        any_value(emissions_low_t) filter (where pollutant = 'voc') as voc_low_t,
+        any_value(emissions_high_t) filter (where pollutant = 'voc') as voc_high_t,
+        any_value(emissions_low_t) filter (where pollutant = 'nh3') as nh3_low_t,
+        any_value(emissions_high_t) filter (where pollutant = 'nh3') as nh3_high_t
+    from ({{ inventory_uncertainty_totals(['enterprise_id', 'year', 'pollutant']) }}) as t
+    group by enterprise_id, year
+),
+
+-- producing unit-months whose pollutant has no estimate (marts.inventory_coverage)
+coverage_gaps as (
+    select
+        enterprise_id, year,
+        count(*) as coverage_gap_count,
+        string_agg(distinct coalesce(unit_id, outlet_id) || ' ' || pollutant || ': '
+            || split_part(gap_reason, ':', 1), '; ') as coverage_gaps
+    from {{ ref('inventory_coverage') }}
+    where not is_estimated
+    group by enterprise_id, year
+),
+
 unestimated as (
-    -- ledger units with no emission row in a year: where the inventory is still blind
+    -- ledger units with no emission row in a year: where the inventory is still blind (a unit whose
+    -- gas leaves through another unit's stack is counted there)
     select u.enterprise_id, y.year, count(*) as units_without_emissions
     from units as u
     cross join inventory_years as y
-    where not exists (
+    where u.feeds_unit_id is null and not exists (
         select 1 from emissions as em
         where em.enterprise_id = u.enterprise_id and em.unit_id = u.unit_id and em.year = y.year
     )
@@ -185,10 +220,16 @@ assembled as (
         et.so2_t, et.nox_t, et.pm_t, et.voc_t, et.nh3_t,
         coalesce(et.so2_t, 0) + coalesce(et.nox_t, 0) + coalesce(et.pm_t, 0) + coalesce(et.voc_t, 0)
             + coalesce(et.nh3_t, 0) as emissions_t_total,
-        et.cems_t, et.manual_test_t, et.mass_balance_t, et.factor_t,
+        rg.so2_low_t, rg.so2_high_t, rg.nox_low_t, rg.nox_high_t, rg.pm_low_t, rg.pm_high_t,
+        rg.voc_low_t, rg.voc_high_t, rg.nh3_low_t, rg.nh3_high_t,
+        et.cems_t, et.cems_calibrated_t, et.manual_test_t, et.mass_balance_t, et.factor_t,
+        et.fugitive_t,
+        round(et.measured_share, 4) as measured_share,
         coalesce(et.emission_rows_with_qa_flags, 0) as emission_rows_with_qa_flags,
         coalesce(ue.units_without_emissions, 0) as units_without_emissions,
-        et.enterprise_id is not null as has_emissions,
+        coalesce(cg.coverage_gap_count, 0) as coverage_gap_count,
+        cg.coverage_gaps,
+        et.enterprise_id is not null and cg.enterprise_id is null as has_emissions,
         -- 5 无组织排放治理
         fu.voc_capture_types, fu.seal_points, fu.ldar_done_all,
         kd.kiln_damage_open,
@@ -210,6 +251,8 @@ assembled as (
     left join equipment as eq on eq.enterprise_id = e.enterprise_id
     left join inefficient as ie on ie.enterprise_id = e.enterprise_id
     left join emission_totals as et on et.enterprise_id = e.enterprise_id and et.year = y.year
+    left join ranges as rg on rg.enterprise_id = e.enterprise_id and rg.year = y.year
+    left join coverage_gaps as cg on cg.enterprise_id = e.enterprise_id and cg.year = y.year
     left join unestimated as ue on ue.enterprise_id = e.enterprise_id and ue.year = y.year
     left join fugitive as fu on fu.enterprise_id = e.enterprise_id
     left join kiln_damage as kd on kd.enterprise_id = e.enterprise_id
@@ -224,7 +267,9 @@ select
         case when not a.has_materials_energy then '原辅料及能源 materials_energy' end,
         case when not a.has_processes_equipment then '生产工艺及装备 processes_equipment' end,
         case when not a.has_control_technology then '污染治理技术 control_technology' end,
-        case when not a.has_emissions then '污染物排放 emissions' end,
+        case when not a.has_emissions then '污染物排放 emissions'
+            || coalesce(' (' || a.coverage_gap_count || ' producing unit-month-pollutants without an estimate: '
+                || a.coverage_gaps || ')', '') end,
         case when not a.has_fugitive_control then '无组织排放治理 fugitive_control' end,
         case when not a.has_online_monitoring then '在线监控 online_monitoring' end,
         case when not a.has_clean_transport then '清洁运输 clean_transport' end
