@@ -340,6 +340,193 @@ MANUAL_TESTS = FeedSpec(
     ),
 )
 
+# --- ambient air quality (plan tasks 13, 33, 35) ---------------------------------------------
+
+AMBIENT_STATION_CODE = C("station_code", "str", aliases=("站点编码", "点位编码"))
+# Hourly six-pollutant columns: value and the platform's data mark (empty = normal).
+AMBIENT_POLLUTANTS: tuple[tuple[str, str, str], ...] = (
+    ("so2", "SO2", "µg/m³"),
+    ("no2", "NO2", "µg/m³"),
+    ("co", "CO", "mg/m³"),
+    ("o3", "O3", "µg/m³"),
+    ("pm10", "PM10", "µg/m³"),
+    ("pm25", "PM2.5", "µg/m³"),
+)
+
+AMBIENT_STATIONS = FeedSpec(
+    feed="ambient_stations",
+    folder="ambient",
+    table="ambient_stations",
+    file_glob="stations*",
+    key=("station_code",),
+    description="Ambient air-quality stations (空气质量监测站点): control and township stations.",
+    columns=(
+        AMBIENT_STATION_CODE,
+        C("station_name", "str", aliases=("站点名称", "点位名称")),
+        C(
+            "station_type",
+            "str",
+            aliases=("站点类型",),
+            description="control (国控/省控 city station), township (乡镇站)",
+        ),
+        C("township", "str", aliases=("所在乡镇", "乡镇")),
+        C("longitude", "float", aliases=("经度",)),
+        C("latitude", "float", aliases=("纬度",)),
+        C("six_pollutant_since", "date", required=False, aliases=("六参数联网日期",)),
+    ),
+)
+
+AMBIENT_HOURLY = FeedSpec(
+    feed="ambient_hourly",
+    folder="ambient/hourly",
+    table="ambient_hourly",
+    key=("station_code", "time_point"),
+    description="Hourly six-pollutant station data (空气质量小时数据) with data marks.",
+    columns=(
+        AMBIENT_STATION_CODE,
+        C(
+            "time_point",
+            "datetime",
+            aliases=("时间", "监测时间"),
+            description="end of the averaging hour (platform convention: 01:00 = 00:00-01:00; "
+            "24:00 is written as 00:00 of the next day)",
+        ),
+        *(
+            col
+            for short, label, unit in AMBIENT_POLLUTANTS
+            for col in (
+                C(
+                    short,
+                    "float",
+                    required=False,
+                    aliases=(f"{label}({unit})", label),
+                    description=f"hourly mean, {unit}",
+                ),
+                C(
+                    f"{short}_flag",
+                    "str",
+                    required=False,
+                    aliases=(f"{label}标识",),
+                    description="data mark; empty = normal (see reference.ambient_data_flags)",
+                ),
+            )
+        ),
+    ),
+)
+
+AMBIENT_DAILY = FeedSpec(
+    feed="ambient_daily",
+    folder="ambient/daily",
+    table="ambient_daily",
+    key=("station_code", "date"),
+    description="Daily station statistics (空气质量日数据) for the days without hourly files.",
+    columns=(
+        AMBIENT_STATION_CODE,
+        C("date", "date", aliases=("日期",)),
+        *(
+            col
+            for short, label, unit in AMBIENT_POLLUTANTS
+            if short != "o3"
+            for col in (
+                C(
+                    short,
+                    "float",
+                    required=False,
+                    aliases=(f"{label}({unit})", label),
+                    description=f"24-h mean of the valid hours, {unit}",
+                ),
+                C(
+                    f"{short}_hours",
+                    "int",
+                    required=False,
+                    aliases=(f"{label}有效小时数",),
+                    description="valid hourly values behind the mean",
+                ),
+            )
+        ),
+        C(
+            "o3_1h_max",
+            "float",
+            required=False,
+            aliases=("O3日最大1小时(µg/m³)",),
+            description="daily maximum hourly O3, µg/m³",
+        ),
+        C(
+            "o3_hours",
+            "int",
+            required=False,
+            aliases=("O3有效小时数",),
+            description="valid hourly O3 values",
+        ),
+        C(
+            "o3_8h_max",
+            "float",
+            required=False,
+            aliases=("O3日最大8小时(µg/m³)",),
+            description="daily maximum 8-h moving mean (windows ending 08:00-24:00), µg/m³",
+        ),
+        C(
+            "o3_8h_count",
+            "int",
+            required=False,
+            aliases=("O3有效8小时数",),
+            description="valid 8-h means among the 17 windows ending 08:00-24:00",
+        ),
+    ),
+)
+
+DUSTFALL = FeedSpec(
+    feed="dustfall",
+    folder="ambient/dustfall",
+    table="dustfall",
+    key=("point_code", "period"),
+    description="Monthly dust-fall per sampling point (降尘量监测), plan task 13.",
+    columns=(
+        C("point_code", "str", aliases=("点位编码",)),
+        C("point_name", "str", required=False, aliases=("点位名称",)),
+        C("township", "str", aliases=("乡镇", "乡镇（街道）")),
+        C("period", "month", aliases=("月份", "监测月份")),
+        C(
+            "dustfall_t_km2_month",
+            "float",
+            aliases=("降尘量(吨/平方公里·月)", "降尘量"),
+            description="t/(km²·month), 30-day normalised",
+        ),
+        C("sampling_days", "int", required=False, aliases=("采样天数",)),
+    ),
+)
+
+ROAD_DUST = FeedSpec(
+    feed="road_dust",
+    folder="ambient/road_dust",
+    table="road_dust",
+    key=("road_code", "period"),
+    description="Key-road particulate monitoring (重点道路颗粒物监控), plan task 13.",
+    columns=(
+        C("road_code", "str", aliases=("道路编码",)),
+        C("road_name", "str", aliases=("道路名称",)),
+        C(
+            "road_class",
+            "str",
+            aliases=("道路类型",),
+            description="national_provincial (国省道), county_township (县乡道路), "
+            "urban_rural_fringe (城乡结合部), back_street (背街小巷)",
+        ),
+        C("township", "str", aliases=("所在乡镇", "乡镇")),
+        C("period", "month", aliases=("月份",)),
+        C("pm10_ug_m3", "float", aliases=("PM10月均浓度(µg/m³)", "PM10")),
+        C("dust_load_g_m2", "float", required=False, aliases=("积尘负荷(g/m²)",)),
+    ),
+)
+
+AMBIENT_FEEDS: tuple[FeedSpec, ...] = (
+    AMBIENT_STATIONS,
+    AMBIENT_HOURLY,
+    AMBIENT_DAILY,
+    DUSTFALL,
+    ROAD_DUST,
+)
+
 LEDGER_FEEDS: tuple[FeedSpec, ...] = (
     REGISTRY_ENTERPRISES,
     REGISTRY_OUTLETS,
@@ -350,6 +537,7 @@ LEDGER_FEEDS: tuple[FeedSpec, ...] = (
     ACTIVITY,
     TRANSPORT,
     MANUAL_TESTS,
+    *AMBIENT_FEEDS,
 )
 
 FEEDS_BY_NAME = {f.feed: f for f in LEDGER_FEEDS}

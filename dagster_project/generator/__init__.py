@@ -3,11 +3,11 @@
 Writing a county
     generate(out_dir, seed=2023, start=date(2023, 11, 1), days=30, enterprises=60,
              *, truth_hook=None, realism=True) -> GenerationSummary
-        Writes registry/, boilers/, kilns/, voc/, activity/, transport/, manual_tests/, cems/ and
-        README.md into out_dir (the generator's folders are emptied first). Same arguments ->
-        identical bytes. `GenerationSummary.files` maps each relative path to its record count
-        (CSV/xlsx rows, or packet lines for CEMS logs); it also lists the events and the
-        deliberately corrupted CEMS lines.
+        Writes registry/, boilers/, kilns/, voc/, activity/, transport/, manual_tests/, cems/,
+        ambient/ and README.md into out_dir (the generator's folders are emptied first). Same
+        arguments -> identical bytes. `GenerationSummary.files` maps each relative path to its
+        record count (CSV/xlsx rows, or packet lines for CEMS logs); it also lists the events,
+        the deliberately corrupted CEMS lines and the ambient events.
     python -m dagster_project.generator --out DIR [--seed N] [--start YYYY-MM-DD] [--days N]
         [--enterprises N]   (argparse in `__main__.main(argv=None)`; `lantian generate` reuses it)
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from dagster_project.generator.ambient import AmbientEvent
+from dagster_project.generator.ambient_files import write_ambient
 from dagster_project.generator.cems import CorruptLine, write_cems
 from dagster_project.generator.county import County, build_county
 from dagster_project.generator.ledgers import (
@@ -31,6 +33,7 @@ OWNED_FOLDERS = (
     "transport",
     "manual_tests",
     "cems",
+    "ambient",
 )
 
 
@@ -49,14 +52,16 @@ class GenerationSummary:
     event_packets: int = 0
     corrupted_lines: list[CorruptLine] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    ambient_events: list[AmbientEvent] = field(default_factory=list)
+    ambient_duplicates: list[str] = field(default_factory=list)  # re-sent hourly records
     seconds: float = 0.0
 
     def rows_per_feed(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for rel, n in self.files.items():
             feed = rel.split("/", 1)[0]
-            if feed == "registry":
-                feed = "registry/" + rel.split("/")[1].split(".")[0]
+            if feed in ("registry", "ambient"):
+                feed = feed + "/" + rel.split("/")[1].split(".")[0]
             out[feed] = out.get(feed, 0) + n
         return out
 
@@ -117,6 +122,9 @@ def generate(
     s.files.update(cems.files)
     s.hourly_packets, s.minute_packets = cems.hourly_packets, cems.minute_packets
     s.event_packets, s.corrupted_lines = cems.event_packets, cems.corrupted
+    ambient = write_ambient(out_dir, county, start, days, seed)
+    s.files.update(ambient.files)
+    s.ambient_events, s.ambient_duplicates = ambient.events, ambient.duplicates
     write_readme(out_dir, s, county)
     s.seconds = time.perf_counter() - t
     return s

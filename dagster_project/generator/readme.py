@@ -57,6 +57,22 @@ def write_readme(out_dir: Path, s: GenerationSummary, county: County) -> None:
             f"| {e.mn} | {label} | {e.kind} | {e.pollutant or ''} | {e.start:%Y-%m-%d %H:%M} | "
             f"{e.end:%Y-%m-%d %H:%M} | {e.note} |"
         )
+    lines += [
+        "",
+        "### Events in the ambient data",
+        "",
+        "Re-sent hourly records (rejected as duplicate_key): "
+        + (", ".join(s.ambient_duplicates) or "none")
+        + ".",
+        "",
+        "| station | event | pollutant | first hour (start) | hours | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {e.station} | {e.kind} | {e.pollutant} | {e.start:%Y-%m-%d %H:%M} | {e.hours} | "
+        f"{e.note} |"
+        for e in s.ambient_events
+    ]
     (out_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -128,6 +144,17 @@ COLUMN_NOTES: dict[str, str] = {
     "flow_m3_h": "m³/h, standard dry",
     "o2_pct": "%",
     "report_no": "monitoring report number",
+    "station_code": "station code (text, 9 digits)",
+    "station_name": "市政府, 国土资源局 or <乡镇>站",
+    "six_pollutant_since": "date SO2/NO2/CO/O3 joined PM10/PM2.5 (task 35); empty = always",
+    "date": "date (local)",
+    "point_code": "dust-fall sampling point code (JC…)",
+    "point_name": "sampling point name",
+    "sampling_days": "days the sampler was exposed",
+    "road_code": "key-road code (DL…)",
+    "road_name": "road name",
+    "pm10_ug_m3": "monthly mean roadside PM10, µg/m³",
+    "dust_load_g_m2": "road dust load (积尘负荷), g/m²",
 }
 
 

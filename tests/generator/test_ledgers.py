@@ -19,7 +19,7 @@ from dagster_project.generator import GenerationSummary
 
 
 def spec_for(rel: str) -> fc.FeedSpec:
-    folder, name = rel.split("/", 1)
+    folder, name = rel.rsplit("/", 1)  # ambient feeds sit one folder deeper
     matches = [
         s for s in fc.LEDGER_FEEDS if s.folder == folder and fnmatch.fnmatch(name, s.file_glob)
     ]
