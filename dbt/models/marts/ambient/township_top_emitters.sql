@@ -1,0 +1,58 @@
+{#- The enterprises that dominate each township's emissions (乡镇主要排放企业): per township,
+    year and pollutant, the five largest emitters with their share of the township total and
+    the cumulative share, largest first (equal totals share a rank). -#}
+with emissions as (
+    select * from {{ ref('emissions') }}
+),
+
+enterprises as (
+    select * from {{ ref('stg_registry__enterprises') }}
+),
+
+per_enterprise as (
+    select
+        enterprises.township,
+        emissions.year,
+        emissions.pollutant,
+        emissions.enterprise_id,
+        enterprises.name as enterprise_name,
+        enterprises.key_industry,
+        sum(emissions.emissions_t) as emissions_t,
+        string_agg(distinct emissions.method, ',' order by emissions.method) as methods
+    from emissions
+    inner join enterprises on enterprises.enterprise_id = emissions.enterprise_id
+    group by all
+),
+
+shared as (
+    select
+        per_enterprise.*,
+        sum(emissions_t) over (partition by township, year, pollutant) as township_total_t,
+        rank() over (partition by township, year, pollutant order by emissions_t desc) as rank,
+        row_number() over (
+            partition by township, year, pollutant order by emissions_t desc, enterprise_id
+        ) as position
+    from per_enterprise
+),
+
+final as (
+    select
+        township,
+        year,
+        pollutant,
+        rank,
+        enterprise_id,
+        enterprise_name,
+        key_industry,
+        round(emissions_t, 4) as emissions_t,
+        round(township_total_t, 4) as township_total_t,
+        round(emissions_t / nullif(township_total_t, 0), 4) as share,
+        round(sum(emissions_t) over (
+            partition by township, year, pollutant order by position
+        ) / nullif(township_total_t, 0), 4) as cumulative_share,
+        methods
+    from shared
+    where position <= 5
+)
+
+select * from final
