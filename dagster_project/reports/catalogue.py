@@ -9,44 +9,10 @@ deterministic. Headers of columns shared by several sheets live once in `HEADERS
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from dagster_project.reports.ambient_sheets import AMBIENT_SHEETS, AMBIENT_SOURCES
+from dagster_project.reports.sheet_types import Kind, OutputColumn, Sheet, SourceTable
 
-
-class Kind(StrEnum):
-    """Export type of a column; every value is cast to it so files never depend on mart types."""
-
-    TEXT = "varchar"
-    INT = "bigint"
-    FLOAT = "double"
-    DATE = "date"
-    TIMESTAMP = "timestamp"
-    BOOL = "boolean"
-
-
-@dataclass(frozen=True)
-class SourceTable:
-    name: str  # schema.table
-    columns: Mapping[str, Kind]  # the columns the export reads, and their export types
-
-
-@dataclass(frozen=True)
-class OutputColumn:
-    name: str  # English name, used in Parquet and as the key of the header mapping
-    header: str  # Chinese header in xlsx and CSV
-    kind: Kind
-
-
-@dataclass(frozen=True)
-class Sheet:
-    key: str  # ASCII file stem: lantian_<year>_<key>.csv / .parquet
-    title: str  # Chinese sheet name (≤ 31 characters, Excel's limit)
-    sources: tuple[str, ...]  # every table the query reads (keys of SOURCES)
-    query: str  # SQL with `$year`; yields the output columns by name
-    columns: tuple[OutputColumn, ...]
-    order_by: tuple[str, ...]  # a unique key of the output, for a stable row order
-    year_scope: str  # how the year applies, recorded in the manifest
+__all__ = ["SHEETS", "SOURCES", "Kind", "OutputColumn", "Sheet", "SourceTable"]
 
 
 K = Kind
@@ -888,7 +854,13 @@ SHEETS: tuple[Sheet, ...] = (
     LOAD_SHEET,
     REJECTED_SHEET,
     *ACTION_SHEETS,
+    *AMBIENT_SHEETS,
 )
+SOURCES.update(AMBIENT_SOURCES)
+# Headers live once: the air-quality sheets add theirs and must agree with the shared ones.
+for _column in (c for sheet in AMBIENT_SHEETS for c in sheet.columns):
+    if HEADERS.setdefault(_column.name, _column.header) != _column.header:
+        raise ValueError(f"header of {_column.name} differs from HEADERS")
 
 # The totals check: the export's per-pollutant sums must equal the mart's to the gram.
 TOTALS_SHEET_KEY = EMISSIONS_DETAIL.key
