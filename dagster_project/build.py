@@ -262,6 +262,9 @@ def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]
             "marts.emissions",
             "marts.inventory_key_industry",
             "marts.monitoring_anomalies",
+            "marts.air_quality_daily",
+            "marts.air_quality_rankings",
+            "marts.dustfall_township_monthly",
             "audit.rejected_records",
         ):
             if name in existing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -149,3 +150,86 @@ def test_anomalies_are_summarised_by_type(sample_build) -> None:
     assert sum(summary.anomalies_by_type.values()) == _count(
         target, "select count(*) from marts.monitoring_anomalies"
     )
+
+
+def test_ambient_dustfall_and_ranking_marts_are_filled(sample_build) -> None:
+    _, target, _ = sample_build
+    for table in (
+        "raw.ambient_hourly",
+        "raw.ambient_daily",
+        "raw.dustfall",
+        "marts.air_quality_daily",
+        "marts.air_quality_monthly",
+        "marts.air_quality_rankings",
+        "marts.dustfall_township_monthly",
+        "marts.dustfall_exceedances",
+        "marts.road_dust_township_monthly",
+        "marts.township_air_and_emissions",
+        "marts.township_top_emitters",
+    ):
+        assert _count(target, f"select count(*) from {table}") > 0, table
+    # every township ranked by PM2.5 in November; the task-33 SO2 hotspots are found
+    assert (
+        _count(
+            target,
+            """select count(*) from marts.air_quality_rankings
+        where scope = 'township' and metric = 'pm25' and period_type = 'month'
+          and period_month = '2023-11-01' and is_ranked""",
+        )
+        == 11
+    )
+    assert (
+        _count(
+            target,
+            """select count(distinct station_name) from marts.air_quality_hotspots
+        where pollutant = 'so2' and station_name in ('市政府', '国土资源局')""",
+        )
+        == 2
+    )
+    # the duplicate hourly record and the knocked-over dust sampler are rejects, not losses
+    assert (
+        _count(
+            target,
+            """select count(*) from audit.rejected_records
+        where feed in ('ambient_hourly', 'dustfall')""",
+        )
+        == 2
+    )
+
+
+def test_overview_renders_headless_with_every_section(sample_build, tmp_path: Path) -> None:
+    from dagster_project.reports.overview import SECTIONS
+    from tests.reports.headless import chromium, render
+
+    if chromium() is None:
+        pytest.skip("chromium not installed")
+    _, _, root = sample_build
+    page = root / "exports" / "reports" / "overview.html"
+    shot = Path(os.environ.get("LANTIAN_SCREENSHOT_DIR", tmp_path)) / "overview.png"
+    result = render(page, shot)
+    assert result.errors == []
+    assert [u for u in result.requests if not u.startswith(("file://", "data:"))] == []
+    assert [s["id"] for s in result.sections] == [sid for sid, _ in SECTIONS]
+    for section in result.sections:
+        assert section["height"] > 60 and (section["svgs"] or section["rows"] > 1), section
+    assert shot.stat().st_size > 50_000
+
+
+def test_overview_escapes_input_text(sample_build, tmp_path: Path) -> None:
+    from dagster_project.reports.overview import write_overview
+
+    _, built, _ = sample_build
+    copy = tmp_path / "w.duckdb"
+    shutil.copy2(built, copy)
+    con = warehouse.connect(copy)
+    try:
+        con.execute(
+            "update raw.registry_enterprises set name = '<script>alert(1)</script>&' "
+            "where enterprise_id = (select enterprise_id from marts.emissions "
+            "group by 1 order by sum(emissions_t) desc limit 1)"
+        )
+        page = write_overview(con, tmp_path / "overview.html", "x")
+    finally:
+        con.close()
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in text
