@@ -23,6 +23,7 @@ from dagster_project.reports import charts
 POLLUTANTS_ZH = {"so2": "SO2", "nox": "NOx", "pm": "颗粒物", "voc": "VOCs", "nh3": "NH3"}
 METHODS_ZH = {
     "cems": "在线监测",
+    "cems_calibrated": "在线监测校准",
     "manual_test": "手工监测",
     "mass_balance": "物料衡算",
     "factor": "排放因子",
@@ -104,10 +105,19 @@ def _pivot(rows: list[tuple], keys: list[str], names: list[str]) -> dict[str, li
 def _totals(con: duckdb.DuckDBPyConnection, year: int) -> str:
     rows = _rows(
         con,
-        "select pollutant, method, sum(emissions_t) from marts.emissions where year = ? "
-        "group by all order by 1, 2",
+        "select pollutant, method, cast(sum(emissions_t) as double) from marts.emissions "
+        "where year = ? group by all order by 1, 2",
         [year],
     )
+    ranges = {
+        p: (t, lo, hi)
+        for p, t, lo, hi in _rows(
+            con,
+            "select pollutant, cast(emissions_t as double), cast(emissions_low_t as double), "
+            "cast(emissions_high_t as double) from marts.emissions_county_totals where year = ?",
+            [year],
+        )
+    }
     pollutants = sorted({r[0] for r in rows})
     methods = sorted({r[1] for r in rows})
     by = {(p, m): t for p, m, t in rows}
@@ -122,16 +132,24 @@ def _totals(con: duckdb.DuckDBPyConnection, year: int) -> str:
             POLLUTANTS_ZH.get(p, p),
             *[by.get((p, m)) for m in methods],
             sum(by.get((p, m)) or 0 for m in methods),
+            *(ranges.get(p, (None, None, None))[1:]),
         ]
         for p in pollutants
     ]
-    headers = ["污染物 (t)", *[f"{METHODS_ZH.get(m, m)} {m}" for m in methods], "合计 total"]
+    headers = [
+        "污染物 (t)",
+        *[f"{METHODS_ZH.get(m, m)} {m}" for m in methods],
+        "合计 total",
+        "下限 low (95 %)",
+        "上限 high (95 %)",
+    ]
     return (
         chart
         + table(headers, body, set(range(1, len(headers))))
         + (
-            '<p class="note">Uncertainty ranges are not shown: the inventory does not carry them '
-            "yet.</p>"
+            '<p class="note">95 % ranges from each estimate\'s quality grade (A measured … E '
+            "default factor); rows of one point and method are correlated, points independent "
+            "(marts.emissions_county_totals).</p>"
         )
     )
 
@@ -141,7 +159,7 @@ def _by(
 ) -> str:
     rows = _rows(
         con,
-        f"""select {key_sql} as k, e.pollutant, sum(e.emissions_t)
+        f"""select {key_sql} as k, e.pollutant, cast(sum(e.emissions_t) as double)
             from marts.emissions e
             left join staging.stg_registry__enterprises r using (enterprise_id)
             where e.year = ? group by all""",
@@ -164,7 +182,8 @@ def _by(
 def _months(con: duckdb.DuckDBPyConnection, year: int) -> str:
     rows = _rows(
         con,
-        "select strftime(period_month, '%Y-%m'), pollutant, sum(emissions_t) from marts.emissions "
+        "select strftime(period_month, '%Y-%m'), pollutant, cast(sum(emissions_t) as double) "
+        "from marts.emissions "
         "where year = ? group by all order by 1",
         [year],
     )
@@ -179,8 +198,8 @@ def _top_emitters(con: duckdb.DuckDBPyConnection, year: int) -> str:
         rows = _rows(
             con,
             """select r.name, e.enterprise_id, r.township, r.key_industry,
-                      sum(e.emissions_t) as t,
-                      sum(e.emissions_t) / sum(sum(e.emissions_t)) over () as share,
+                      cast(sum(e.emissions_t) as double) as t,
+                      cast(sum(e.emissions_t) / sum(sum(e.emissions_t)) over () as double) as share,
                       string_agg(distinct e.method, ',' order by e.method)
                from marts.emissions e
                left join staging.stg_registry__enterprises r using (enterprise_id)
