@@ -1,6 +1,7 @@
--- marts.action_voc: VOC sources on plan tasks 24–29. Grain: VOC unit × rule_id (task 28 is per
--- enterprise × year: unit_id is null). Thresholds (1000 seal points, 12 months, 0.1 t/a) come from
--- the inventory_action_rules seed.
+-- marts.action_voc: VOC sources on plan tasks 24–28. Grain: VOC unit × rule_id (task 28 rows are
+-- per enterprise × year: unit_id is null). Thresholds (1000 seal points, 12 months, 0.1 t/a) come
+-- from the inventory_action_rules seed. Task 24 judges what a unit buys (int_actions__unit_materials);
+-- task 28 lists new enterprises only, existing ones under a separate informational rule.
 with rules as (
     select * from {{ ref('inventory_action_rules') }} where action_list = 'action_voc'
 ),
@@ -38,21 +39,75 @@ voc_paths as (
     group by d.enterprise_id, d.unit_id
 ),
 
+materials as (
+    select * from {{ ref('int_actions__unit_materials') }}
+),
+
+substitution_units as (
+    -- task 24 judges what a unit buys (latest month of coatings, inks, adhesives, cleaners); the
+    -- ledger flag decides only where no purchase is recorded. Units buying such materials that
+    -- the VOC ledger lacks are judged too.
+    select
+        v.enterprise_id, v.unit_id, v.process, v.treatment_tech, v.material, v.low_voc_substituted,
+        m.latest_month, m.latest_has_solvent_type, m.latest_has_over_ceiling, m.latest_items,
+        m.judged_t_12m, m.low_voc_t_12m, true as in_voc_ledger
+    from voc as v
+    left join materials as m on m.enterprise_id = v.enterprise_id and m.unit_id = v.unit_id
+    where v.process in ('coating', 'printing', 'adhesive', 'cleaning')
+    union all
+    select
+        m.enterprise_id, m.unit_id, null, null, null, null,
+        m.latest_month, m.latest_has_solvent_type, m.latest_has_over_ceiling, m.latest_items,
+        m.judged_t_12m, m.low_voc_t_12m, false
+    from materials as m
+    where m.latest_month is not null
+        and not exists (
+            select 1 from voc as v where v.enterprise_id = m.enterprise_id and v.unit_id is not distinct from m.unit_id
+        )
+),
+
+substitution_judged as (
+    select
+        s.*,
+        case
+            when s.latest_month is null and s.low_voc_substituted = false then 'T24-SUBSTITUTION-PENDING'
+            when s.latest_has_solvent_type then 'T24-SUBSTITUTION-PENDING'
+            when s.latest_has_over_ceiling then 'T24-LOW-VOC-CONTENT-CHECK'
+        end as rule_id,
+        concat_ws('; ',
+            case when s.latest_month is null then 'no coating/ink/adhesive/cleaner purchases recorded'
+                else 'bought ' || strftime(s.latest_month, '%Y-%m') || ': ' || s.latest_items end,
+            case when s.judged_t_12m > 0 then 'low-VOC share of 12-month purchases='
+                || cast(round(s.low_voc_t_12m / s.judged_t_12m, 3) as varchar) || ' ('
+                || cast(round(s.low_voc_t_12m, 2) as varchar) || ' of '
+                || cast(round(s.judged_t_12m, 2) as varchar) || ' t)' end,
+            case when s.in_voc_ledger then 'ledger low_voc_substituted='
+                || coalesce(cast(s.low_voc_substituted as varchar), 'not reported')
+                || coalesce(' (material=' || s.material || ')', '')
+                || case when s.low_voc_substituted and s.latest_has_solvent_type
+                    then ': contradicted by purchases' else '' end
+                else 'unit not in the VOC ledger' end
+        ) as finding
+    from substitution_units as s
+),
+
 unit_hits as (
-    select v.*, r.rule_id, r.effective_from as basis_date,
-        'low_voc_substituted=false; material=' || coalesce(v.material, '?') as finding
-    from voc as v inner join rules as r on r.rule_id = 'T24-SUBSTITUTION-PENDING'
-    where v.low_voc_substituted = false and v.process in ('coating', 'printing', 'adhesive', 'cleaning')
+    select
+        j.enterprise_id, j.unit_id, j.process, j.treatment_tech, r.rule_id,
+        case when j.latest_month is null then r.effective_from else last_day(j.latest_month) end as basis_date,
+        j.finding
+    from substitution_judged as j
+    inner join rules as r on r.rule_id = j.rule_id
 
     union all
-    select v.*, r.rule_id, r.effective_from,
+    select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
         'seal_points=' || cast(v.seal_points as varchar) || ' >= ' || cast(r.threshold_num as varchar)
             || '; ldar_done=' || coalesce(cast(v.ldar_done as varchar), 'not reported')
     from voc as v inner join rules as r on r.rule_id = 'T25-LDAR'
     where v.seal_points >= r.threshold_num and coalesce(v.ldar_done, false) = false
 
     union all
-    select v.*, r.rule_id,
+    select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id,
         coalesce(v.carbon_last_replaced + cast(v.carbon_interval_days as integer), r.effective_from),
         case
             when v.carbon_last_replaced is null then 'no replacement date recorded'
@@ -71,14 +126,14 @@ unit_hits as (
         )
 
     union all
-    select v.*, r.rule_id, r.effective_from,
+    select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
         'temperature_records_months=' || coalesce(cast(v.combustion_temp_records_months as varchar), 'not reported')
             || ' < ' || cast(r.threshold_num as varchar)
     from voc as v inner join rules as r on r.rule_id = 'T26-TEMP-RECORDS'
     where v.treatment_tech in ('rto', 'rco') and coalesce(v.combustion_temp_records_months, 0) < r.threshold_num
 
     union all
-    select v.*, r.rule_id, r.effective_to,
+    select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_to,
         'treatment=' || v.treatment_tech || ' (' || vp.labels_zh || '; only low-efficiency devices, credited removal '
             || cast(vp.credited_pct as varchar) || '%)'
     from voc as v
@@ -87,7 +142,8 @@ unit_hits as (
     where vp.all_inefficient
 
     union all
-    select v.*, r.rule_id, r.effective_from, 'bypass=' || v.bypass
+    select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
+        'bypass=' || v.bypass
     from voc as v inner join rules as r on r.rule_id = 'T27-BYPASS'
     where v.bypass in ('open', 'emergency_unsealed')
 ),
@@ -99,18 +155,67 @@ enterprise_voc as (
     group by enterprise_id, year
 ),
 
+first_activity as (
+    -- newness (task 28 binds new enterprises): the first month an enterprise reports activity,
+    -- against the first month the activity ledger holds for anyone
+    select
+        enterprise_id,
+        min(period) as first_month,
+        min(min(period)) over () as ledger_first_month
+    from {{ ref('stg_activity__monthly_activities') }}
+    group by enterprise_id
+),
+
+operating as (
+    -- months the enterprise could operate in the year: from its first activity month when it
+    -- started in that year (a new enterprise's part year is annualised), else all twelve
+    select
+        ev.*,
+        case when year(fa.first_month) = ev.year then 13 - month(fa.first_month) else 12 end as months
+    from enterprise_voc as ev
+    left join first_activity as fa on fa.enterprise_id = ev.enterprise_id
+),
+
+park_candidates as (
+    select
+        ev.*,
+        round(ev.voc_t * 12.0 / ev.months, 9) as voc_t_annualised,
+        fa.first_month,
+        fa.ledger_first_month,
+        coalesce(fa.first_month > fa.ledger_first_month, false) as started_within_ledger,
+        e.in_park
+    from operating as ev
+    inner join {{ ref('stg_registry__enterprises') }} as e on e.enterprise_id = ev.enterprise_id
+    left join first_activity as fa on fa.enterprise_id = ev.enterprise_id
+    where not coalesce(e.in_park, false)
+),
+
 park_hits as (
     select
-        ev.enterprise_id, r.rule_id,
-        last_day(ev.last_month) as basis_date,
-        'year=' || cast(ev.year as varchar) || '; voc_t=' || cast(round(ev.voc_t, 4) as varchar)
-            || ' > ' || cast(r.threshold_num as varchar) || ' t/a; in_park='
-            || coalesce(cast(e.in_park as varchar), 'not reported')
-            || '; newness not in the ledgers: check the EIA date' as finding
-    from enterprise_voc as ev
-    inner join {{ ref('stg_registry__enterprises') }} as e on e.enterprise_id = ev.enterprise_id
-    inner join rules as r on r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK'
-    where ev.voc_t > r.threshold_num and coalesce(e.in_park, false) = false
+        pc.enterprise_id, r.rule_id,
+        case when r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK' then pc.first_month
+            else last_day(pc.last_month) end as basis_date,
+        concat_ws('; ',
+            'year=' || cast(pc.year as varchar),
+            'voc_t=' || cast(round(pc.voc_t, 4) as varchar) || ' in ' || cast(pc.months as varchar)
+                || ' months (annualised ' || cast(round(pc.voc_t_annualised, 4) as varchar) || ') > '
+                || cast(r.threshold_num as varchar) || ' t/a',
+            'in_park=' || coalesce(cast(pc.in_park as varchar), 'not reported'),
+            case when r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK'
+                then 'new: first activity ' || strftime(pc.first_month, '%Y-%m') || ', after the activity ledger starts ('
+                    || strftime(pc.ledger_first_month, '%Y-%m') || ') and on/after the plan ('
+                    || cast(r.effective_from as varchar) || '): confirm the commissioning date'
+                else 'existing: first activity ' || coalesce(strftime(pc.first_month, '%Y-%m'), 'none')
+                    || ' (activity ledger from ' || coalesce(strftime(pc.ledger_first_month, '%Y-%m'), '?')
+                    || '): not shown to be new; task 28 binds new enterprises' end
+        ) as finding
+    from park_candidates as pc
+    inner join rules as r
+        on (r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK' and pc.started_within_ledger
+                and pc.first_month >= r.effective_from)
+        or (r.rule_id = 'T28-INFO-EXISTING-OUTSIDE-PARK'
+                and not (pc.started_within_ledger and pc.first_month >= r.effective_from))
+    where pc.voc_t_annualised > r.threshold_num
 ),
 
 hits as (
