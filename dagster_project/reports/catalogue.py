@@ -309,6 +309,7 @@ SOURCES: dict[str, SourceTable] = {
             {
                 **_RULE,
                 "key_industry": K.TEXT,
+                "guide_industry": K.TEXT,
                 "performance_grade": K.TEXT,
                 "alert_level": K.TEXT,
                 "reduction_ratio": K.FLOAT,
@@ -487,6 +488,7 @@ HEADERS: dict[str, str] = {
     "converted_mg_m3": "折算浓度(mg/m³)",
     "limit_mg_m3": "限值(mg/m³)",
     "exceedance_ratio": "超标倍数",
+    "guide_industry": "技术指南重点行业",
     "alert_level": "预警级别",
     "reduction_ratio": "减排比例",
     "subsidy_yuan": "补助金额(元)",
@@ -981,6 +983,7 @@ ACTION_SHEETS: tuple[Sheet, ...] = (
         "action_performance_grades",
         (
             "key_industry",
+            "guide_industry",
             "performance_grade",
             "alert_level",
             "reduction_ratio",
