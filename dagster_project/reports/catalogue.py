@@ -322,6 +322,35 @@ SOURCES: dict[str, SourceTable] = {
                 **_JUDGED,
             },
         ),
+        SourceTable(
+            "marts.action_clean_energy",
+            {
+                **_RULE,
+                "key_industry": K.TEXT,
+                "unit_id": K.TEXT,
+                "source_kind": K.TEXT,
+                "kiln_type": K.TEXT,
+                "product": K.TEXT,
+                "fuels": K.TEXT,
+                "deadline": K.DATE,
+                "is_overdue": K.BOOL,
+                **_JUDGED,
+            },
+        ),
+        SourceTable(
+            "marts.action_voc_clusters",
+            {
+                **_RULE,
+                "key_industry": K.TEXT,
+                "cluster": K.TEXT,
+                "cluster_kind": K.TEXT,
+                "cluster_size": K.INT,
+                "solvent_items": K.TEXT,
+                "organic_items": K.TEXT,
+                "voc_t": K.FLOAT,
+                **_JUDGED,
+            },
+        ),
     )
 }
 
@@ -497,6 +526,12 @@ HEADERS: dict[str, str] = {
     "expected_cut_daily": "预计日减产量",
     "period_start": "管控开始日期",
     "period_end": "管控结束日期",
+    "fuels": "非清洁燃料",
+    "cluster": "园区/产业集群",
+    "cluster_kind": "园区或集群",
+    "cluster_size": "集群企业数",
+    "solvent_items": "未替代的溶剂型原辅材料",
+    "organic_items": "有机化工原料",
 }
 
 
@@ -995,6 +1030,37 @@ ACTION_SHEETS: tuple[Sheet, ...] = (
             "period_end",
         ),
         ("enterprise_id", "rule_id", "alert_level"),
+    ),
+    _action(
+        "action_clean_energy",
+        "清洁能源替代清单",
+        "action_clean_energy",
+        (
+            "key_industry",
+            "unit_id",
+            "source_kind",
+            "kiln_type",
+            "product",
+            "fuels",
+            "deadline",
+            "is_overdue",
+        ),
+        ("enterprise_id", "unit_id", "rule_id"),
+    ),
+    _action(
+        "action_voc_clusters",
+        "涉VOCs园区集群治理清单",
+        "action_voc_clusters",
+        (
+            "key_industry",
+            "cluster",
+            "cluster_kind",
+            "cluster_size",
+            "solvent_items",
+            "organic_items",
+            "voc_t",
+        ),
+        ("enterprise_id", "rule_id"),
     ),
 )
 

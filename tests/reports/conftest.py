@@ -334,6 +334,31 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "evidence": "grade=D",
         },
     ],
+    "marts.action_clean_energy": [
+        {
+            "rule_id": "T5-GAS-GENERATOR",
+            "task_no": "5",
+            "enterprise_id": E2,
+            "unit_id": "YL01",
+            "kiln_type": "gas_generator",
+            "fuels": "coal",
+            "is_overdue": False,
+            "as_of_date": date(2023, 12, 31),
+            "evidence": "fuel: 原煤 100 t",
+        },
+    ],
+    "marts.action_voc_clusters": [
+        {
+            "rule_id": "T29-CONSOLIDATION",
+            "task_no": "29",
+            "enterprise_id": E1,
+            "cluster": "会昌街道 car_repair",
+            "cluster_kind": "cluster",
+            "cluster_size": 3,
+            "as_of_date": date(2023, 12, 31),
+            "evidence": "cluster=会昌街道 car_repair",
+        },
+    ],
 }
 
 

@@ -49,7 +49,7 @@ def test_the_seven_task_23_dimensions_and_the_action_lists_have_sheets() -> None
     assert dimensions <= titles
     assert {"排放量汇总", "数据质量_有效率", "数据质量_拒收原因"} <= titles
     actions = {t for t in SOURCES if t.startswith("marts.action_")}
-    assert len(actions) == 7
+    assert len(actions) == 9
     assert actions <= {src for s in SHEETS for src in s.sources}
 
 

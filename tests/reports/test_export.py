@@ -181,6 +181,8 @@ def test_manifest_checksums_rows_and_build(exported: Path, warehouse_file: Path)
     assert rows["action_ultra_low_exceedances"] == 1
     assert rows["action_clean_transport"] == 1
     assert rows["action_boilers"] == 1
+    assert rows["action_clean_energy"] == 1
+    assert rows["action_voc_clusters"] == 1
 
 
 def test_rows_are_filtered_to_the_year(warehouse_file: Path, tmp_path: Path) -> None:

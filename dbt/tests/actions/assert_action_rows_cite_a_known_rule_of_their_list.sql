@@ -1,7 +1,8 @@
 {{ config(meta={'dagster': {'ref': {'name': 'action_boilers'}}}) }}
 -- Every action row's rule belongs to the list it is on (inventory_action_rules.action_list).
 {% set lists = ['action_boilers', 'action_kilns', 'action_voc', 'action_ammonia_slip',
-                'action_clean_transport', 'action_ultra_low_exceedances', 'action_performance_grades'] %}
+                'action_clean_transport', 'action_ultra_low_exceedances', 'action_performance_grades',
+                'action_clean_energy', 'action_voc_clusters'] %}
 with rows_ as (
     {% for l in lists %}
     select '{{ l }}' as action_list, rule_id from {{ ref(l) }}

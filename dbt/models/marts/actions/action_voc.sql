@@ -1,6 +1,6 @@
 -- marts.action_voc: VOC sources on plan tasks 24–28. Grain: VOC unit × rule_id (task 28 rows are
 -- per enterprise × year: unit_id is null). Thresholds (1000 seal points, 12 months, 0.1 t/a) come
--- from the inventory_action_rules seed. Task 24 judges what a unit buys (int_actions__unit_materials);
+-- from the inventory_action_rules seed. Task 24 judges what a unit buys (int_actions__substitution_status);
 -- task 28 lists new enterprises only, existing ones under a separate informational rule.
 with rules as (
     select * from {{ ref('inventory_action_rules') }} where action_list = 'action_voc'
@@ -39,65 +39,17 @@ voc_paths as (
     group by d.enterprise_id, d.unit_id
 ),
 
-materials as (
-    select * from {{ ref('int_actions__unit_materials') }}
-),
-
-substitution_units as (
-    -- task 24 judges what a unit buys (latest month of coatings, inks, adhesives, cleaners); the
-    -- ledger flag decides only where no purchase is recorded. Units buying such materials that
-    -- the VOC ledger lacks are judged too.
-    select
-        v.enterprise_id, v.unit_id, v.process, v.treatment_tech, v.material, v.low_voc_substituted,
-        m.latest_month, m.latest_has_solvent_type, m.latest_has_over_ceiling, m.latest_items,
-        m.judged_t_12m, m.low_voc_t_12m, true as in_voc_ledger
-    from voc as v
-    left join materials as m on m.enterprise_id = v.enterprise_id and m.unit_id = v.unit_id
-    where v.process in ('coating', 'printing', 'adhesive', 'cleaning')
-    union all
-    select
-        m.enterprise_id, m.unit_id, null, null, null, null,
-        m.latest_month, m.latest_has_solvent_type, m.latest_has_over_ceiling, m.latest_items,
-        m.judged_t_12m, m.low_voc_t_12m, false
-    from materials as m
-    where m.latest_month is not null
-        and not exists (
-            select 1 from voc as v where v.enterprise_id = m.enterprise_id and v.unit_id is not distinct from m.unit_id
-        )
-),
-
-substitution_judged as (
-    select
-        s.*,
-        case
-            when s.latest_month is null and s.low_voc_substituted = false then 'T24-SUBSTITUTION-PENDING'
-            when s.latest_has_solvent_type then 'T24-SUBSTITUTION-PENDING'
-            when s.latest_has_over_ceiling then 'T24-LOW-VOC-CONTENT-CHECK'
-        end as rule_id,
-        concat_ws('; ',
-            case when s.latest_month is null then 'no coating/ink/adhesive/cleaner purchases recorded'
-                else 'bought ' || strftime(s.latest_month, '%Y-%m') || ': ' || s.latest_items end,
-            case when s.judged_t_12m > 0 then 'low-VOC share of 12-month purchases='
-                || cast(round(s.low_voc_t_12m / s.judged_t_12m, 3) as varchar) || ' ('
-                || cast(round(s.low_voc_t_12m, 2) as varchar) || ' of '
-                || cast(round(s.judged_t_12m, 2) as varchar) || ' t)' end,
-            case when s.in_voc_ledger then 'ledger low_voc_substituted='
-                || coalesce(cast(s.low_voc_substituted as varchar), 'not reported')
-                || coalesce(' (material=' || s.material || ')', '')
-                || case when s.low_voc_substituted and s.latest_has_solvent_type
-                    then ': contradicted by purchases' else '' end
-                else 'unit not in the VOC ledger' end
-        ) as finding
-    from substitution_units as s
-),
-
 unit_hits as (
     select
-        j.enterprise_id, j.unit_id, j.process, j.treatment_tech, r.rule_id,
-        case when j.latest_month is null then r.effective_from else last_day(j.latest_month) end as basis_date,
-        j.finding
-    from substitution_judged as j
-    inner join rules as r on r.rule_id = j.rule_id
+        s.enterprise_id, s.unit_id, s.process, s.treatment_tech, r.rule_id,
+        case when s.latest_month is null then r.effective_from else last_day(s.latest_month) end as basis_date,
+        s.finding
+    from {{ ref('int_actions__substitution_status') }} as s
+    inner join rules as r
+        on r.rule_id = case s.status
+            when 'solvent_type' then 'T24-SUBSTITUTION-PENDING'
+            when 'content_check' then 'T24-LOW-VOC-CONTENT-CHECK'
+        end
 
     union all
     select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
