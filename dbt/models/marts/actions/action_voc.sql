@@ -21,7 +21,10 @@ voc as (
 ),
 
 voc_devices as (
-    select enterprise_id, unit_id, trim(unnest(string_split(treatment_tech, '+'))) as device
+    select
+        enterprise_id, unit_id,
+        trim(unnest(string_split(treatment_tech, '+'))) as device,
+        generate_subscripts(string_split(treatment_tech, '+'), 1) as position
     from voc
     where treatment_tech is not null and treatment_tech <> 'none'
 ),
@@ -31,7 +34,7 @@ voc_paths as (
     select
         d.enterprise_id, d.unit_id,
         bool_and(coalesce(c.is_inefficient, false)) as all_inefficient,
-        string_agg(coalesce(c.label_zh, d.device), '+') as labels_zh,
+        string_agg(coalesce(c.label_zh, d.device), '+' order by d.position) as labels_zh,
         round(100 * (1 - product(1 - coalesce(c.efficiency_pct, 0) / 100.0)), 1) as credited_pct
     from voc_devices as d
     left join {{ ref('inventory_control_efficiencies') }} as c
