@@ -2,7 +2,7 @@
 -- Grain: unit (enterprise × unit_id) × rule_id.
 --   T5-GAS-GENERATOR-SUBSTITUTION  every fuel gas generator in use (kiln ledger kiln_type
 --       gas_generator): to clean energy or a park/cluster's central gas or heat supply; the evidence
---       names its fuel and the furnaces that burn its gas
+--       names its fuel and the furnace that burns its gas (int_inventory__units.feeds_unit_id)
 --   T15-HERB-DRYING-CLEAN-ENERGY   in the rule's key industries (herb_drying): dryers and boilers that
 --       burned a fuel the action_clean_fuels seed does not call clean in the 12 months up to the
 --       as-of date (activity ledger); an enterprise reporting no fuel at all is judged on the
@@ -18,7 +18,7 @@ clean_fuels as (
 units as (
     select
         enterprise_id, unit_id, source_kind, kiln_type, product, fuel as ledger_fuel_as_written,
-        lower(coalesce(fuel_item, fuel)) as ledger_fuel
+        lower(coalesce(fuel_item, fuel)) as ledger_fuel, feeds_unit_id
     from {{ ref('int_inventory__units') }}
     where source_kind in ('boiler', 'kiln') and coalesce(status, 'in_use') <> 'retired'
 ),
@@ -65,14 +65,6 @@ unit_judged as (
     group by uf.enterprise_id, uf.unit_id
 ),
 
-gas_consumers as (
-    select enterprise_id, string_agg(unit_id || ' ' || coalesce(kiln_type, '') || coalesce(' ' || product, ''), ', '
-        order by unit_id) as furnaces
-    from units
-    where ledger_fuel = 'producer_gas'
-    group by enterprise_id
-),
-
 enterprises as (
     select enterprise_id, name, township, {{ inventory_code('key_industry') }} as key_industry, in_park
     from {{ ref('stg_registry__enterprises') }}
@@ -80,11 +72,12 @@ enterprises as (
 
 hits as (
     select u.*, r.rule_id, coalesce(j.non_clean_fuels, u.ledger_fuel) as fuels, j.fuel_evidence,
-        'feeds=' || coalesce(g.furnaces, 'no furnace records producer gas as its fuel') as detail
+        'feeds=' || coalesce(fed.unit_id || ' ' || coalesce(fed.kiln_type, fed.source_kind)
+            || coalesce(' ' || fed.product, ''), 'no unit records producer gas as its fuel') as detail
     from units as u
     inner join rules as r on r.rule_id = 'T5-GAS-GENERATOR-SUBSTITUTION'
     left join unit_judged as j on j.enterprise_id = u.enterprise_id and j.unit_id = u.unit_id
-    left join gas_consumers as g on g.enterprise_id = u.enterprise_id
+    left join units as fed on fed.enterprise_id = u.enterprise_id and fed.unit_id = u.feeds_unit_id
     where u.kiln_type = 'gas_generator'
 
     union all
