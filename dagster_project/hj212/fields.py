@@ -8,7 +8,6 @@ upper-case `FLAG=` (both seen in real packets). The CP area is split on `;` and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -216,34 +215,6 @@ def numeric_fast(val: pl.Series) -> pl.Series:
     return pl.select(pl.when(v.is_finite()).then(v)).to_series().alias("value")
 
 
-_SECRET = re.compile(r"(?i)((?:New)?PW=)[^;,&]*")
-
-
 def mask_cp(cp: pl.Expr) -> pl.Expr:
     """CP text with any password value (PW=, NewPW= of CN 1072) masked."""
     return cp.str.replace_all(r"(?i)((?:New)?PW=)[^;,&]*", "${1}******")
-
-
-def mask_raw(text: str) -> str:
-    """A raw line fit for storing: no password, even in a damaged header.
-
-    In the header (up to the first `&&`), any `;`/`,`-separated part that is not a well-formed
-    QN/ST/CN/MN/Flag/PNUM/PNO field is replaced by `PW=******`: a corrupted `PW` key or separator
-    must not let the password through. Password fields in the CP area are masked as well."""
-    cut = text.find("&&")
-    head, rest = (text, "") if cut < 0 else (text[:cut], text[cut:])
-    prefix = ""
-    if head.startswith("##") and len(head) >= 6:
-        prefix, head = head[:6], head[6:]
-    parts = re.split(r"([;,])", head)
-    for i in range(0, len(parts), 2):
-        part = parts[i]
-        if not part or _SAFE_HEADER.match(part):
-            continue
-        if part.startswith("CP=") and part.count("=") == 1:
-            continue
-        parts[i] = "PW=******"
-    return prefix + "".join(parts) + _SECRET.sub(r"\1******", rest)
-
-
-_SAFE_HEADER = re.compile(r"^(?:QN|ST|CN|MN|Flag|FLAG|PNUM|PNO)=[^=]*$")

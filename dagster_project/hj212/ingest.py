@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from dagster_project import warehouse
-from dagster_project.hj212 import fields
+from dagster_project.hj212.masking import mask_raw
 from dagster_project.hj212.parse import ParseResult, parse_files
 
 FEED = "cems"
@@ -319,5 +319,5 @@ def _duplicate_rejects(result: ParseResult, cross: pl.DataFrame) -> pl.DataFrame
     for name, line_no in cross.iter_rows():
         fr = result.frames[name]
         i = int(np.searchsorted(fr.line_no, line_no))
-        rows.append((name, line_no, "duplicate", fields.mask_raw(fr.text(i))))
+        rows.append((name, line_no, "duplicate", mask_raw(fr.text(i))))
     return pl.DataFrame(rows, schema=result.rejects.schema, orient="row")

@@ -39,6 +39,7 @@ import polars as pl
 
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing
+from dagster_project.hj212.masking import mask_raw
 from dagster_project.hj212.pieces import (
     Chunk,
     empty_segments,
@@ -220,7 +221,7 @@ def _rejects(name: str, fr: framing.Frames, idx: np.ndarray, reasons: list[str])
             "source_file": [name] * len(idx),
             "line_no": fr.line_no[idx].astype(np.int64),
             "reason": reasons,
-            "raw_text": [fields.mask_raw(fr.text(int(i))) for i in idx],
+            "raw_text": [mask_raw(fr.text(int(i))) for i in idx],
         },
         schema=_REJECT_SCHEMA,
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from dagster_project.hj212.crc import hj212_crc16
+from dagster_project.hj212.crc import hj212_crc16_folded
 
 
 def frame(segment: str) -> str:
     """Wrap a data segment as `##dddd<segment>XXXX\\r\\n` (length and CRC over UTF-8 bytes)."""
     data = segment.encode("utf-8")
-    return f"##{len(data):04d}{segment}{hj212_crc16(data):04X}\r\n"
+    return f"##{len(data):04d}{segment}{hj212_crc16_folded(data):04X}\r\n"
 
 
 def format_value(value: float, decimals: int = 3) -> str:
