@@ -1,5 +1,7 @@
 """Load CEMS packet logs into the warehouse, incrementally by file content hash.
 
+* Files: every file under `cems/` at any depth, except hidden ones and `*.part` files (still
+  being written, e.g. the receiving station's open hour; its closed `.log` files are read).
 * `audit.cems_ingested_files` remembers each file's SHA-256 and counts. A file whose hash is
   unchanged is skipped (one load_log row, note 'unchanged, skipped', counts 0: nothing was read
   in this build). A new or changed file is parsed; a changed file's old rows (values, events and
@@ -100,12 +102,18 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+OPEN_SUFFIX = ".part"  # a file still being written (the receiving station's open hour)
+
+
 def packet_files(cems_dir: Path) -> list[Path]:
-    """Every regular file under cems_dir at any depth (any name; hidden files skipped)."""
+    """Every regular file under cems_dir at any depth (any name), except hidden files and
+    folders and files still open for writing (`*.part`)."""
     return sorted(
         p
         for p in cems_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(cems_dir).parts)
+        if p.is_file()
+        and p.suffix != OPEN_SUFFIX
+        and not any(part.startswith(".") for part in p.relative_to(cems_dir).parts)
     )
 
 

@@ -151,3 +151,18 @@ def test_batches_are_sized_by_uncompressed_bytes(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(ingest, "BATCH_BYTES", 150_000)
     paths = {"a": gz, "b": plain}
     assert ingest._batches(["a", "b"], paths) == [["a"], ["b"]]  # 200 kB: two batches
+
+
+def test_files_still_open_for_writing_are_not_ingested(tmp_path: Path) -> None:
+    sources, con = _setup(tmp_path)
+    _write(sources / "cems/landing/C/2024030100.log.part", [_hour("C", 0)])
+    _write(sources / "cems/landing/.station/journal-2024030100-1.wal", [_hour("C", 0)])
+    stats = ingest_cems(con, sources / "cems", sources, "b1")
+    assert stats.files_seen == 2
+    assert _q(con, "select count(*) from raw.cems_values where mn = 'C'") == [(0,)]
+    # closed (renamed to .log), the file is picked up
+    part = sources / "cems/landing/C/2024030100.log.part"
+    part.rename(part.with_suffix(""))
+    stats = ingest_cems(con, sources / "cems", sources, "b2")
+    assert (stats.files_parsed, stats.files_skipped) == (1, 2)
+    assert _q(con, "select count(*) from raw.cems_values where mn = 'C'") == [(2,)]
