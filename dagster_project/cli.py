@@ -1,4 +1,4 @@
-"""The `lantian` command: build, generate, hj212 parse, export, query, ui."""
+"""The `lantian` command: build, generate, hj212 parse, receive, export, query, ui."""
 
 from __future__ import annotations
 
@@ -77,6 +77,21 @@ def cmd_hj212_parse(args: argparse.Namespace) -> int:
     for outcome, n in counts.items():
         print(f"{outcome:<28}{n:>10}")
     return 0
+
+
+# `lantian receive`: the HJ 212 receiving station (its own package; imports no Dagster or dbt).
+def cmd_receive(args: argparse.Namespace) -> int:
+    from dagster_project.receiver.cli import run_receive
+
+    return run_receive(args)
+
+
+def _add_receive(sub: argparse._SubParsersAction) -> None:
+    from dagster_project.receiver.cli import add_arguments
+
+    p = sub.add_parser("receive", help="the HJ 212 receiving station that data loggers call")
+    add_arguments(p)
+    p.set_defaults(func=cmd_receive)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -161,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("files", type=Path, nargs="+")
     pp.add_argument("--out", type=Path, required=True)
     pp.set_defaults(func=cmd_hj212_parse)
+
+    _add_receive(sub)
 
     p = sub.add_parser("export", help="provincial inventory export from the current warehouse")
     p.add_argument("--year", type=int, required=True)
