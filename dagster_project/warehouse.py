@@ -17,6 +17,7 @@ WAREHOUSE_ENV = "LANTIAN_WAREHOUSE"
 SOURCES_ENV = "LANTIAN_SOURCES"
 EXPORTS_ENV = "LANTIAN_EXPORTS"
 BUILD_ID_ENV = "LANTIAN_BUILD_ID"
+LANDING_ENV = "LANTIAN_LANDING"
 
 
 def warehouse_path() -> Path:
@@ -25,6 +26,11 @@ def warehouse_path() -> Path:
 
 def sources_path() -> Path:
     return Path(os.environ.get(SOURCES_ENV, PROJECT_ROOT / "sources")).resolve()
+
+
+def landing_path() -> Path:
+    """Where `lantian receive` lands packets: inside sources/cems/, so the CEMS ingest reads it."""
+    return Path(os.environ.get(LANDING_ENV, sources_path() / "cems" / "landing")).resolve()
 
 
 def exports_path() -> Path:

@@ -34,10 +34,14 @@ nightly_schedule = dg.ScheduleDefinition(
 
 
 def sources_fingerprint() -> str:
-    """Names, sizes and mtimes of every file under sources/: cheap, and changes on any delivery."""
+    """Names, sizes and mtimes of every file under sources/: cheap, and changes on any delivery.
+    The receiving station's landing folder is left to `landing_sensor` (its open files change
+    with every packet)."""
     digest = hashlib.sha256()
     root = warehouse.sources_path()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    landing = warehouse.landing_path()
+    files = (p for p in root.rglob("*") if p.is_file() and not p.is_relative_to(landing))
+    for path in sorted(files):
         stat = path.stat()
         digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
