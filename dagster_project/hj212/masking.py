@@ -32,4 +32,6 @@ def mask_raw(text: str) -> str:
         if part.startswith("CP=") and part.count("=") == 1:
             continue
         parts[i] = f"PW={MASK}"
-    return prefix + "".join(parts) + _SECRET.sub(rf"\g<1>{MASK}", rest)
+    if "pw=" in rest.lower():  # a cheap look before the (slow, case-blind) substitution
+        rest = _SECRET.sub(rf"\g<1>{MASK}", rest)
+    return prefix + "".join(parts) + rest

@@ -143,10 +143,8 @@ class LandingStore:
         return _Open(hour, journal, fd)
 
     def _new_part(self, cur: _Open, mn: str) -> str:
-        folder = self.root / mn
-        if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(self.root)
+        # no fsync here: the journal is the durable copy; the hour's close syncs the folders
+        (self.root / mn).mkdir(exist_ok=True)
         stem, k = f"{mn}/{cur.hour}", 1
         while _taken(self.root / stem):
             k += 1
@@ -173,6 +171,7 @@ class LandingStore:
             folders.add(part.parent)
         for folder in folders:
             _fsync_dir(folder)
+        _fsync_dir(self.root)  # MN folders created during the hour
         os.close(cur.journal_fd)
         cur.journal.unlink()
         _fsync_dir(self.meta)
@@ -203,6 +202,7 @@ class LandingStore:
             folders.add(part.parent)
         for folder in folders:
             _fsync_dir(folder)
+        _fsync_dir(self.root)
         journal.unlink()
         _fsync_dir(self.meta)
         report.journals += 1

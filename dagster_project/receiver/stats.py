@@ -58,6 +58,7 @@ class Stats:
             "answered": self.answered,
             "waiting_for_commit": pending,
             "last_commit_age_s": round(now - self.last_commit, 3),
+            "commit_batches": self.commit_batches,
             "rejected": dict(self.rejected),
             "closed": dict(self.closed),
             "garbage_bytes": self.garbage_bytes,
