@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from dagster_project.hj212.codes import FLAG_ACK, VERSION_BY_BITS
 from dagster_project.hj212.crc import hj212_crc16_folded, modbus_crc16
+from dagster_project.hj212.masking import MASK as _MASK
 from dagster_project.hj212.masking import mask_raw
 
 REPLY_CNS = frozenset({"9011", "9012", "9013", "9014"})
@@ -33,6 +34,7 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _HEADER_FIELDS = {"QN", "ST", "CN", "PW", "MN", "FLAG", "PNUM", "PNO"}
 _CN = re.compile(r"^\d{4}$")
 _SEP = re.compile(r"[;,]")
+MASK = _MASK.encode()
 
 
 @dataclass(slots=True)
@@ -41,12 +43,14 @@ class Packet:
 
     segment: bytes
     declared_len: int
+    cp_at: int  # offset of `CP=&&` in the segment
     qn: str | None
     st: str | None
     cn: str
     pw: str | None
     mn: str
     flag: int | None
+    pw_span: tuple[int, int] | None = None  # where PW's value is, in a canonical header
 
     @property
     def version_bits(self) -> int:
@@ -77,9 +81,27 @@ def check(record: bytes) -> tuple[str | None, Packet | None]:
     return parse_header(segment, declared)
 
 
+# The header almost every logger sends, read in one match (others field by field).
+_CANONICAL = re.compile(
+    rb"(?:QN=([^;,=]*);)?ST=([^;,=]*);CN=(\d{4});PW=([^;,=]*);MN=([^;,=]+);"
+    rb"(?:Flag=(\d{1,3});)?CP=&&"
+)
+
+
 def parse_header(segment: bytes, declared: int) -> tuple[str | None, Packet | None]:
     """The header fields before `CP=&&`, in any order, `,` tolerated as a separator and `FLAG`
     in any case; the first occurrence of a field wins."""
+    m = _CANONICAL.match(segment)
+    if m is not None:
+        qn, st, cn, pw, mn, flag_text = (
+            None if g is None else g.decode("utf-8", "replace") for g in m.groups()
+        )
+        flag = None if flag_text is None else int(flag_text)
+        if flag is not None and (flag > 255 or flag >> 2 not in VERSION_BY_BITS):
+            return ("bad_header" if flag > 255 else "unsupported_version"), None
+        assert cn is not None and mn is not None
+        cp_at = m.end() - 5
+        return None, Packet(segment, declared, cp_at, qn, st, cn, pw, mn, flag, m.span(4))
     cp_at = segment.find(b"CP=&&")
     if cp_at < 0:
         return "bad_header", None
@@ -103,7 +125,7 @@ def parse_header(segment: bytes, declared: int) -> tuple[str | None, Packet | No
     if not _split_fields_ok(found.get("PNUM"), found.get("PNO")):
         return "bad_header", None
     packet = Packet(
-        segment, declared, found.get("QN"), found.get("ST"), cn, found.get("PW"), mn, flag
+        segment, declared, cp_at, found.get("QN"), found.get("ST"), cn, found.get("PW"), mn, flag
     )
     return None, packet
 
@@ -141,8 +163,18 @@ def rejection(packet: Packet, qn_rtn: int) -> bytes:
 def landed_line(packet: Packet) -> bytes:
     """The packet as the station stores it: the password masked, then framed again (new CRC;
     the declared length recomputed unless the logger's was wrong, which is kept)."""
-    text = packet.segment.decode("utf-8", "surrogateescape")
-    segment = mask_raw(text).encode("utf-8", "surrogateescape")
+    seg, cut = packet.segment, packet.cp_at
+    if packet.pw_span is not None:  # canonical header: every other field is well formed
+        a, b = packet.pw_span
+        head = seg[:a] + MASK + seg[b:cut]
+    else:
+        head = mask_raw(seg[:cut].decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape"
+        )
+    cp = seg[cut:]
+    if b"pw=" in cp.lower():  # a password in the CP too (NewPW=...): the slow path
+        cp = mask_raw(cp.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    segment = head + cp
     length_ok = packet.declared_len == len(packet.segment)
     length = len(segment) if length_ok else packet.declared_len
     return b"##%04d%s%04X\r\n" % (length, segment, hj212_crc16_folded(segment))

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from dagster_project.receiver import packet as pk
 from dagster_project.receiver.access import Access
@@ -62,8 +62,7 @@ class LoggerConnection(asyncio.Protocol):
 
     # -- asyncio callbacks ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         st = self.station
         if len(st.connections) >= st.limits.max_connections:
             st.stats.closed["too_many_connections"] += 1
