@@ -20,7 +20,7 @@ frames lines and answers every packet at once (no checks, no landing, no fsync).
 station / baseline say what checking and durable landing cost on top of asyncio itself.
 
     uv run python benchmarks/bench_receiver.py [--loggers 1000] [--rate 5500] [--seconds 30]
-        [--loop asyncio|uvloop] [--record]
+        [--no-pin] [--record]
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from dagster_project.hj212.writer import frame
 
@@ -109,8 +110,7 @@ class _Lines(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -125,7 +125,7 @@ class _Lines(asyncio.Protocol):
 async def _connect(port: int) -> _Lines:
     loop = asyncio.get_running_loop()
     transport, proto = await loop.create_connection(_Lines, "127.0.0.1", port)
-    proto.transport = transport  # type: ignore[assignment]
+    proto.transport = cast(asyncio.Transport, transport)
     return proto
 
 
@@ -212,8 +212,7 @@ async def run_fleet(port: int, kinds: list[str], rate: float, seconds: float) ->
 # -- the baseline server ---------------------------------------------------------------------------
 class _Echo(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         self.buf = b""
 
     def data_received(self, data: bytes) -> None:
@@ -287,7 +286,7 @@ def _self_cpu() -> float:
 
 
 def run_baseline(args: argparse.Namespace, kinds: list[str], run) -> dict:
-    cmd = [*_pin(0), sys.executable, __file__, "--serve-baseline", "--loop", args.loop]
+    cmd = [*_pin(0), sys.executable, __file__, "--serve-baseline"]
     proc, port, _ = _start(cmd)
     good = [k if k in ("v2017", "v2005") else "v2017" for k in kinds]
     cpu0, gen0 = _child_cpu(), _self_cpu()
@@ -309,7 +308,7 @@ def run_station(args: argparse.Namespace, kinds: list[str], root: Path, run) -> 
     sources, landing, creds = _site(root, len(kinds))
     cmd = [*_pin(0), sys.executable, "-m", "dagster_project.cli", "receive", "--port", "0"]
     cmd += ["--landing", str(landing), "--sources", str(sources), "--credentials", str(creds)]
-    cmd += ["--healthz-port", "0", "--status-every", "10", "--loop", args.loop]
+    cmd += ["--healthz-port", "0", "--status-every", "10"]
     proc, port, health_port = _start(cmd)
     cpu0, gen0 = _child_cpu(), _self_cpu()
     t = time.monotonic()
@@ -362,28 +361,18 @@ def main() -> None:
     ap.add_argument("--loggers", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=5500.0, help="target packets/s, whole fleet")
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     ap.add_argument("--no-pin", action="store_true", help="let the scheduler place both")
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_baseline:
-        if args.loop == "uvloop":
-            import uvloop
-
-            uvloop.run(serve_baseline(0))
-        else:
-            asyncio.run(serve_baseline(0))
+        asyncio.run(serve_baseline(0))
         return
     global PIN
     PIN = not args.no_pin
     if pin := _pin(1):
         os.sched_setaffinity(0, {int(pin[-1])})
     run = asyncio.run
-    if args.loop == "uvloop":
-        import uvloop
-
-        run = uvloop.run
     kinds = fleet(args.loggers)
     with tempfile.TemporaryDirectory(prefix="bench_receiver_") as tmp:
         base = run_baseline(args, kinds, run)
@@ -402,7 +391,7 @@ def _render(args: argparse.Namespace, kinds: list[str], base: dict, ours: dict) 
         [
             f"bench_receiver {time.strftime('%Y-%m-%d %H:%M')} (2 CPUs shared, load average "
             f"{os.getloadavg()[0]:.1f}; {placement}): {args.loggers} loggers ({mix}), target "
-            f"{args.rate:.0f} packets/s, {args.seconds:.0f} s, loop {args.loop}",
+            f"{args.rate:.0f} packets/s, {args.seconds:.0f} s",
             f"  baseline (bare asyncio answer, no checks, no landing): "
             f"{base['answered_per_s']:.0f} answered/s, p50 {base['p50_ms']:.1f} ms, "
             f"p99 {base['p99_ms']:.1f} ms; CPU s: server {base['server_cpu_s']:.1f}, "

@@ -23,7 +23,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-connections", type=int, default=Limits.max_connections)
     p.add_argument("--rate-bytes", type=float, default=Limits.bytes_per_s, help="per connection")
     p.add_argument("--rate-packets", type=float, default=Limits.packets_per_s)
-    p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
 
 
 def run_receive(args: argparse.Namespace) -> int:
@@ -60,8 +59,4 @@ def run_receive(args: argparse.Namespace) -> int:
         health = None if args.healthz_port < 0 else args.healthz_port
         return await serve(station, args.host, args.port, "127.0.0.1", health)
 
-    if args.loop == "uvloop":
-        import uvloop
-
-        return uvloop.run(main())
     return asyncio.run(main())
