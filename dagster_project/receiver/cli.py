@@ -31,6 +31,11 @@ def run_receive(args: argparse.Namespace) -> int:
     except AccessConfigError as exc:
         print(f"receive: {exc}", file=sys.stderr)
         return 2
+    if args.credentials.stat().st_mode & 0o077:
+        print(
+            f"receive: warning: {args.credentials} is readable by other users (chmod 600 it)",
+            file=sys.stderr,
+        )
     if access.skipped_mns:
         print(
             f"receive: {len(access.skipped_mns)} registered MNs are not usable as folder names "

@@ -232,3 +232,18 @@ def test_many_loggers_at_once_each_answered_and_landed_once(site: Site) -> None:
     assert len(qns) == 150 == len(set(qns))
     assert batches < 150  # group commit: one fsync covered several packets
     assert PASSWORDS[MN_A] not in _all_files_text(site.landing)
+
+
+def test_a_failing_disk_answers_nothing_and_stops_the_station(site: Site, monkeypatch) -> None:
+    from dagster_project.receiver.landing import LandingStore
+
+    def broken(self, records, now) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LandingStore, "commit", broken)
+    with running_station(site) as run:
+        c = Client(run.port)
+        c.send(minute_packet(MN_A, 0))
+        assert c.answer() is None  # closed without an answer: the logger will send it again
+        assert wait_until(lambda: run.call(lambda: run.station.failed) is not None)
+        assert "No space left" in run.out.getvalue()
