@@ -296,6 +296,7 @@ def run_baseline(args: argparse.Namespace, kinds: list[str], run) -> dict:
     proc.send_signal(signal.SIGTERM)
     proc.wait(30)
     return {
+        "answered": tally.answered,
         "answered_per_s": tally.answered / elapsed,
         "p50_ms": 1000 * _percentile(tally.latencies, 0.50),
         "p99_ms": 1000 * _percentile(tally.latencies, 0.99),
@@ -384,6 +385,10 @@ def main() -> None:
             fh.write(report + "\n\n")
 
 
+def _us(side: dict) -> str:
+    return f"{1e6 * side['server_cpu_s'] / max(side['answered'], 1):.0f}"
+
+
 def _render(args: argparse.Namespace, kinds: list[str], base: dict, ours: dict) -> str:
     mix = ", ".join(f"{k} {kinds.count(k)}" for k, _ in KINDS)
     placement = "station on CPU 0, generator on CPU 1" if PIN else "not pinned"
@@ -399,6 +404,8 @@ def _render(args: argparse.Namespace, kinds: list[str], base: dict, ours: dict) 
             f"  station: {ours['answered_per_s']:.0f} answered/s, p50 {ours['p50_ms']:.1f} ms, "
             f"p99 {ours['p99_ms']:.1f} ms; CPU s: server {ours['server_cpu_s']:.1f}, "
             f"generator {ours['generator_cpu_s']:.1f}; {ours['commit_batches']} group commits",
+            f"  CPU per answered packet: station {_us(ours)} us, baseline server {_us(base)} us, "
+            f"generator {1e6 * ours['generator_cpu_s'] / max(ours['answered'], 1):.0f} us",
             f"  ratio station/baseline: throughput "
             f"{ours['answered_per_s'] / base['answered_per_s']:.2f}, p99 "
             f"{ours['p99_ms'] / base['p99_ms']:.1f}x",
