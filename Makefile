@@ -25,6 +25,7 @@ test-slow: setup
 bench: setup
 	$(UV) run python benchmarks/bench_hj212_parse.py
 	$(UV) run python benchmarks/bench_detectors.py
+	$(UV) run python benchmarks/bench_receiver.py
 
 clean:
 	rm -rf .venv .bootstrap .dagster_home dbt/target dbt/logs warehouse.duckdb exports
