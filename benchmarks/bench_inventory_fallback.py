@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -137,7 +137,8 @@ def run_world(world: World, args: argparse.Namespace) -> list[str]:
     if world.kind == "other" and (wdir / "world_truth.csv").exists():
         from fallback.world.truth import truth_lines
 
-        lines += truth_lines(wdir / "world_truth.csv", full_db, held_db)
+        end = args.start + timedelta(days=args.days)
+        lines += truth_lines(wdir / "world_truth.csv", full_db, held_db, args.start, end)
     return lines
 
 

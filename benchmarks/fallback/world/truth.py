@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +64,10 @@ def write_truth(path: Path, years: dict[tuple[str, str], UnitYear], h: Hours) ->
     return len(rows)
 
 
-def truth_lines(path: Path, full: Path, withheld: Path | None = None) -> list[str]:
-    """How the CEMS truth and the inventory compare with the world's physics."""
+def truth_lines(path: Path, full: Path, withheld: Path | None, first: date, end: date) -> list[str]:
+    """How the CEMS truth and the inventory compare with the world's physics. CEMS months are
+    compared only where the packets covered the whole month (`first` <= month, month end <=
+    `end`, exclusive)."""
     with Warehouses(full, withheld) as w:
         w.con.execute(
             f"create temp table physics as select * from read_csv('{path}', header = true, "
@@ -77,12 +80,14 @@ def truth_lines(path: Path, full: Path, withheld: Path | None = None) -> list[st
             inner join physics as p
                 on p.mn = c.mn and p.pollutant_code = c.pollutant_code
                 and p.month = cast(c.month_start as date)
+            where p.month >= ? and p.month + interval 1 month <= ?
             group by 1 order by 1
-            """
+            """,
+            [first, end],
         )
         lines = [
-            "world physics vs the full build's CEMS (monitored outlet-months the CEMS covers; "
-            "NMHC as carbon):"
+            "world physics vs the full build's CEMS (outlet-months wholly inside the packets' "
+            "window; NMHC as carbon):" + ("" if cems else " none")
         ]
         for code, cems_t, phys_t, n in cems:
             ratio = cems_t / phys_t if phys_t else float("nan")
