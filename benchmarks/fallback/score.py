@@ -188,7 +188,7 @@ class Warehouses:
             from fb.marts.emissions group by pollutant_code
         )
         select t.mn, coalesce(n.pollutant, {_code_names("t.pollutant_code")}), t.month, t.truth_t,
-            sum(e.emissions_t) as estimate_t,
+            cast(sum(e.emissions_t) as double) as estimate_t,
             coalesce(string_agg(distinct e.method, '+' order by e.method), '') as methods
         from truth as t
         left join names as n on n.pollutant_code = t.pollutant_code
@@ -207,9 +207,23 @@ class Warehouses:
 
     # ------------------------------------------------------------------ county totals
     def county_totals(self, db: str) -> dict[tuple[str, str], float]:
-        """(pollutant, method) -> t in build `db` ('fb' or 'wb')."""
-        sql = f"select pollutant, method, sum(emissions_t) from {db}.marts.emissions group by all"
+        """(pollutant, method) -> t in build `db` ('fb' or 'wb'); where the mart says how each
+        row is released (stack, fugitive, …), the method is labelled with it."""
+        method = "method"
+        if self.has_column(db, "emissions", "release_type"):
+            method = "method || ' / ' || coalesce(release_type, '?')"
+        sql = (
+            f"select pollutant, {method}, cast(sum(emissions_t) as double) "
+            f"from {db}.marts.emissions group by all"
+        )
         return {(p, m): float(t or 0.0) for p, m, t in self.rows(sql)}
+
+    def has_column(self, db: str, table: str, column: str) -> bool:
+        sql = (
+            "select count(*) from duckdb_columns() where database_name = ? "
+            "and schema_name = 'marts' and table_name = ? and column_name = ?"
+        )
+        return self.rows(sql, [db, table, column])[0][0] > 0
 
     # ------------------------------------------------------------------ closure checks
     def voc_balance(self, db: str) -> list[tuple[str, str, float, float]]:
@@ -221,7 +235,7 @@ class Warehouses:
             from {db}.raw.activity where voc_content_pct is not null group by enterprise_id
         ),
         emitted as (
-            select enterprise_id, sum(emissions_t) as emitted_t
+            select enterprise_id, cast(sum(emissions_t) as double) as emitted_t
             from {db}.marts.emissions where pollutant = 'voc' group by enterprise_id
         )
         select coalesce(e.enterprise_id, b.enterprise_id) as eid,
@@ -245,7 +259,7 @@ class Warehouses:
             from {db}.raw.activity where sulfur_pct is not null group by enterprise_id
         ),
         emitted as (
-            select enterprise_id, sum(emissions_t) as so2_t
+            select enterprise_id, cast(sum(emissions_t) as double) as so2_t
             from {db}.marts.emissions where pollutant = 'so2' group by enterprise_id
         )
         select coalesce(e.enterprise_id, s.enterprise_id) as eid,

@@ -52,6 +52,8 @@ create table marts.emissions as select * from (values
     ('E1', 'GL01', 'DA001', 'M1', 'so2', 'a21026', date '2023-03-01', 99.0, 'cems')
 ) as t(enterprise_id, unit_id, outlet_id, mn, pollutant, pollutant_code, period_month,
        emissions_t, method);
+-- the mart keeps tonnes as DECIMAL(18, 6)
+alter table marts.emissions alter emissions_t type decimal(18, 6);
 """
 
 
@@ -152,3 +154,23 @@ def test_closure_checks(tmp_path: Path) -> None:
     }
     text = "\n".join(Closure([], [], units).lines("full"))
     assert "without an estimate: nox 2 of 2, pm 1 of 2, so2 0 of 2, voc 1 of 2" in text
+
+
+def test_county_totals_label_the_release_where_the_mart_has_one(tmp_path: Path) -> None:
+    full = _db(tmp_path / "full.duckdb", FULL)
+    held = _db(
+        tmp_path / "held.duckdb",
+        """
+        create table marts.emissions as select * from (values
+            ('voc', 'mass_balance', 'stack', 1.5), ('voc', 'mass_balance', 'fugitive', 2.0),
+            ('voc', 'mass_balance', 'fugitive', 0.5)
+        ) as t(pollutant, method, release_type, emissions_t);
+        alter table marts.emissions alter emissions_t type decimal(18, 6);
+        """,
+    )
+    with Warehouses(full, held) as w:
+        assert w.county_totals("fb") == {("so2", "cems"): 10.0}
+        assert w.county_totals("wb") == {
+            ("voc", "mass_balance / stack"): 1.5,
+            ("voc", "mass_balance / fugitive"): 2.5,
+        }

@@ -101,14 +101,8 @@ def truth_lines(path: Path, full: Path, withheld: Path | None, first: date, end:
         ):
             county[code][0], county[code][1] = stack_t, fug_t
         dbs = ["fb"] + (["wb"] if withheld is not None else [])
-        totals = {
-            db: dict(
-                w.rows(
-                    f"select pollutant_code, sum(emissions_t) from {db}.marts.emissions group by 1"
-                )
-            )
-            for db in dbs
-        }
+        total = "select pollutant_code, cast(sum(emissions_t) as double) from {}.marts.emissions"
+        totals = {db: dict(w.rows(total.format(db) + " group by 1")) for db in dbs}
     lines.append(
         "world physics vs the inventory, county totals (t; VOC as compound mass, stack + fugitive):"
     )
