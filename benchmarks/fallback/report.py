@@ -11,6 +11,7 @@ from fallback.score import PollutantScore
 TARGET_RATIO = 0.25  # total estimate within ±25 % of the total truth
 TARGET_MEDIAN = 0.35  # median outlet-month error ≤ 35 %
 TARGET_COVERAGE = 1.0  # every producing withheld outlet-month has an estimate
+TOLERANCE_T = 1e-4  # tonnes: a balance is broken only beyond the marts' rounding
 
 
 def _f(x: float | None, fmt: str = "{:.2f}") -> str:
@@ -91,7 +92,7 @@ class Closure:
     def lines(self, label: str) -> list[str]:
         out = [f"closure checks, {label} build:"]
         over = sorted(
-            ((e, n, em, b) for e, n, em, b in self.voc if em > b * 1.0000001),
+            ((e, n, em, b) for e, n, em, b in self.voc if em > b + TOLERANCE_T),
             key=lambda r: -(r[2] - r[3]),
         )
         emitted = sum(r[2] for r in self.voc)
@@ -105,7 +106,7 @@ class Closure:
             out.append(f"    {n or e}: {em:.3f} t emitted vs {b:.3f} t bought ({times})")
         with_s = [r for r in self.sulfur if r[3] is not None]
         over_s = sorted(
-            ((e, n, so2, cap) for e, n, so2, cap in with_s if cap is not None and so2 > cap),
+            ((e, n, so2, cap) for e, n, so2, cap in with_s if so2 > (cap or 0.0) + TOLERANCE_T),
             key=lambda r: -(r[2] - (r[3] or 0)),
         )
         no_s = [r for r in self.sulfur if r[3] is None and r[2] > 0]

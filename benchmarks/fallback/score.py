@@ -12,9 +12,11 @@ Closure checks read the raw ledgers (as received) next to `marts.emissions`:
 - SO2 vs 2 × sulfur input per enterprise: Σ quantity × sulfur content (SO2/S = 64/32);
 - producing unit-months without an estimate: a ledger unit with activity > 0 in a month (its
   own rows, or its enterprise's rows when the unit never reports its own) and no
-  `marts.emissions` row for a pollutant its kind emits (boilers and fuel-burning kilns: PM, SO2,
-  NOx; electric kilns: PM; VOC lines: VOC; a gas generator's gas is burnt, and counted, in the
-  furnace it feeds, so it is not expected to carry its own rows).
+  `marts.emissions` row for a pollutant its kind emits (boilers and kilns: PM, SO2, NOx when
+  they burn fuel that month or have an outlet of their own, PM only when electric; VOC lines:
+  VOC). A gas generator's gas is burnt, and counted, in the furnace it feeds; a dryer on a
+  kiln's waste heat sends its gas up the kiln's stack; a dryer heated by another unit's boiler
+  has neither fuel nor outlet: none is expected to carry rows of its own.
 """
 
 from __future__ import annotations
@@ -274,7 +276,10 @@ class Warehouses:
 
     def producing_unit_months(self, db: str) -> list[tuple[str, str, str, str, date, bool]]:
         """(pollutant, enterprise_id, unit_id, unit kind, month, has an estimate) of every
-        producing unit-month and pollutant the unit's kind emits."""
+        producing unit-month and pollutant the unit's kind emits. A boiler or kiln is expected to
+        emit in a month when it burns fuel that month (its own fuel rows, or its enterprise's
+        when it reports none of its own) or has an outlet of its own; a dryer heated by another
+        unit's boiler, with neither, is not."""
         sql = f"""
         with units as (
             select enterprise_id, trim(unit_id) as unit_id, 'boiler' as kind,
@@ -294,27 +299,32 @@ class Warehouses:
             cross join (values ('pm'), ('so2'), ('nox'), ('voc')) as p(pollutant)
             where case
                 when u.kind = 'voc' then p.pollutant = 'voc'
-                when u.kiln_type = 'gas_generator' then false
-                when u.fuel in ('electric', 'kiln_waste_heat') then p.pollutant = 'pm'
+                when u.kiln_type = 'gas_generator' or u.fuel = 'kiln_waste_heat' then false
+                when u.fuel = 'electric' then p.pollutant = 'pm'
                 else p.pollutant in ('pm', 'so2', 'nox')
             end
         ),
         activity as (
             select enterprise_id, nullif(trim(unit_id), '') as unit_id,
-                cast(period as date) as month, sum(quantity) as q
+                cast(period as date) as month, sum(quantity) as q,
+                coalesce(sum(quantity) filter (where lower(trim(category)) = 'fuel'), 0) as fuel_q
             from {db}.raw.activity group by all
+        ),
+        with_outlet as (
+            select distinct enterprise_id, trim(unit_id) as unit_id
+            from {db}.raw.registry_outlets where nullif(trim(unit_id), '') is not null
         ),
         own as (
             select distinct enterprise_id, unit_id from activity where unit_id is not null
         ),
-        producing as (
-            select x.pollutant, x.enterprise_id, x.unit_id, x.kind, a.month
+        active as (
+            select x.pollutant, x.enterprise_id, x.unit_id, x.kind, a.month, a.fuel_q > 0 as burns
             from expected as x
             inner join activity as a
                 on a.enterprise_id = x.enterprise_id and a.unit_id = x.unit_id
             where a.q > 0
             union
-            select x.pollutant, x.enterprise_id, x.unit_id, x.kind, a.month
+            select x.pollutant, x.enterprise_id, x.unit_id, x.kind, a.month, a.fuel_q > 0
             from expected as x
             inner join activity as a
                 on a.enterprise_id = x.enterprise_id and a.unit_id is null
@@ -323,6 +333,20 @@ class Warehouses:
                     select 1 from own as o
                     where o.enterprise_id = x.enterprise_id and o.unit_id = x.unit_id
                 )
+        ),
+        burning as (
+            select enterprise_id, unit_id, month, bool_or(burns) as burns
+            from active group by all
+        ),
+        producing as (
+            select a.pollutant, a.enterprise_id, a.unit_id, a.kind, a.month
+            from active as a
+            inner join burning as b
+                on b.enterprise_id = a.enterprise_id and b.unit_id = a.unit_id
+                and b.month = a.month
+            left join with_outlet as w
+                on w.enterprise_id = a.enterprise_id and w.unit_id = a.unit_id
+            where a.kind = 'voc' or b.burns or w.unit_id is not null
         )
         select p.*, exists (
             select 1 from {db}.marts.emissions as e

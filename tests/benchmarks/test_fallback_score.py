@@ -115,7 +115,9 @@ create table raw.activity as select * from (values
     ('E1', 'SC01', date '2023-02-01', 'solvent', 2000.0, 'kg', null, 50.0),
     ('E2', null, date '2023-01-01', 'fuel', 100.0, '吨', 1.0, null),
     ('E3', 'YL01', date '2023-01-01', 'fuel', 50.0, 't', 1.0, null),
-    ('E3', 'YL02', date '2023-01-01', 'product', 10.0, 't', null, null)
+    ('E3', 'YL02', date '2023-01-01', 'product', 10.0, 't', null, null),
+    ('E4', 'HG01', date '2023-01-01', 'product', 5.0, 't', null, null),
+    ('E5', null, date '2023-01-01', 'fuel', 8.0, 't', null, null)
 ) as t(enterprise_id, unit_id, period, category, quantity, unit, sulfur_pct, voc_content_pct);
 create table raw.registry_enterprises as select * from (
     values ('E1', '甲'), ('E2', '乙'), ('E3', '丙')
@@ -123,13 +125,21 @@ create table raw.registry_enterprises as select * from (
 create table raw.boilers as select * from (values ('E2', 'GL01', 'coal', 'in_use'),
     ('E2', 'GL02', 'gas', 'standby')) as t(enterprise_id, unit_id, fuel, status);
 create table raw.kilns as select * from (values ('E3', 'YL01', 'coal', 'gas_generator'),
-    ('E3', 'YL02', 'producer_gas', 'glass_furnace')) as t(enterprise_id, unit_id, fuel, kiln_type);
+    ('E3', 'YL02', 'producer_gas', 'glass_furnace'), ('E4', 'HG01', 'biomass', 'dryer'),
+    ('E5', 'YL01', 'coal_gangue_internal', 'tunnel_kiln'),
+    ('E5', 'YL02', 'kiln_waste_heat', 'dryer')
+) as t(enterprise_id, unit_id, fuel, kiln_type);
 create table raw.voc_sources as select * from (values ('E1', 'SC01')) as t(enterprise_id, unit_id);
+create table raw.registry_outlets as select * from (values ('E3', 'DA001', 'YL02'))
+    as t(enterprise_id, outlet_id, unit_id);
 create table marts.emissions as select * from (values
     ('E1', 'SC01', 'voc', date '2023-01-01', 7.0),
     ('E2', 'GL01', 'so2', date '2023-01-01', 2.5),
     ('E2', 'GL01', 'pm', date '2023-01-01', 0.1),
-    ('E3', 'YL02', 'so2', date '2023-01-01', 0.5)
+    ('E3', 'YL02', 'so2', date '2023-01-01', 0.5),
+    ('E5', 'YL01', 'so2', date '2023-01-01', 1.0),
+    ('E5', 'YL01', 'pm', date '2023-01-01', 1.0),
+    ('E5', 'YL01', 'nox', date '2023-01-01', 1.0)
 ) as t(enterprise_id, unit_id, pollutant, period_month, emissions_t);
 """
 
@@ -145,7 +155,9 @@ def test_closure_checks(tmp_path: Path) -> None:
     missing = {(p, e, u, m.month) for p, e, u, _k, m, ok in units if not ok}
     # the coal boiler reports through its enterprise (no unit rows): its NOx is missing; the
     # standby gas boiler and the gas generator expect nothing; the furnace has SO2 but no PM or
-    # NOx; the coating line bought solvent in February and has no February estimate
+    # NOx; the coating line bought solvent in February and has no February estimate; the herb
+    # dryer heated by a boiler (no fuel rows, no outlet) and the brick dryer on the kiln's waste
+    # heat (its works books fuel for the whole plant) expect nothing of their own
     assert missing == {
         ("nox", "E2", "GL01", 1),
         ("pm", "E3", "YL02", 1),
@@ -153,7 +165,7 @@ def test_closure_checks(tmp_path: Path) -> None:
         ("voc", "E1", "SC01", 2),
     }
     text = "\n".join(Closure([], [], units).lines("full"))
-    assert "without an estimate: nox 2 of 2, pm 1 of 2, so2 0 of 2, voc 1 of 2" in text
+    assert "without an estimate: nox 2 of 3, pm 1 of 3, so2 0 of 3, voc 1 of 2" in text
 
 
 def test_county_totals_label_the_release_where_the_mart_has_one(tmp_path: Path) -> None:
