@@ -39,6 +39,7 @@ def test_worlds_parse() -> None:
         bench.parse_world("elsewhere:3")
 
 
+@pytest.mark.slow  # two whole builds (~2.5 min on 2 cores): make test-slow
 def test_tiny_county_end_to_end(tmp_path: Path) -> None:
     bench = _load_bench()
     results = tmp_path / "results.txt"
