@@ -57,12 +57,27 @@ create table if not exists audit.rejected_records (
 );
 -- xlsx rows are located by sheet and row (line_no); older warehouses gain the column here.
 alter table audit.rejected_records add column if not exists sheet varchar;
+-- what exactly was wrong, where the reason alone does not say (file-level problems, bounds,
+-- the other copies of a duplicate key)
+alter table audit.rejected_records add column if not exists detail varchar;
 create table if not exists audit.load_log (
     build_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
     rows_read bigint, rows_loaded bigint, rows_rejected bigint,
     loaded_at timestamp, note varchar
 );
 """
+
+# A file that cannot be read whole is one row of audit.rejected_records with one of these
+# reasons, at line 0 (the file as a whole) or the line where reading stopped; the build exits 3.
+FILE_LEVEL_REASONS = ("truncated_file", "empty_file", "unreadable_file")
+# Reasons that reject every record of a file or sheet one by one, or say that a file ends
+# mid-record (the rest may be missing): listed with the file-level problems.
+WHOLE_FILE_REASON_PREFIXES = (
+    "undecodable",
+    "missing_required_column",
+    "no_contract_header",
+    "truncated_row",
+)
 
 # Where a packet came from and what its header said: the first columns of both CEMS tables.
 _CEMS_PACKET_COLUMNS: dict[str, str] = {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from dagster_project.hj212 import bounds
 from dagster_project.hj212.codes import (
     ATTRIBUTE_FIELDS,
     CODE_2005_TO_2017,
@@ -31,21 +32,31 @@ _CANONICAL_HEADER = (
     r"^QN=([^;,=]*);ST=([^;,=]*);CN=([^;,=]*);PW=[^;,=]*;MN=([^;,=]*);Flag=([^;,=]*);$"
 )
 _HEADER_FIELDS = ("qn", "st", "cn", "mn", "flag_text")
+# Strict: a header is `;`/`,`-separated KEY=value fields of HJ 212-2017 §6.3.2 (Flag in any
+# case, as real loggers send it), each key at most once; empty parts are tolerated.
+_HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "(?i:flag)", "PNUM", "PNO")
+_KEY = "(?:" + "|".join(_HEADER_KEYS) + ")"
+_STRICT_HEADER = rf"^[;,]*(?:{_KEY}=[^;,=]*(?:[;,]+{_KEY}=[^;,=]*)*)?[;,]*$"
 
 
 def _header_fields(header: pl.Series) -> pl.DataFrame:
-    """qn, st, cn, mn, flag_text, pnum, pno of each header. Canonical headers are read by one
-    anchored regex; the others field by field, in any order, `,` tolerated before a field and
-    `FLAG` in any case (the first occurrence of a field wins)."""
+    """qn, st, cn, mn, flag_text, pnum, pno and header_ok of each header. Canonical headers
+    are read by one anchored regex; the others field by field, in any order, `,` tolerated
+    before a field and `FLAG` in any case. `header_ok` is false for a header that does not
+    split into known KEY=value fields each sent once (`QN=…PW=…;` with a `;` lost, an unknown
+    or repeated key): such a packet is rejected, so no field can smuggle the password."""
     groups = header.str.extract_groups(_CANONICAL_HEADER).struct.unnest()
     out = groups.select(
         *(pl.col(str(i + 1)).alias(name) for i, name in enumerate(_HEADER_FIELDS)),
         pnum=pl.lit(None, pl.Int32),
         pno=pl.lit(None, pl.Int32),
+        header_ok=pl.lit(True),
     )
     other = out.get_column("qn").is_null().arg_true()
     if not len(other):
         return out
+    text = pl.col("header")
+    once = [text.str.count_matches(rf"(?:^|[;,]){key}=") <= 1 for key in _HEADER_KEYS]
     fields = pl.DataFrame({"header": header.gather(other)}).select(
         qn=_header_field("QN"),
         st=_header_field("ST"),
@@ -54,6 +65,7 @@ def _header_fields(header: pl.Series) -> pl.DataFrame:
         flag_text=_header_field("flag", "(?i)"),
         pnum=_header_field("PNUM").cast(pl.Int32, strict=False),
         pno=_header_field("PNO").cast(pl.Int32, strict=False),
+        header_ok=(text.str.contains(_STRICT_HEADER) & pl.all_horizontal(once)).fill_null(False),
     )
     return out.with_columns(
         out.get_column(c).scatter(other, fields.get_column(c)) for c in out.columns
@@ -93,7 +105,7 @@ def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
     cn_ok = pl.col("cn").str.contains(r"^\d{4}$").fill_null(False)
     mn_ok = (pl.col("mn").str.len_bytes() > 0).fill_null(False)
     header_error = (
-        pl.when(~pl.col("has_cp") | ~cn_ok | ~mn_ok)
+        pl.when(~pl.col("has_cp") | ~pl.col("header_ok") | ~cn_ok | ~mn_ok)
         .then(pl.lit("bad_header"))
         .when(pl.col("flag_text").is_not_null() & flag_value.is_null())
         .then(pl.lit("bad_header"))
@@ -115,7 +127,7 @@ def parse_headers(segs: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         data_time=parse_time(pl.col("data_time_text")),
         header_error=header_error,
-    ).drop("header", "has_cp", "flag_text")
+    ).drop("header", "has_cp", "flag_text", "header_ok")
 
 
 def parse_time(text: pl.Expr) -> pl.Expr:
@@ -130,8 +142,8 @@ def parse_time(text: pl.Expr) -> pl.Expr:
 def explode_items(
     packets: pl.DataFrame, irregular: Callable[[pl.DataFrame], pl.Series]
 ) -> pl.DataFrame:
-    """One row per CP item: pkt, val, has_eq and the name_table columns (code is null for plain
-    names such as DataTime).
+    """One row per CP item: pkt, val, has_eq (the item is `name=value` with one `=`) and the
+    name_table columns (code is null for plain names such as DataTime).
 
     Fast path, for CPs laid out by layout.py (`cp_fast`: the CP with `=;,` turned into `,`):
     split once and take names and values as the even and odd parts. `irregular(flat)` names
@@ -163,11 +175,13 @@ def explode_items(
         .filter(pl.col("item").str.len_bytes() > 0)
     )
     eq = pl.col("item").str.find("=", literal=True)
+    val = pl.when(eq.is_null()).then(pl.lit("")).otherwise(pl.col("item").str.slice(eq + 1))
     slow = slow.select(
         "pkt",
         name=pl.when(eq.is_null()).then(pl.col("item")).otherwise(pl.col("item").str.slice(0, eq)),
-        val=pl.when(eq.is_null()).then(pl.lit("")).otherwise(pl.col("item").str.slice(eq + 1)),
-        has_eq=eq.is_not_null(),
+        val=val,
+        # `has_eq`: exactly one `=`; a second one (`a21026-Flag=N=x`) makes the item malformed
+        has_eq=eq.is_not_null() & ~val.str.contains("=", literal=True),
     )
     items = pl.concat([fast, slow]).with_columns(pl.col("name").cast(pl.Categorical))
     # name -> its name_table row by the categorical's integer id: a gather, not a join
@@ -180,7 +194,8 @@ def explode_items(
 
 def name_table(items: pl.DataFrame) -> pl.DataFrame:
     """Per distinct CP name: code (null for plain names), field, the HJ 212-2017 pollutant code
-    (2005 codes mapped), and the default unit of the (code, field) pair."""
+    (2005 codes mapped), the default unit of the (code, field) pair and its physical bound
+    (bounds.py)."""
     text = pl.col("name").cast(pl.String)
     dash = text.str.find("-", literal=True)
     names = items.select(pl.col("name").unique()).with_columns(
@@ -206,6 +221,7 @@ def name_table(items: pl.DataFrame) -> pl.DataFrame:
         default_unit=unit,
         is_attribute=pl.col("field").is_in(list(ATTRIBUTE_FIELDS)),
         known_field=pl.col("field").is_in(list(VALUE_FIELDS)),
+        bound_id=bounds.bound_id(pl.col("pollutant_code"), pl.col("field")),
     ).with_columns(pl.col("code", "field", "pollutant_code", "default_unit").cast(pl.Categorical))
 
 

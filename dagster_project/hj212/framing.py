@@ -1,9 +1,12 @@
 """Frame HJ 212 packet logs and check each frame's header, length and CRC, vectorised in numpy.
 
-A log is one byte buffer. A record starts at every line start and at every `##dddd` found in
-the middle of a line (two packets glued together when a `\\r\\n` was lost, or garbage before a
-packet); it ends at the end of its line or where the next frame starts. Leading and trailing
-whitespace (so `\\r\\n`, `\\n` and stray `\\r` alike) is stripped; blank records are dropped.
+A log is one byte buffer. A record starts at every line start and at a `##dddd` found in the
+middle of a line when a packet that checks out (CRC) starts or ends there: two packets glued
+together when a `\\r\\n` was lost, or garbage before a packet. It ends at the end of its line or
+where the next record starts. A `##dddd` inside a line of garbage does not cut the garbage in
+two, so one bad line is one reject, never two. Leading and trailing whitespace and NUL bytes
+(so `\\r\\n`, `\\n`, stray `\\r` and NUL padding alike) are stripped; blank lines are not records
+(`Records.blank_lines` counts them), but a line of nothing but NUL bytes is one (a reject).
 
 Checks per record: `##` + 4 digits, a 4-hex-digit CRC at the end (either case), then the HJ 212
 CRC16 over the data segment. A frame whose CRC fails is tested against the MODBUS CRC printed
@@ -22,10 +25,7 @@ matrix steps, with tables for G, G², G⁴, ... No per-column Python loop, no tr
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -73,25 +73,6 @@ STATUS_NAMES = {
 }
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip (by magic number, whatever its name). A
-    damaged or cut gzip file is read up to the damage; its last line then fails its checks."""
-    data = path.read_bytes()
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):
-        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = bytearray()
-        for k in range(0, len(data), 1 << 16):  # stop at the first undecodable block
-            try:
-                out += inflate.decompress(data[k : k + (1 << 16)])
-            except zlib.error:
-                break
-        return bytes(out)
-
-
 @dataclass
 class Frames:
     """Records of one buffer: byte offsets, line numbers and check results (equal-length arrays)."""
@@ -121,14 +102,16 @@ class Records(NamedTuple):
     end: np.ndarray  # record end, exclusive, whitespace stripped
     line_no: np.ndarray  # 1-based physical line of the record's start
     newlines: int  # `\n` bytes in the buffer
+    blank_lines: int  # lines holding only whitespace (the empty rest after a final `\n` aside)
 
 
 def split_records(buf: np.ndarray) -> Records:
-    """The records of a buffer (see the module docstring)."""
+    """The records of a buffer before `merge_unchecked_splits` (see the module docstring):
+    here every `##dddd` inside a line starts a record."""
     n = len(buf)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Records(empty, empty.copy(), empty.copy(), 0)
+        return Records(empty, empty.copy(), empty.copy(), 0, 0)
     nl = np.flatnonzero(buf == 10)
     line_start = np.concatenate(([0], nl + 1)).astype(np.int64)
     line_end = np.concatenate((nl, [n])).astype(np.int64)
@@ -146,6 +129,7 @@ def split_records(buf: np.ndarray) -> Records:
     line_idx = np.searchsorted(line_start, starts, side="right") - 1
     nxt = np.append(starts[1:], n)
     ends = np.minimum(line_end[line_idx], nxt)
+    first, last = starts.copy(), ends.copy()
     # strip whitespace both sides; a few vectorised passes cover any real line
     for _ in range(64):
         m = (ends > starts) & _WS[buf[np.maximum(ends - 1, 0)]]
@@ -158,7 +142,29 @@ def split_records(buf: np.ndarray) -> Records:
             break
         starts = starts + m
     keep = ends > starts
-    return Records(starts[keep], ends[keep], line_idx[keep] + 1, len(nl))
+    gone = np.flatnonzero(~keep)
+    if len(gone):  # a line of nothing but NUL bytes (and whitespace) is a record, not a blank
+        nul = gone[_holds_nul(buf, first[gone], last[gone])]
+        keep[nul] = True
+        starts[nul], ends[nul] = first[nul], last[nul]
+    lines = len(nl) + int(buf[-1] != 10)
+    kept_lines = int(np.count_nonzero(np.diff(line_idx[keep]))) + int(keep.any())
+    return Records(starts[keep], ends[keep], line_idx[keep] + 1, len(nl), lines - kept_lines)
+
+
+def _holds_nul(buf: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether each (short, whitespace-only) range buf[start:end] holds a NUL byte."""
+    lens = end - start
+    total = int(lens.sum())
+    has = np.zeros(len(start), dtype=bool)
+    if total == 0:
+        return has
+    offsets = np.cumsum(lens) - lens
+    idx = np.repeat(start - offsets, lens) + np.arange(total)
+    zero = (buf[idx] == 0).astype(np.int64)
+    nonempty = lens > 0
+    has[nonempty] = np.add.reduceat(zero, offsets[nonempty]) > 0
+    return has
 
 
 def _pair_table() -> np.ndarray:
@@ -271,9 +277,44 @@ def modbus_crc_many(buf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray)
 def frame_buffer(data: bytes) -> Frames:
     """Split a log into records and check each one (see the module docstring)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    start, end, line_no, _ = split_records(buf)
-    status, declared, length_ok = check_records(buf, start, end)
+    rec = split_records(buf)
+    start, end, line_no, status, declared, length_ok = merge_unchecked_splits(
+        buf, rec.start, rec.end, rec.line_no, *check_records(buf, rec.start, rec.end)
+    )
     return Frames(buf, start, end, line_no, status, declared, length_ok)
+
+
+def merge_unchecked_splits(
+    buf: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    line_no: np.ndarray,
+    status: np.ndarray,
+    declared: np.ndarray,
+    length_ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end, line_no, status, declared, length_ok) with each `##dddd` split inside a line
+    undone unless the record before or after it is a packet that checks out (OK or the MODBUS
+    variant): garbage that happens to hold `##dddd` stays one record. Merged records are checked
+    again. Records and checks come from `split_records` and `check_records`."""
+    later = np.flatnonzero(line_no[1:] == line_no[:-1]) + 1  # records that start inside a line
+    if not len(later):
+        return start, end, line_no, status, declared, length_ok
+    good = (status == OK) | (status == MODBUS_LE)
+    undo = later[~good[later] & ~good[later - 1]]
+    if not len(undo):
+        return start, end, line_no, status, declared, length_ok
+    keep = np.ones(len(start), dtype=bool)
+    keep[undo] = False
+    first = np.flatnonzero(keep)
+    last = np.flatnonzero(np.append(keep[1:], True))  # the last record of each merged group
+    start, end, line_no = start[first], end[last], line_no[first]
+    status, declared, length_ok = status[first], declared[first], length_ok[first]
+    merged = np.flatnonzero(last != first)
+    status[merged], declared[merged], length_ok[merged] = check_records(
+        buf, start[merged], end[merged]
+    )
+    return start, end, line_no, status, declared, length_ok
 
 
 def check_records(

@@ -8,9 +8,11 @@
   its rejects) are deleted first, so re-ingesting never duplicates rows. A file that disappeared
   has its rows removed.
 * Counting, per file and build: rows_read = records in the file (non-blank lines, plus any extra
-  packet glued onto a line), rows_loaded = usable packets (data packets and device events),
+  packet glued onto a line, plus one for a file-level problem: truncated_file, empty_file,
+  unreadable_file), rows_loaded = usable packets (data packets and device events),
   rows_rejected = records rejected with a reason. read = loaded + rejected always: a duplicate
-  packet is a reject with reason `duplicate`.
+  packet is a reject with reason `duplicate`. The load_log note names blank lines and the
+  file-level problem, if any.
 * Duplicates, (MN, CN, DataTime, PNO) sent twice, keep the first received: within a batch by
   (source_file, line_no); across builds the copy already in the warehouse wins and the new one is
   rejected as `duplicate`.
@@ -269,8 +271,8 @@ def _load_batch(
         )
         con.execute(
             """insert into audit.rejected_records
-                   (build_id, feed, source_file, line_no, reason, raw_text)
-               select ?, ?, source_file, line_no, reason, raw_text from _cems_rejects""",
+                   (build_id, feed, source_file, line_no, reason, raw_text, detail)
+               select ?, ?, source_file, line_no, reason, raw_text, detail from _cems_rejects""",
             [build_id, FEED],
         )
     finally:
@@ -278,7 +280,7 @@ def _load_batch(
             con.unregister(view)
     for name in batch:
         counts = per_file[name]
-        _log(con, build_id, name, hashes[name], counts, "parsed")
+        _log(con, build_id, name, hashes[name], counts, "; ".join(["parsed", *result.notes[name]]))
         con.execute(
             """insert into audit.cems_ingested_files
                values (?, ?, ?, current_timestamp, ?, ?, ?)""",
@@ -327,5 +329,5 @@ def _duplicate_rejects(result: ParseResult, cross: pl.DataFrame) -> pl.DataFrame
     for name, line_no in cross.iter_rows():
         fr = result.frames[name]
         i = int(np.searchsorted(fr.line_no, line_no))
-        rows.append((name, line_no, "duplicate", mask_raw(fr.text(i))))
+        rows.append((name, line_no, "duplicate", mask_raw(fr.text(i)), None))
     return pl.DataFrame(rows, schema=result.rejects.schema, orient="row")

@@ -4,8 +4,12 @@ Every record (see framing.py) ends up in exactly one place:
   * values: a usable data packet (CN in codes.DATA_CNS), one row per CP value;
   * events: a usable packet of any other command (replies, heartbeats, restarts, device info);
   * rejects: with a named reason (framing: bad_header, truncated, bad_crc_field, crc_mismatch,
-    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value;
-    duplicate).
+    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value,
+    out_of_range:<code>-<field> (bounds.py); duplicate).
+A file that cannot be read whole (logfile.py: truncated_file, empty_file, unreadable_file) adds
+one reject row of its own, at the line where reading stopped (0: the file as a whole), with the
+`detail`; it counts as one record read and rejected. Blank lines are no records: the counts
+name them (`blank_lines`).
 
 Duplicates: data packets with the same (MN, CN, DataTime, PNO) are one measurement sent twice.
 The first one received wins (files in `source_file` order, then line order); each later copy is
@@ -39,6 +43,7 @@ import polars as pl
 
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing
+from dagster_project.hj212.logfile import read_log
 from dagster_project.hj212.masking import mask_raw
 from dagster_project.hj212.pieces import (
     Chunk,
@@ -64,6 +69,8 @@ class ParseResult:
     per_file: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     # per source_file: the framed buffer, to fetch a record's raw text later
     frames: dict[str, framing.Frames] = field(default_factory=dict, repr=False)
+    # per source_file: what the counts do not say (blank lines, a file-level problem)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -90,6 +97,7 @@ def parse_files(
     file_frames: list[framing.Frames] = []
     counts: Counter[str] = Counter()
     records_per_file: dict[str, int] = {}
+    notes: dict[str, list[str]] = {}
     allowed = list(modbus_le_allowed)
     # Each piece of a file (whole lines, PIECE_BYTES or so) is framed, checked (CRC included,
     # numpy) and parsed (polars) in the thread pool: both release the GIL, so pieces run in
@@ -98,16 +106,27 @@ def parse_files(
     with ThreadPoolExecutor(WORKERS) as pool:
         files = []
         for file_idx, (name, path) in enumerate(named):
-            data = framing.read_bytes(path)
+            log = read_log(path)
+            data = log.data
+            if log.problem is not None:
+                p = log.problem
+                reject_parts.append(
+                    pl.DataFrame(
+                        [(name, p.line_no, p.reason, mask_raw(p.raw_text), p.detail)],
+                        schema=_REJECT_SCHEMA,
+                        orient="row",
+                    )
+                )
+                counts["file_problems"] += 1
             buf = np.frombuffer(data, dtype=np.uint8)
             pieces = [
                 pool.submit(parse_piece, buf, lo, hi, file_idx, names, allowed)
                 for lo, hi in split_pieces(data)
             ]
-            files.append((name, buf, pieces))
+            files.append((name, log, buf, pieces))
         chunks: list[Chunk] = []
         next_pkt = 0
-        for name, buf, pieces in files:
+        for name, log, buf, pieces in files:
             done = [f.result() for f in pieces]
             next_rec = next_line = 0
             for piece in done:
@@ -117,8 +136,14 @@ def parse_files(
                 next_line += piece.lines
             fr = frames_of_file(buf, done)
             file_frames.append(fr)
-            records_per_file[name] = len(fr.start)
+            records_per_file[name] = len(fr.start) + (log.problem is not None)
             counts["lines_read"] += len(fr.start)
+            blank = sum(p.blank_lines for p in done)
+            counts["blank_lines"] += blank
+            notes[name] = [f"{blank} blank lines"] if blank else []
+            if log.problem is not None:
+                where = f" at line {log.problem.line_no}" if log.problem.line_no else ""
+                notes[name].append(f"{log.problem.reason}{where}: {log.problem.detail}")
             counts["variant_classified"] += int((fr.status == framing.MODBUS_LE).sum())
             bad = np.flatnonzero((fr.status != framing.OK) & (fr.status != framing.MODBUS_LE))
             if len(bad):
@@ -166,11 +191,19 @@ def parse_files(
     events = _events(ok.filter(~pl.col("is_data")), names)
 
     # packet-level rejects (content, variant, duplicate)
-    pkt_rejects = packets.filter(pl.col("reason").is_not_null()).select("file_idx", "rec", "reason")
+    pkt_rejects = packets.filter(pl.col("reason").is_not_null()).select(
+        "file_idx", "rec", "reason", "detail"
+    )
     for (file_idx,), part in pkt_rejects.group_by(["file_idx"], maintain_order=True):
         fr = file_frames[int(file_idx)]
         reject_parts.append(
-            _rejects(names[int(file_idx)], fr, part["rec"].to_numpy(), part["reason"].to_list())
+            _rejects(
+                names[int(file_idx)],
+                fr,
+                part["rec"].to_numpy(),
+                part["reason"].to_list(),
+                part["detail"].to_list(),
+            )
         )
     rejects = (
         pl.concat(reject_parts).sort("source_file", "line_no")
@@ -187,7 +220,7 @@ def parse_files(
     counts["rejected"] = rejects.height
     per_file = _per_file(names, records_per_file, ok, rejects)
     frames = dict(zip(names, file_frames, strict=True))
-    return ParseResult(values, rejects, events, dict(counts), per_file, frames)
+    return ParseResult(values, rejects, events, dict(counts), per_file, frames, notes)
 
 
 def _with_split_sets(
@@ -212,16 +245,24 @@ _REJECT_SCHEMA = {
     "line_no": pl.Int64,
     "reason": pl.String,
     "raw_text": pl.String,
+    "detail": pl.String,
 }
 
 
-def _rejects(name: str, fr: framing.Frames, idx: np.ndarray, reasons: list[str]) -> pl.DataFrame:
+def _rejects(
+    name: str,
+    fr: framing.Frames,
+    idx: np.ndarray,
+    reasons: list[str],
+    details: list[str | None] | None = None,
+) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "source_file": [name] * len(idx),
             "line_no": fr.line_no[idx].astype(np.int64),
             "reason": reasons,
             "raw_text": [mask_raw(fr.text(int(i))) for i in idx],
+            "detail": details or [None] * len(idx),
         },
         schema=_REJECT_SCHEMA,
     )

@@ -63,6 +63,7 @@ class Piece:
     end: np.ndarray
     line_no: np.ndarray  # 1-based within the piece
     lines: int  # newlines in the piece
+    blank_lines: int  # whitespace-only lines: not records
     status: np.ndarray
     declared: np.ndarray
     length_ok: np.ndarray
@@ -78,10 +79,11 @@ def parse_piece(
     modbus_le_allowed: list[str],
 ) -> Piece:
     """Frame, check and parse the records of buf[lo:hi] (`pkt`, `rec` numbered from 0)."""
-    view = buf[lo:hi]
-    start, end, line_no, lines = framing.split_records(view)
-    start, end = start + lo, end + lo
-    status, declared, length_ok = framing.check_records(buf, start, end)
+    rec = framing.split_records(buf[lo:hi])
+    start, end = rec.start + lo, rec.end + lo
+    start, end, line_no, status, declared, length_ok = framing.merge_unchecked_splits(
+        buf, start, end, rec.line_no, *framing.check_records(buf, start, end)
+    )
     usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
     segs = pl.DataFrame(
         {
@@ -94,7 +96,9 @@ def parse_piece(
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
     chunk = parse_chunk(segs, names, modbus_le_allowed, buf)
-    return Piece(start, end, line_no, lines, status, declared, length_ok, chunk)
+    return Piece(
+        start, end, line_no, rec.newlines, rec.blank_lines, status, declared, length_ok, chunk
+    )
 
 
 def frames_of_file(buf: np.ndarray, pieces: list[Piece]) -> framing.Frames:
@@ -128,18 +132,25 @@ def parse_chunk(
     )
     data = packets.filter(pl.col("is_data") & pl.col("reason").is_null())
     cp_offset = packets.get_column("cp_offset").to_numpy()
-    attrs, vals, bad_value = cp_items(
+    items = cp_items(
         data,
         packets.get_column("protocol_version"),
         lambda flat: layout.irregular_cps(flat, cp_offset, buf),
     )
-    packets = packets.drop("cp_fast", "cp_offset").with_columns(
-        reason=pl.when(pl.col("reason").is_not_null())
+    attrs, vals = items.attrs, items.values
+    far = _by_packet(items.out_of_range, packets.height)
+    reason = (
+        pl.when(pl.col("reason").is_not_null())
         .then(pl.col("reason"))
         .when(pl.col("is_data") & pl.col("data_time").is_null())
         .then(pl.lit("bad_datatime"))
-        .when(pl.col("pkt").is_in(bad_value.implode()))
-        .then(pl.lit("bad_value")),
+        .when(pl.col("pkt").is_in(items.bad_value.implode()))
+        .then(pl.lit("bad_value"))
+        .otherwise(far.get_column("reason"))
+    )
+    packets = packets.drop("cp_fast", "cp_offset").with_columns(
+        reason=reason,
+        detail=pl.when(reason == far.get_column("reason")).then(far.get_column("detail")),
         set_key=pl.col("pkt"),
         cp=pl.when(~pl.col("is_data")).then("cp"),  # only device events keep their CP text
     )
@@ -152,6 +163,19 @@ def parse_chunk(
         split_attrs, split_vals = attrs.clear(), vals.clear()
     values = value_rows(packets, packet_columns(packets, names), attrs, vals)
     return Chunk(packets.drop("set_key"), values, split_attrs, split_vals)
+
+
+def _by_packet(rows: pl.DataFrame, n: int) -> pl.DataFrame:
+    """reason and detail of `rows` (pkt, reason, detail) laid out by packet number 0..n-1."""
+    out = pl.DataFrame(
+        {"reason": pl.repeat(None, n, dtype=pl.String, eager=True)}
+    ).with_columns(detail=pl.col("reason"))
+    if not rows.height:
+        return out
+    idx = rows.get_column("pkt")
+    return out.with_columns(
+        out.get_column(c).scatter(idx, rows.get_column(c)) for c in ("reason", "detail")
+    )
 
 
 def _segment_columns(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> pl.DataFrame:

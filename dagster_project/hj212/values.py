@@ -4,12 +4,13 @@ code (and per split set), packet columns gathered by packet number, units per st
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 
 from dagster_project import warehouse
-from dagster_project.hj212 import codes, fields
+from dagster_project.hj212 import bounds, codes, fields
 
 VALUE_EXTRA_COLUMNS = (
     "crc_variant",
@@ -25,12 +26,19 @@ VALUE_EXTRA_COLUMNS = (
 CAT = pl.Categorical
 
 
+class CpItems(NamedTuple):
+    attrs: pl.DataFrame  # Flag/EFlag/SampleTime items
+    values: pl.DataFrame  # value items with a numeric `value`
+    bad_value: pl.Series  # packets with a value that is not a number, or a malformed attribute
+    out_of_range: pl.DataFrame  # pkt, reason, detail: packets with an impossible reading
+
+
 def cp_items(
     chunk: pl.DataFrame,
     protocol_version: pl.Series,
     irregular: Callable[[pl.DataFrame], pl.Series],
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
-    """(Flag/EFlag items, value items with a numeric `value`, packets with a bad value).
+) -> CpItems:
+    """The CP items of usable data packets, and the packets whose items reject them.
 
     Value items get the `-Flag` of their code when it sits in the same run of items of that
     code in the same packet (the usual `code-Avg=..,code-Flag=N` layout), by run numbers
@@ -52,9 +60,13 @@ def cp_items(
         protocol_version=protocol_version.gather(flags.get_column("pkt"))
     ).select(*flag_columns("val"))
 
-    value_items, bad = numeric_values(
+    value_items, bad, out_of_range = numeric_values(
         items.filter(pl.col("code").is_not_null() & ~pl.col("is_attribute"))
     )
+    # an attribute with a second `=` (`a21026-Flag=N=…`) is malformed, not a flag to keep
+    malformed = attrs.filter(~pl.col("has_eq") & (pl.col("val").str.len_bytes() > 0))
+    if malformed.height:
+        bad = pl.concat([bad, malformed.get_column("pkt")]).unique()
     pos = last_flag[run[value_items.get_column("row").to_numpy()]]
     pos_s = pl.Series(pos, dtype=pl.Int64)
     pos_s = pl.select(pl.when(pos_s >= 0).then(pos_s)).to_series()
@@ -64,13 +76,15 @@ def cp_items(
         flag=flags.get_column("flag").gather(pos_s),
         flag_2017=flags.get_column("flag_2017").gather(pos_s),
     )
-    return attrs.drop("row"), value_items, bad
+    return CpItems(attrs.drop("row"), value_items, bad, out_of_range)
 
 
-def numeric_values(items: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """Value items with `value` as a double, and the packets holding a value that is not a
-    number. Empty values stay as nulls; text in an unknown vendor field is left out. The slow
-    checks run only on the few items whose plain cast failed."""
+def numeric_values(items: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+    """Value items with `value` as a double, the packets holding a value that is not a
+    number, and the packets holding a reading outside its physical bound (bounds.py; the
+    first such item of each packet names the reason). Empty values stay as nulls; text in an
+    unknown vendor field is left out. The slow checks run only on the few items whose plain
+    cast failed."""
     value = fields.numeric_fast(items.get_column("val"))
     null_idx = np.flatnonzero(value.is_null().to_numpy())
     keep = items.get_column("has_eq").to_numpy().copy()
@@ -85,7 +99,29 @@ def numeric_values(items: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         value = value.scatter(null_idx, retry)
         keep[null_idx[text.to_numpy()]] = False
     out = items.with_columns(value=value)
-    return (out if keep.all() else out.filter(pl.Series(keep))), bad
+    far = bounds.outside(value.to_numpy(), items.get_column("bound_id").to_numpy())
+    out_of_range = _out_of_range(out[far])
+    return (out if keep.all() else out.filter(pl.Series(keep))), bad, out_of_range
+
+
+def _out_of_range(items: pl.DataFrame) -> pl.DataFrame:
+    """pkt, reason (`out_of_range:<code>-<field>`) and detail of the first impossible reading
+    of each packet among `items`."""
+    first = items.unique("pkt", keep="first", maintain_order=True)
+    details = [
+        f"{code}-{field}={bounds.describe(pollutant, value)}"
+        for code, field, pollutant, value in first.select(
+            "code", "field", "pollutant_code", "value"
+        ).iter_rows()
+    ]
+    return first.select(
+        "pkt",
+        reason=pl.lit("out_of_range:")
+        + pl.col("code").cast(pl.String)
+        + pl.lit("-")
+        + pl.col("field").cast(pl.String),
+        detail=pl.Series(details, dtype=pl.String),
+    )
 
 
 def packet_columns(packets: pl.DataFrame, names: list[str]) -> pl.DataFrame:

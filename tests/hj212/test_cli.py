@@ -22,7 +22,7 @@ def test_parse_command_writes_values_and_rejects(write_log, tmp_path: Path) -> N
         warehouse.CEMS_VALUES_COLUMNS
     )
     assert values.schema["data_time"] == pl.Datetime("us") and values.schema["value"] == pl.Float64
-    assert rejects.columns == ["source_file", "line_no", "reason", "raw_text"]
+    assert rejects.columns == ["source_file", "line_no", "reason", "raw_text", "detail"]
     assert counts["lines_read"] == 40 and counts["packets_valid"] + counts["rejected"] == 40
     assert counts["rejected_crc_modbus_le"] == 3 and counts["rejected_duplicate"] == 1
     assert rejects.height == counts["rejected"] and values.height == counts["values"]

@@ -259,3 +259,50 @@ def test_padded_numbers_load_and_vendor_text_fields_are_left_out(write_log) -> N
     assert r.rejects.height == 0
     got = dict(zip(v["field"], v["value"], strict=True))
     assert got == {"Avg": 12.5, "Min": None, "ValidNum": 45.0}
+
+
+def test_headers_are_parsed_strictly_and_the_password_never_kept(write_log) -> None:
+    secret = "secret123"
+    seg = (
+        f"QN=20231201140035207PW={secret};ST=31;CN=2061;MN=M1;Flag=4;"
+        "CP=&&DataTime=20231201130000;a21026-Avg=1.0,a21026-Flag=N&&"
+    )
+    repeated = seg.replace(f"PW={secret};", "").replace("MN=M1;", f"MN=M1;MN=M2;PW={secret};")
+    unknown = seg.replace(f"PW={secret};", f";PWD={secret};")
+    fine = seg.replace(f"PW={secret};", f";PW={secret};")  # the `;` in place: a good packet
+    lines = [frame(s).rstrip() for s in (seg, repeated, unknown, fine)]
+    r = parse_files([write_log(lines)])
+    assert r.rejects.select("line_no", "reason").rows() == [
+        (1, "bad_header"),
+        (2, "bad_header"),
+        (3, "bad_header"),
+    ]
+    assert _v(r).select("line_no", "qn").unique().rows() == [(4, "20231201140035207")]
+    kept = " ".join(str(row) for df in (r.values, r.rejects, r.events) for row in df.rows())
+    assert secret not in kept and "PW=******" in kept
+
+
+def test_a_flag_with_a_second_equals_sign_is_malformed(write_log) -> None:
+    leaky = frame(
+        "QN=20240301110005123;ST=31;CN=2061;PW=123456;MN=M1;Flag=4;"
+        "CP=&&DataTime=20240301100000;a21026-Avg=1.0;a21026-Flag=N=PW=abc&&"
+    ).rstrip()
+    r = parse_files([write_log([leaky])])
+    assert r.rejects["reason"].to_list() == ["bad_value"] and r.values.height == 0
+    assert "abc" not in r.rejects["raw_text"][0]
+
+
+def test_impossible_readings_reject_the_packet_naming_the_item(write_log) -> None:
+    lines = [
+        _pkt(t=T, items=[("a21026", {"Avg": "1e12", "Flag": "N"})]),
+        _pkt(t=T.replace(hour=11), items=[("a19001", {"Avg": "20.9"}), ("S03", {"Avg": "-300"})]),
+        _pkt(t=T.replace(hour=12), items=[("a21026", {"Avg": "-3.5", "Cou": "1e9"})]),
+        _pkt(t=T.replace(hour=13), items=[("a19001", {"Avg": "21.4"}), ("a00000", {"Avg": "0"})]),
+    ]
+    r = parse_files([write_log(lines)])
+    got = r.rejects.select("line_no", "reason").rows()
+    assert got == [(1, "out_of_range:a21026-Avg"), (2, "out_of_range:S03-Avg")]
+    assert "above 3e+06 mg/m3" in r.rejects["detail"][0]
+    assert "below -273.15 degC" in r.rejects["detail"][1]
+    # negative concentrations, big Cou, O2 above 21 %: loaded, for the detectors and suites
+    assert sorted(set(r.values["line_no"].to_list())) == [3, 4]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,13 +96,22 @@ def test_gzip_files_are_read(tmp_path) -> None:
     assert parse_files([path]).counts["packets_valid"] == 1  # the other two are duplicates
 
 
-def test_empty_and_blank_files_parse_to_nothing(tmp_path) -> None:
-    empty, blank = tmp_path / "empty.log", tmp_path / "blank.log"
+def test_empty_and_blank_files_are_file_level_rejects(tmp_path) -> None:
+    import gzip
+
+    empty, blank, gz = tmp_path / "empty.log", tmp_path / "blank.log", tmp_path / "e.log.gz"
     empty.write_bytes(b"")
     blank.write_bytes(b"\r\n \n\t\r\n")
-    result = parse_files([empty, blank])
-    assert result.counts["lines_read"] == 0 and result.rejects.height == 0
+    gz.write_bytes(gzip.compress(b""))
+    result = parse_files([empty, blank, gz], root=tmp_path)
+    assert result.counts["lines_read"] == 0
     assert result.values.height == 0 and result.events.height == 0
+    assert result.rejects.select("source_file", "line_no", "reason", "detail").rows() == [
+        ("blank.log", 0, "empty_file", "file holds only whitespace"),
+        ("e.log.gz", 0, "empty_file", "gzip file holds no data"),
+        ("empty.log", 0, "empty_file", "file has 0 bytes"),
+    ]
+    assert result.per_file == {n: (1, 0, 1) for n in ("blank.log", "e.log.gz", "empty.log")}
 
 
 def test_non_utf8_bytes_never_crash_and_a_gbk_packet_still_parses(tmp_path) -> None:
@@ -115,11 +125,36 @@ def test_non_utf8_bytes_never_crash_and_a_gbk_packet_still_parses(tmp_path) -> N
     assert result.rejects["reason"].to_list() == ["crc_mismatch"]
 
 
-def test_a_cut_gzip_file_is_read_up_to_the_cut(tmp_path) -> None:
+def test_a_gzip_file_without_its_trailer_is_read_whole_and_reported(tmp_path) -> None:
     import gzip
 
     data = gzip.compress(frame(SEG).encode() + frame(SEG.replace("12.5", "13.5")).encode() * 50)
     path = tmp_path / "cut.log.gz"
     path.write_bytes(data[: len(data) - 8])  # the trailer (CRC32, size) is lost
-    c = parse_files([path]).counts
+    result = parse_files([path], root=tmp_path)
+    c = result.counts
     assert (c["lines_read"], c["packets_valid"], c["duplicates_resolved"]) == (51, 1, 50)
+    problem = result.rejects.filter(pl.col("reason") == "truncated_file")
+    assert problem.select("line_no", "raw_text").rows() == [(52, "")]
+    assert "trailer" in problem["detail"][0]
+    assert result.per_file["cut.log.gz"] == (52, 1, 51)
+
+
+def test_a_nul_only_line_is_a_reject_and_garbage_holding_hashes_is_one_record() -> None:
+    good = frame(SEG).rstrip("\r\n")
+    data = f"{good}\r\n\x00\x00\x00\r\nxx##1234yy\r\n##12##1234\r\n\r\n{good}\x00\x00\r\n".encode()
+    fr = framing.frame_buffer(data)
+    assert _status(data) == ["ok", "bad_header", "bad_header", "bad_header", "ok"]
+    assert fr.line_no.tolist() == [1, 2, 3, 4, 6]
+    assert framing.split_records(np.frombuffer(data, np.uint8)).blank_lines == 1
+
+
+def test_a_line_splits_only_next_to_a_packet_that_checks_out() -> None:
+    good = frame(SEG).rstrip("\r\n")
+    other = frame(SEG.replace("12.5", "13.5")).rstrip("\r\n")
+    data = f"{good}{other}\r\n{good}##1234garbage\r\nnoise##0001x{good}\r\n".encode()
+    fr = framing.frame_buffer(data)
+    texts = [fr.text(i) for i in range(len(fr.start))]
+    assert _status(data) == ["ok", "ok", "ok", "truncated", "bad_header", "ok"]
+    assert texts[3:5] == ["##1234garbage", "noise##0001x"]
+    assert fr.line_no.tolist() == [1, 1, 2, 2, 3, 3]

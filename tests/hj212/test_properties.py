@@ -9,6 +9,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dagster_project.hj212.bounds import BOUNDS, READING_FIELDS
+from dagster_project.hj212.codes import CODE_2005_TO_2017
 from dagster_project.hj212.parse import parse_files
 from dagster_project.hj212.writer import packet
 
@@ -56,6 +58,11 @@ def _line(p: dict) -> str:
     )
 
 
+def _outside(code: str, field: str, value: float) -> bool:
+    bound = BOUNDS.get(CODE_2005_TO_2017.get(code, code))
+    return bool(bound and field in READING_FIELDS and not bound.low <= value <= bound.high)
+
+
 def _write(tmp: Path, text: bytes) -> Path:
     path = tmp / "x.log"
     path.write_bytes(text)
@@ -68,6 +75,16 @@ def _write(tmp: Path, text: bytes) -> Path:
 @given(p=packets)
 def test_written_packets_parse_back_to_the_same_values(p: dict, tmp_path: Path) -> None:
     result = parse_files([_write(tmp_path, _line(p).encode())])
+    impossible = [
+        f"out_of_range:{code}-{f}"
+        for code, (fields, _) in p["items"].items()
+        for f, v in fields.items()
+        if _outside(code, f, round(v, 3))
+    ]
+    if impossible:  # a reading no instrument can send rejects the packet, naming the item
+        assert result.counts["packets_valid"] == 0
+        assert result.rejects["reason"].to_list() == impossible[:1]
+        return
     assert result.counts["packets_valid"] == 1 and result.rejects.height == 0
     got = result.values.with_columns(pl.col(pl.Categorical).cast(pl.String))
     expected = {
