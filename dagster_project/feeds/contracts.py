@@ -8,11 +8,59 @@ Types: "str", "int", "float", "bool", "date" (YYYY-MM-DD or YYYY/MM/DD), "dateti
 (YYYY-MM-DD HH:MM[:SS]), "month" (YYYY-MM). Booleans accept 是/否, Y/N, yes/no, true/false, 1/0.
 RAW_TYPES gives the DuckDB type of each in raw.<table>; a month is stored as the DATE of its
 first day.
+
+Plausibility (`Column.bounds`, each with its basis): a value that cannot be true (negative fuel
+use, a percentage above 100, a 10^12 t/h boiler, a point outside China) rejects its row as
+`out_of_range:<column>`; a value that can be true but needs the office's decision (a fuel the
+action lists do not know, high-sulfur coal, O2 above that of air) loads, and the row carries a
+warning in raw.<table>.warnings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Plausible values of a column. Outside `low`..`high` (`low_exclusive`: the value must
+    exceed `low`) the value is impossible: the row is rejected. Outside `warn_low`..`warn_high`,
+    or for text not one of `known`, it is possible but unusual: loaded with a warning."""
+
+    basis: str  # why: the physics, the standard or the plan behind the numbers
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_exclusive: bool = False
+    warn_low: float | None = None
+    warn_high: float | None = None
+    warn_basis: str = ""
+    known: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The bounds as text, for the feed documentation."""
+        parts = []
+        if self.low is not None or self.high is not None:
+            lo = "" if self.low is None else f"{self.low:g} {'<' if self.low_exclusive else '≤'} "
+            hi = "" if self.high is None else f" ≤ {self.high:g}"
+            parts.append(f"reject unless {lo}value{hi} {self.unit}".rstrip() + f" ({self.basis})")
+        if self.warn_low is not None or self.warn_high is not None:
+            lo = "" if self.warn_low is None else f"below {self.warn_low:g}"
+            hi = "" if self.warn_high is None else f"above {self.warn_high:g}"
+            span = " or ".join(p for p in (lo, hi) if p)
+            parts.append(f"warn {span} {self.unit} ({self.warn_basis})".replace("  ", " "))
+        if self.known:
+            parts.append(f"warn unless one of {', '.join(self.known)} ({self.basis})")
+        return "; ".join(parts)
+
+
+_PERCENT = Bounds("a percentage by mass lies between 0 and 100", "%", low=0, high=100)
+_NOT_NEGATIVE = Bounds("a count or quantity cannot be negative", low=0)
+_POSITIVE = Bounds(
+    "a capacity, limit, range or interval is more than zero (0 is a missing value)",
+    low=0,
+    low_exclusive=True,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +74,7 @@ class Column:
     # row; `nullable` relaxes the second half for required columns whose empty value means
     # something (performance_grade: empty = not graded).
     nullable: bool = False
+    bounds: Bounds | None = None
 
     @property
     def value_required(self) -> bool:
@@ -57,6 +106,19 @@ class FeedSpec:
 
 
 C = Column
+
+# Fuels the boiler action list (plan task 21) knows; others are loaded with a warning.
+BOILER_FUELS: tuple[str, ...] = (
+    "coal",
+    "gas",
+    "natural_gas",
+    "biomass",
+    "oil",
+    "electric",
+    "coal_gangue",
+    "coke",
+    "producer_gas",
+)
 
 ENTERPRISE_ID = C(
     "enterprise_id", "str", aliases=("统一社会信用代码", "企业统一社会信用代码", "信用代码")
@@ -93,12 +155,45 @@ REGISTRY_ENTERPRISES = FeedSpec(
             description="A, B, B-, C, D or empty",
         ),
         C("permit_no", "str", aliases=("排污许可证编号",)),
-        C("longitude", "float", aliases=("经度",)),
-        C("latitude", "float", aliases=("纬度",)),
+        C(
+            "longitude",
+            "float",
+            aliases=("经度",),
+            bounds=Bounds(
+                "China lies between 73°E and 136°E: outside is a swapped or mistyped coordinate; "
+                "the registry suite warns outside Mengzhou",
+                "°E",
+                low=73,
+                high=136,
+            ),
+        ),
+        C(
+            "latitude",
+            "float",
+            aliases=("纬度",),
+            bounds=Bounds(
+                "China lies between 3°N and 54°N: outside is a swapped or mistyped coordinate",
+                "°N",
+                low=3,
+                high=54,
+            ),
+        ),
         C("in_park", "bool", required=False, aliases=("是否入园",)),
-        C("eia_capacity", "float", required=False, aliases=("环评批复产能",)),
-        C("permit_capacity", "float", required=False, aliases=("排污许可产能",)),
-        C("prior_year_output", "float", required=False, aliases=("上年实际产量",)),
+        C("eia_capacity", "float", required=False, aliases=("环评批复产能",), bounds=_NOT_NEGATIVE),
+        C(
+            "permit_capacity",
+            "float",
+            required=False,
+            aliases=("排污许可产能",),
+            bounds=_NOT_NEGATIVE,
+        ),
+        C(
+            "prior_year_output",
+            "float",
+            required=False,
+            aliases=("上年实际产量",),
+            bounds=_NOT_NEGATIVE,
+        ),
         C("capacity_unit", "str", required=False, aliases=("产能单位",)),
     ),
 )
@@ -123,9 +218,34 @@ REGISTRY_OUTLETS = FeedSpec(
         C("outlet_name", "str", aliases=("排放口名称",)),
         C("source_kind", "str", aliases=("排放源类型",), description="boiler, kiln, process, voc"),
         C("unit_id", "str", required=False, aliases=("对应设备编号",)),
-        C("reference_o2", "float", required=False, aliases=("基准氧含量",), description="%"),
+        C(
+            "reference_o2",
+            "float",
+            required=False,
+            aliases=("基准氧含量",),
+            description="%",
+            bounds=Bounds(
+                "C_ref = C × (21 − O2ref)/(21 − O2) needs a reference O2 below the 21 % of air",
+                "%",
+                low=0,
+                high=20.9,
+            ),
+        ),
         C("networked", "bool", required=False, aliases=("是否联网",)),
-        C("stack_height_m", "float", required=False, aliases=("排气筒高度",)),
+        C(
+            "stack_height_m",
+            "float",
+            required=False,
+            aliases=("排气筒高度",),
+            bounds=Bounds(
+                "a stack has a height, and none ever built is taller than 420 m (GRES-2, "
+                "Ekibastuz)",
+                "m",
+                low=0,
+                high=500,
+                low_exclusive=True,
+            ),
+        ),
     ),
 )
 
@@ -139,9 +259,9 @@ REGISTRY_OUTLET_LIMITS = FeedSpec(
     columns=(
         C("mn", "str", aliases=("MN号",)),
         C("pollutant_code", "str", aliases=("污染物编码",)),
-        C("limit_mg_m3", "float", aliases=("排放限值",)),
-        C("analyzer_range", "float", aliases=("量程",)),
-        C("detection_limit", "float", required=False, aliases=("检出限",)),
+        C("limit_mg_m3", "float", aliases=("排放限值",), bounds=_POSITIVE),
+        C("analyzer_range", "float", aliases=("量程",), bounds=_POSITIVE),
+        C("detection_limit", "float", required=False, aliases=("检出限",), bounds=_NOT_NEGATIVE),
     ),
 )
 
@@ -154,8 +274,30 @@ BOILERS = FeedSpec(
     columns=(
         ENTERPRISE_ID,
         UNIT_ID,
-        C("fuel", "str", aliases=("燃料类型",), description="coal, gas, biomass, oil, electric"),
-        C("capacity_t_h", "float", aliases=("额定蒸发量(t/h)", "额定蒸发量（蒸吨/小时）", "蒸吨")),
+        C(
+            "fuel",
+            "str",
+            aliases=("燃料类型",),
+            description="coal, gas, biomass, oil, electric",
+            bounds=Bounds(
+                "the boiler action list (plan task 21) sorts boilers by these fuels; another "
+                "one needs the office to say which rules apply",
+                known=BOILER_FUELS,
+            ),
+        ),
+        C(
+            "capacity_t_h",
+            "float",
+            aliases=("额定蒸发量(t/h)", "额定蒸发量（蒸吨/小时）", "蒸吨"),
+            bounds=Bounds(
+                "the largest utility boilers (1,000 MW units) make about 3,000 t/h of steam: "
+                "more is a unit error (kg/h, t/d)",
+                "t/h",
+                low=0,
+                high=4000,
+                low_exclusive=True,
+            ),
+        ),
         C("status", "str", aliases=("运行状态",), description="in_use, standby, retired"),
         C("commissioned_year", "int", required=False, aliases=("投运年份",)),
         C("low_nox_burner", "bool", required=False, aliases=("低氮燃烧",)),
@@ -200,7 +342,7 @@ KILNS = FeedSpec(
         ),
         C("product", "str", required=False, aliases=("产品",)),
         C("fuel", "str", required=False, aliases=("燃料类型",)),
-        C("capacity", "float", required=False, aliases=("设计产能",)),
+        C("capacity", "float", required=False, aliases=("设计产能",), bounds=_POSITIVE),
         C("capacity_unit", "str", required=False, aliases=("产能单位",)),
         C("dust_control", "str", required=False, aliases=("除尘设施",)),
         C(
@@ -245,7 +387,7 @@ VOC_SOURCES = FeedSpec(
         ),
         C("material", "str", required=False, aliases=("原辅材料",)),
         C("low_voc_substituted", "bool", required=False, aliases=("低VOCs替代",)),
-        C("seal_points", "int", required=False, aliases=("密封点数量",)),
+        C("seal_points", "int", required=False, aliases=("密封点数量",), bounds=_NOT_NEGATIVE),
         C("ldar_done", "bool", required=False, aliases=("开展LDAR",)),
         C(
             "capture_type",
@@ -263,12 +405,19 @@ VOC_SOURCES = FeedSpec(
             "water_spray, none",
         ),
         C("carbon_last_replaced", "date", required=False, aliases=("活性炭最近更换日期",)),
-        C("carbon_interval_days", "int", required=False, aliases=("活性炭更换周期(天)",)),
+        C(
+            "carbon_interval_days",
+            "int",
+            required=False,
+            aliases=("活性炭更换周期(天)",),
+            bounds=_POSITIVE,
+        ),
         C(
             "combustion_temp_records_months",
             "int",
             required=False,
             aliases=("燃烧温度记录保存月数",),
+            bounds=_NOT_NEGATIVE,
         ),
         C(
             "bypass",
@@ -292,11 +441,34 @@ ACTIVITY = FeedSpec(
         C("period", "month", aliases=("月份", "统计月份")),
         C("category", "str", aliases=("类别",), description="fuel, product, solvent, raw_material"),
         C("item", "str", aliases=("名称", "品名")),
-        C("quantity", "float", aliases=("数量",)),
+        C(
+            "quantity",
+            "float",
+            aliases=("数量",),
+            bounds=Bounds(
+                "a month's fuel use, output or purchase cannot be negative (a correction "
+                "belongs netted into the month's row)",
+                low=0,
+            ),
+        ),
         C("unit", "str", aliases=("单位",), description="t, 10^4 m3, 10^4 bricks, kg, ..."),
-        C("sulfur_pct", "float", required=False, aliases=("含硫量(%)",)),
-        C("ash_pct", "float", required=False, aliases=("灰分(%)",)),
-        C("voc_content_pct", "float", required=False, aliases=("VOCs含量(%)",)),
+        C(
+            "sulfur_pct",
+            "float",
+            required=False,
+            aliases=("含硫量(%)",),
+            bounds=Bounds(
+                _PERCENT.basis,
+                "%",
+                low=0,
+                high=100,
+                warn_high=3,
+                warn_basis="high-sulfur coal (GB/T 15224.2-2010: above 3 %): check the fuel "
+                "analysis before the SO2 factor uses it",
+            ),
+        ),
+        C("ash_pct", "float", required=False, aliases=("灰分(%)",), bounds=_PERCENT),
+        C("voc_content_pct", "float", required=False, aliases=("VOCs含量(%)",), bounds=_PERCENT),
     ),
 )
 
@@ -319,7 +491,7 @@ TRANSPORT = FeedSpec(
             description="china3, china4, china5, china6, electric, lng (road only)",
         ),
         C("cargo", "str", required=False, aliases=("货物名称",)),
-        C("tonnes", "float", aliases=("载重(吨)", "净重(吨)")),
+        C("tonnes", "float", aliases=("载重(吨)", "净重(吨)"), bounds=_NOT_NEGATIVE),
     ),
 )
 
@@ -333,9 +505,44 @@ MANUAL_TESTS = FeedSpec(
         C("outlet_id", "str", aliases=("排放口编号",)),
         C("pollutant_code", "str", aliases=("污染物编码",)),
         C("test_date", "date", aliases=("监测日期",)),
-        C("converted_mg_m3", "float", aliases=("折算浓度",)),
-        C("flow_m3_h", "float", required=False, aliases=("标干流量",)),
-        C("o2_pct", "float", required=False, aliases=("含氧量",)),
+        C(
+            "converted_mg_m3",
+            "float",
+            aliases=("折算浓度",),
+            bounds=Bounds(
+                "a test reports 0 or more; 3 kg/m3 is denser than any pure pollutant gas",
+                "mg/m3",
+                low=0,
+                high=3e6,
+            ),
+        ),
+        C(
+            "flow_m3_h",
+            "float",
+            required=False,
+            aliases=("标干流量",),
+            bounds=Bounds(
+                "over ten times the flue gas of a 1,000 MW coal-fired unit (about 3 million m3/h)",
+                "m3/h",
+                low=0,
+                high=3.6e7,
+            ),
+        ),
+        C(
+            "o2_pct",
+            "float",
+            required=False,
+            aliases=("含氧量",),
+            bounds=Bounds(
+                "a volume fraction lies between 0 and 100 %",
+                "%",
+                low=0,
+                high=100,
+                warn_high=21,
+                warn_basis="flue gas holds no more oxygen than air (20.9 %): an instrument or "
+                "transcription error",
+            ),
+        ),
         C("report_no", "str", required=False, aliases=("报告编号",)),
     ),
 )
@@ -588,11 +795,13 @@ RAW_TYPES: dict[str, str] = {
     "month": "date",
 }
 
-# Columns every raw ledger table carries after the contract's own (TEAM_BRIEF "Shared contracts").
+# Columns every raw ledger table carries after the contract's own: where the record came from,
+# unknown columns, the build, and the plausibility warnings the office must decide on.
 RAW_LINEAGE_COLUMNS: dict[str, str] = {
     "source_file": "varchar",
     "line_no": "bigint",
     "sheet": "varchar",
     "extra_columns": "varchar",
     "build_id": "varchar",
+    "warnings": "varchar",
 }

@@ -3,12 +3,19 @@
 Every record of every file is either a row of raw.<table> or a row of audit.rejected_records,
 and audit.load_log has one row per file with rows_read = rows_loaded + rows_rejected.
 
-Duplicate keys (FeedSpec.key, e.g. two files listing the same boiler): among valid records with
-equal key values (null equal to null), the last one by (source_file, sheet position in the
-workbook, line_no) is loaded and the others are rejected with reason `duplicate_key`: a later
-file (names sort by date in the usual 2024-05_boilers.csv style) or a later line supersedes.
-Records whose key columns are all empty have no key and are never duplicates (registry outlets
-without an MN).
+Duplicate keys (FeedSpec.key, e.g. two files listing the same boiler), among valid records
+with equal key values (null equal to null), are never settled silently:
+* copies that agree in every contract column are one record sent twice: the first by
+  (source_file, sheet position, line_no) loads, each other copy is rejected as `duplicate_key`;
+* copies that differ contradict each other and nothing says which is true (a later file name
+  is no proof: ledgers are not dated by name): every copy is rejected as `duplicate_key`, so
+  the office corrects the ledger instead of the warehouse guessing.
+Either way the detail of each rejected copy names the other copies' files and lines. Records
+whose key columns are all empty have no key and are never duplicates (outlets without an MN).
+
+Values outside the contracts' plausibility bounds reject their row (`out_of_range:<column>`)
+or load it with a warning in raw.<table>.warnings (plausibility.py). A file that cannot be read
+whole is one rejected row with its detail (readers.py: empty_file, unreadable_file).
 
 The raw table is replaced as a whole, and this build's audit rows of the feed are replaced with
 it, in one transaction: re-running a feed within a build never duplicates audit rows.
@@ -27,10 +34,12 @@ import polars as pl
 
 from dagster_project import warehouse
 from dagster_project.feeds.contracts import RAW_LINEAGE_COLUMNS, RAW_TYPES, FeedSpec
+from dagster_project.feeds.plausibility import check_bounds
 from dagster_project.feeds.readers import (
     TEXT_SUFFIXES,
     XLSX_SUFFIXES,
     FeedFileError,
+    file_problem,
     read_ledger_file,
 )
 from dagster_project.feeds.tables import RejectedRow, record_columns
@@ -109,9 +118,11 @@ def ingest_feed(
     rejected: list[pl.DataFrame] = []
     for path in files:
         source_file = path.relative_to(sources_root).as_posix()
-        fstats = FileStats(source_file, hashlib.sha256(path.read_bytes()).hexdigest())
+        fstats = FileStats(source_file, _sha256(path))
         stats.file_stats.append(fstats)
         try:
+            if not fstats.file_sha256:
+                raise file_problem(source_file, "unreadable_file", "cannot read the file")
             read = read_ledger_file(path, spec, source_file)
         except FeedFileError as exc:
             fstats.notes += [*exc.notes, exc.message]
@@ -125,11 +136,16 @@ def ingest_feed(
         texts.append(read.records.with_columns(pl.lit(source_file).alias("source_file")))
 
     # One typing pass over all files of the feed: the parsers' regexes compile once.
-    typed = type_columns(pl.concat(texts), spec.columns)
+    typed = check_bounds(type_columns(pl.concat(texts), spec.columns), spec.columns)
     rejected.append(
-        typed.filter(pl.col("reject_reason").is_not_null())
-        .select("source_file", "line_no", "sheet", "reject_reason", "raw_text")
-        .rename({"reject_reason": "reason"})
+        typed.filter(pl.col("reject_reason").is_not_null()).select(
+            "source_file",
+            "line_no",
+            "sheet",
+            reason="reject_reason",
+            raw_text="raw_text",
+            detail="reject_detail",
+        )
     )
     valid = typed.filter(pl.col("reject_reason").is_null())
     loaded, duplicates = _split_duplicates(valid, spec)
@@ -141,6 +157,24 @@ def ingest_feed(
     return stats
 
 
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, or '' when it cannot be read (then it is an unreadable_file)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+_REJECT_SCHEMA = {
+    "source_file": pl.String,
+    "line_no": pl.Int64,
+    "sheet": pl.String,
+    "reason": pl.String,
+    "raw_text": pl.String,
+    "detail": pl.String,
+}
+
+
 def _rejects_frame(source_file: str, rows: list[RejectedRow]) -> pl.DataFrame:
     return pl.DataFrame(
         {
@@ -149,37 +183,72 @@ def _rejects_frame(source_file: str, rows: list[RejectedRow]) -> pl.DataFrame:
             "sheet": [r.sheet for r in rows],
             "reason": [r.reason for r in rows],
             "raw_text": [r.raw_text for r in rows],
+            "detail": [r.detail for r in rows],
         },
-        schema={
-            "source_file": pl.String,
-            "line_no": pl.Int64,
-            "sheet": pl.String,
-            "reason": pl.String,
-            "raw_text": pl.String,
-        },
+        schema=_REJECT_SCHEMA,
     )
 
 
 def _split_duplicates(valid: pl.DataFrame, spec: FeedSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(records to load, duplicate_key rejects): see the module docstring."""
     ordered = valid.sort(["source_file", "sheet_order", "line_no"])
     if not spec.key:
         return ordered, _rejects_frame("", [])
+    key = list(spec.key)
     # A record whose key columns are all empty has no key (an outlet without an MN): keep it.
-    keyless = pl.all_horizontal([pl.col(k).is_null() for k in spec.key])
-    keep = keyless | pl.struct(list(spec.key)).is_last_distinct()
-    dupes = ordered.filter(~keep).select(
-        "source_file", "line_no", "sheet", pl.lit("duplicate_key").alias("reason"), "raw_text"
+    keyless = pl.all_horizontal([pl.col(k).is_null() for k in key])
+    copies = ~keyless & (pl.len().over(key) > 1)
+    agree = pl.struct([c.name for c in spec.columns]).n_unique().over(key) == 1
+    first = pl.int_range(pl.len()).over(key) == 0
+    marked = ordered.with_columns(
+        _copy=copies,
+        _keep=~copies | (agree & first),
+        _at=pl.concat_str(
+            pl.col("source_file"),
+            pl.when(pl.col("sheet").is_not_null()).then(pl.lit(" sheet ") + pl.col("sheet")),
+            pl.lit(" line ") + pl.col("line_no").cast(pl.String),
+            ignore_nulls=True,
+        ),
     )
-    return ordered.filter(keep), dupes
+    dupes = marked.filter(pl.col("_copy")).with_columns(
+        _all=pl.col("_at").over(key, mapping_strategy="join"),
+        _any_kept=pl.col("_keep").any().over(key),
+    )
+    details = [
+        _duplicate_detail(here, everywhere, kept)
+        for here, everywhere, kept in dupes.filter(~pl.col("_keep"))
+        .select("_at", "_all", "_any_kept")
+        .iter_rows()
+    ]
+    rejects = dupes.filter(~pl.col("_keep")).select(
+        "source_file",
+        "line_no",
+        "sheet",
+        reason=pl.lit("duplicate_key"),
+        raw_text="raw_text",
+        detail=pl.Series(details, dtype=pl.String),
+    )
+    return marked.filter(pl.col("_keep")).drop("_copy", "_keep", "_at"), rejects
+
+
+def _duplicate_detail(here: str, everywhere: list[str], kept: bool) -> str:
+    others = ", ".join(at for at in everywhere if at != here)
+    if kept:
+        return f"same key and values as {others}: the first copy is loaded"
+    return f"same key as {others} with different values: no copy is loaded"
 
 
 def _count_per_file(stats: FeedStats, loaded: pl.DataFrame, rejects: pl.DataFrame) -> None:
     loaded_by = dict(loaded.group_by("source_file").len().iter_rows())
     rejected_by = dict(rejects.group_by("source_file").len().iter_rows())
+    warned = loaded.filter(pl.col("warnings").is_not_null())
+    warned_by = dict(warned.group_by("source_file").len().iter_rows())
     for f in stats.file_stats:
         f.rows_loaded = int(loaded_by.get(f.source_file, 0))
         f.rows_rejected = int(rejected_by.get(f.source_file, 0))
         f.rows_read = f.rows_loaded + f.rows_rejected
+        if warned_by.get(f.source_file):
+            f.notes.append(f"{warned_by[f.source_file]} rows loaded with plausibility warnings")
     stats.files = len(stats.file_stats)
     stats.rows_loaded = loaded.height
     stats.rows_rejected = rejects.height
@@ -202,6 +271,7 @@ def _write(
         pl.col("sheet"),
         pl.col("extra_columns"),
         pl.col("build_id"),
+        pl.col("warnings"),
     )
     audit = rejects.select(
         pl.lit(build_id).alias("build_id"),
@@ -211,11 +281,9 @@ def _write(
         "reason",
         "raw_text",
         "sheet",
+        "detail",
     )
-    # audit.rejected_records has no sheet column in the shared DDL yet; fill it once it has.
-    audit_columns = "build_id, feed, source_file, line_no, reason, raw_text"
-    if _has_column(con, "audit", "rejected_records", "sheet"):
-        audit_columns += ", sheet"
+    audit_columns = "build_id, feed, source_file, line_no, reason, raw_text, sheet, detail"
     now = datetime.now()
     log = pl.DataFrame(
         {
@@ -270,16 +338,6 @@ def _write(
     except Exception:
         con.execute("rollback")
         raise
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.columns "
-            "where table_schema = ? and table_name = ? and column_name = ?",
-            [schema, table, column],
-        ).fetchall()[0][0]
-    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, frame: pl.DataFrame) -> None:

@@ -2,9 +2,16 @@
 
 `read_ledger_file` returns every record of the file either in `LedgerRead.records` (still text,
 typed later by `values.type_columns`) or in `LedgerRead.rejected` (rows that could not be split
-into the header's fields). When no part of a file can be mapped (undecodable bytes, no header,
-a required column missing) it raises FeedFileError, which names the file and carries every
-record of the file as a rejected row, so the caller can audit them and carry on.
+into the header's fields, a CSV's last row cut mid-row (`truncated_row`), xlsx rows holding a
+formula saved without its value (`formula_without_value:<column>`)). When no part of a file can
+be mapped (undecodable bytes, no header, a required column missing) it raises FeedFileError,
+which names the file and carries every record of the file as a rejected row, so the caller can
+audit them and carry on.
+
+A file that cannot be read whole is a rejected row of its own, at line 0 (the file as a whole)
+or the row where reading stopped, with the detail: `empty_file` (no bytes, only whitespace, a
+workbook without any filled cell), `unreadable_file` (cannot be opened: not a workbook, a cut
+or damaged zip, a sheet whose XML breaks off; the rows before the break are kept).
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import polars as pl
@@ -24,6 +33,7 @@ from dagster_project.feeds.tables import (
     GridError,
     GridRow,
     RejectedRow,
+    is_blank,
     map_grid,
     record_columns,
 )
@@ -66,8 +76,19 @@ def read_ledger_file(path: Path, spec: FeedSpec, source_file: str) -> LedgerRead
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path, spec, source_file)
     if suffix in TEXT_SUFFIXES:
-        return _read_text(path.read_bytes(), spec, source_file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            detail = f"cannot read the file: {exc}"
+            raise file_problem(source_file, "unreadable_file", detail) from exc
+        return _read_text(data, spec, source_file)
     raise ValueError(f"{source_file}: not a ledger file type ({suffix})")
+
+
+def file_problem(source_file: str, reason: str, detail: str, line_no: int = 0) -> FeedFileError:
+    """A file that cannot be read whole: one rejected row, at `line_no` (0: the whole file)."""
+    row = RejectedRow(line_no, None, reason, "", detail)
+    return FeedFileError(source_file, reason, detail, [row])
 
 
 # --- CSV / TXT -------------------------------------------------------------------------------
@@ -75,7 +96,7 @@ def read_ledger_file(path: Path, spec: FeedSpec, source_file: str) -> LedgerRead
 
 def _read_text(data: bytes, spec: FeedSpec, source_file: str) -> LedgerRead:
     try:
-        text, encoding = decode_ledger_bytes(data)
+        decoded = decode_ledger_bytes(data)
     except UndecodableError as exc:
         lines = data.splitlines()
         rejected = [
@@ -84,7 +105,11 @@ def _read_text(data: bytes, spec: FeedSpec, source_file: str) -> LedgerRead:
             if line.strip()
         ]
         raise FeedFileError(source_file, "undecodable", str(exc), rejected) from exc
-    notes = [f"encoding={encoding}"]
+    text = decoded.text
+    if not text.strip():
+        what = "file has 0 bytes" if not data else "file holds only whitespace"
+        raise file_problem(source_file, "empty_file", what)
+    notes = [f"encoding={decoded.encoding}"]
     lines = list(io.StringIO(text, newline=""))
     delimiter = _sniff_delimiter(lines)
     if delimiter != ",":
@@ -96,7 +121,32 @@ def _read_text(data: bytes, spec: FeedSpec, source_file: str) -> LedgerRead:
         raise FeedFileError(
             source_file, exc.reason, exc.message, malformed + exc.rejected, notes
         ) from exc
-    return LedgerRead(source_file, grid.records, malformed + grid.rejected, notes + grid.notes)
+    read = LedgerRead(source_file, grid.records, malformed + grid.rejected, notes + grid.notes)
+    last = next((r for r in reversed(rows) if not is_blank(r.cells)), None)
+    why = _why_cut(last, decoded.cut, text, grid.width, delimiter) if last else None
+    return _reject_truncated(read, last, why) if last and why else read
+
+
+def _why_cut(last: GridRow, char_cut: bool, text: str, width: int, delimiter: str) -> str | None:
+    """Why the last record was cut short, or None when it looks whole."""
+    if char_cut:
+        return "the file ends inside a character: it was cut"
+    try:
+        list(csv.reader(io.StringIO(last.raw_text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return "the file ends inside a quoted field: it was cut"
+    if not text.endswith(("\n", "\r")) and len(last.cells) < width:
+        return f"the file ends without a line break, {len(last.cells)} of {width} fields read"
+    return None
+
+
+def _reject_truncated(read: LedgerRead, last: GridRow, why: str) -> LedgerRead:
+    """`read` with its last record rejected as truncated_row instead of loaded or malformed."""
+    records = read.records.filter(pl.col("line_no") != last.line_no)
+    rejected = [r for r in read.rejected if r.line_no != last.line_no]
+    rejected.append(RejectedRow(last.line_no, None, "truncated_row", last.raw_text, why))
+    return LedgerRead(read.source_file, records, rejected, read.notes)
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -147,45 +197,132 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _sheet_rows(ws: object) -> list[GridRow]:
+def _sheet_rows(
+    ws: object, formulas: dict[tuple[int, int], str]
+) -> tuple[list[GridRow], RejectedRow | None]:
+    """The sheet's rows, and the problem that stopped the reading part-way, if one did.
+    `formulas`: (row, column) -> formula of the cells saved without a cached value."""
     ws.reset_dimensions()  # type: ignore[attr-defined]  # trust the cells, not the stored size
     rows: list[GridRow] = []
-    for counter, row in enumerate(ws.iter_rows(), 1):  # type: ignore[attr-defined]
+    it = ws.iter_rows()  # type: ignore[attr-defined]
+    counter = 0
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            return rows, None
+        except Exception as exc:  # the sheet's XML breaks off (a damaged file): keep the rest
+            at = rows[-1].line_no + 1 if rows else 1
+            title = ws.title  # type: ignore[attr-defined]
+            detail = f"sheet {title} cannot be read from row {at} on: {exc}"
+            return rows, RejectedRow(at, title, "unreadable_file", "", detail)
+        counter += 1
         row_no = next((c.row for c in row if getattr(c, "row", None)), counter)
         cells = [cell_text(c.value) for c in row]
-        while cells and not cells[-1].strip():
+        missing = tuple(i for i in range(len(cells)) if (row_no, i + 1) in formulas)
+        while cells and not cells[-1].strip() and len(cells) - 1 not in missing:
             cells.pop()
+        shown = list(cells)
+        for i in missing:
+            shown[i] = formulas[(row_no, i + 1)]
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="").writerow(cells)
-        rows.append(GridRow(row_no, cells, buf.getvalue()))
-    return rows
+        csv.writer(buf, lineterminator="").writerow(shown)
+        rows.append(GridRow(row_no, cells, buf.getvalue(), missing))
+
+
+def _formulas_without_value(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet title: (row, column) -> `=formula` of each formula cell saved without a cached
+    value (a workbook written by a program, never opened in Excel). openpyxl reads such a cell
+    as empty, so the sheet XML is read for them, only in workbooks holding formulas at all."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for title, part in _sheet_parts(z).items():
+                data = z.read(part)
+                if b"<f" not in data and b":f>" not in data and b":f " not in data:
+                    continue
+                cells = _cells_without_value(data)
+                if cells:
+                    found[title] = cells
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return found  # the sheet reader reports what is unreadable
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its XML part in the zip, from xl/workbook.xml and its relationships."""
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = {
+        r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"
+    }
+    parts = {}
+    for sheet in ElementTree.fromstring(z.read("xl/workbook.xml")).iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        t = target.get(rid, "")
+        parts[sheet.get("name", "")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    return parts
+
+
+def _cells_without_value(xml: bytes) -> dict[tuple[int, int], str]:
+    out = {}
+    for c in ElementTree.fromstring(xml).iter():
+        if _local(c.tag) != "c":
+            continue
+        children = {_local(x.tag): x for x in c}
+        v = children.get("v")
+        # no value, or an empty one that is not an empty text result (t="str")
+        if "f" in children and (v is None or (not v.text and c.get("t") != "str")):
+            row, col = _cell_ref(c.get("r", ""))
+            out[(row, col)] = "=" + (children["f"].text or "")
+    return out
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters) :] or 0), col
 
 
 def _read_xlsx(path: Path, spec: FeedSpec, source_file: str) -> LedgerRead:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zip/xml errors: a corrupt or mislabelled workbook
-        raise FeedFileError(
-            source_file, "unreadable_workbook", f"cannot open workbook: {exc}", []
-        ) from exc
+    except Exception as exc:  # zip/xml errors: a corrupt, cut or mislabelled workbook
+        detail = f"cannot open workbook: {type(exc).__name__}: {exc}"
+        raise file_problem(source_file, "unreadable_file", detail) from exc
+    formulas = _formulas_without_value(path)
     try:
-        sheets = [(ws.title, _sheet_rows(ws)) for ws in wb.worksheets]
+        sheets = [(ws.title, *_sheet_rows(ws, formulas.get(ws.title, {}))) for ws in wb.worksheets]
     finally:
         wb.close()
+    if not any(not is_blank(r.cells) or r.formulas for _, rows, _ in sheets for r in rows):
+        broken = [p for _, _, p in sheets if p is not None]
+        if broken:
+            raise FeedFileError(source_file, "unreadable_file", broken[0].detail or "", broken)
+        raise file_problem(source_file, "empty_file", "workbook without any filled cell")
 
     frames: list[pl.DataFrame] = []
-    rejected: list[RejectedRow] = []
-    notes: list[str] = []
+    rejected: list[RejectedRow] = [p for _, _, p in sheets if p is not None]
+    notes: list[str] = [p.detail or "" for p in rejected]
     unmapped: list[RejectedRow] = []
     failures: list[GridError] = []
-    for order, (title, rows) in enumerate(sheets):
+    for order, (title, rows, _) in enumerate(sheets):
         try:
             grid = map_grid(rows, spec, sheet=title, sheet_order=order, strict_width=False)
         except GridError as exc:
             if exc.reason == "no_contract_header":
                 unmapped += exc.rejected
                 if exc.rejected:
-                    notes.append(f"sheet {title}: no contract header, skipped")
+                    notes.append(
+                        f"sheet {title}: no contract header, {len(exc.rejected)} rows not read"
+                    )
                 continue
             failures.append(exc)
             rejected += exc.rejected
@@ -204,7 +341,7 @@ def _read_xlsx(path: Path, spec: FeedSpec, source_file: str) -> LedgerRead:
             source_file,
             "no_contract_header",
             f"no sheet has a header naming {spec.feed} columns",
-            unmapped,
+            rejected + unmapped,
             notes,
         )
     records = pl.concat(frames) if frames else pl.DataFrame(schema=record_columns(spec))

@@ -25,6 +25,7 @@ import polars as pl
 from dagster_project.feeds.contracts import FeedSpec
 
 HEADER_SEARCH_ROWS = 10
+_NO_VALUE = "formula saved without its computed value: open, recalculate and save in Excel"
 MIN_MAPPED_HEADERS = 2
 
 
@@ -33,14 +34,18 @@ class GridRow:
     line_no: int  # CSV: first physical line of the record (header = 1); xlsx: sheet row
     cells: list[str]
     raw_text: str
+    # xlsx: positions of formula cells without a cached value (their cell text is empty; the
+    # raw text shows the formula)
+    formulas: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class RejectedRow:
-    line_no: int | None
+    line_no: int | None  # 0: the file as a whole
     sheet: str | None
     reason: str
     raw_text: str
+    detail: str | None = None
 
 
 @dataclass
@@ -50,6 +55,7 @@ class MappedGrid:
     records: pl.DataFrame
     rejected: list[RejectedRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    width: int = 0  # fields the header names (a shorter CSV row is malformed or cut)
 
 
 class GridError(Exception):
@@ -101,14 +107,14 @@ def map_grid(
     """Map a grid's rows to the contract. `strict_width` (CSV): a row with more non-blank
     fields than the header, or fewer fields, is `malformed_row`."""
     lookup = header_lookup(spec)
-    content = [r for r in rows if not is_blank(r.cells)]
+    content = [r for r in rows if not is_blank(r.cells) or r.formulas]
     blank = len(rows) - len(content)
     notes = [f"{blank} blank rows skipped"] if blank else []
 
     header_pos = _find_header(content, lookup)
-    if header_pos is None:
+    if header_pos is None:  # which row was meant as the header is unknown: all are rejected
         rejected = [
-            RejectedRow(r.line_no, sheet, "no_contract_header", r.raw_text) for r in content[1:]
+            RejectedRow(r.line_no, sheet, "no_contract_header", r.raw_text) for r in content
         ]
         raise GridError(
             "no_contract_header",
@@ -151,6 +157,13 @@ def map_grid(
         if strict_width and (len(cells) < width or any(c.strip() for c in cells[width:])):
             rejected.append(RejectedRow(row.line_no, sheet, "malformed_row", row.raw_text))
             continue
+        if row.formulas:  # a value only Excel could compute: nobody may guess it
+            names = [
+                canonical_at.get(i) or extra_at.get(i) or f"column_{i + 1}" for i in row.formulas
+            ]
+            reason = "formula_without_value:" + ",".join(names)
+            rejected.append(RejectedRow(row.line_no, sheet, reason, row.raw_text, _NO_VALUE))
+            continue
         for c in spec.columns:
             columns[c.name].append(None)
         for i, name in canonical_at.items():
@@ -167,7 +180,7 @@ def map_grid(
         columns["extra_columns"].append(json.dumps(extras, ensure_ascii=False) if extras else None)
         columns["raw_text"].append(row.raw_text)
     records = pl.DataFrame(columns, schema=record_columns(spec))
-    return MappedGrid(records=records, rejected=rejected, notes=notes)
+    return MappedGrid(records=records, rejected=rejected, notes=notes, width=width)
 
 
 def _find_header(content: list[GridRow], lookup: dict[str, str]) -> int | None:

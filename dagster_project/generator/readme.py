@@ -159,21 +159,25 @@ COLUMN_NOTES: dict[str, str] = {
 
 
 def column_tables() -> list[str]:
-    """One table per feed from contracts.py: canonical name, type, required, Chinese headers."""
+    """One table per feed from contracts.py: canonical name, type, required, Chinese headers,
+    meaning and plausibility bounds."""
     out: list[str] = []
     for spec in LEDGER_FEEDS:
         out += [
             f"### {spec.folder}/ `{spec.file_glob}` → raw.{spec.table}",
             "",
-            spec.description,
+            spec.description
+            + (f" Key: {', '.join(spec.key)}." if spec.key else " No key (no duplicate check)."),
             "",
-            "| column | type | required | Chinese headers | meaning |",
-            "|---|---|---|---|---|",
+            "| column | type | required | Chinese headers | meaning | plausible values |",
+            "|---|---|---|---|---|---|",
         ]
         for c in spec.columns:
+            bounds = c.bounds.describe() if c.bounds else ""
             out.append(
                 f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | "
-                f"{' / '.join(c.aliases)} | {c.description or COLUMN_NOTES.get(c.name, '')} |"
+                f"{' / '.join(c.aliases)} | {c.description or COLUMN_NOTES.get(c.name, '')} | "
+                f"{bounds} |"
             )
         out.append("")
     return out

@@ -167,9 +167,9 @@ def parse_chunk(
 
 def _by_packet(rows: pl.DataFrame, n: int) -> pl.DataFrame:
     """reason and detail of `rows` (pkt, reason, detail) laid out by packet number 0..n-1."""
-    out = pl.DataFrame(
-        {"reason": pl.repeat(None, n, dtype=pl.String, eager=True)}
-    ).with_columns(detail=pl.col("reason"))
+    out = pl.DataFrame({"reason": pl.repeat(None, n, dtype=pl.String, eager=True)}).with_columns(
+        detail=pl.col("reason")
+    )
     if not rows.height:
         return out
     idx = rows.get_column("pkt")

@@ -243,13 +243,14 @@ def test_malformed_rows_are_rejected(tmp_path: Path, con) -> None:
     assert "1 blank rows skipped" in _rows(con, "select note from audit.load_log")[0][0]
 
 
-def test_duplicate_keys_keep_the_last_by_file_and_line(tmp_path: Path, con) -> None:
+def test_duplicate_keys_are_never_settled_silently(tmp_path: Path, con) -> None:
     write_csv(
         tmp_path / "boilers" / "2023-01_boilers.csv",
         [
             BOILER_HEADER,
             [E1, "GL01", "coal", "4", "in_use", ""],
             [E1, "GL02", "gas", "2", "in_use", ""],
+            [E3, "GL01", "gas", "2", "in_use", "否"],
         ],
     )
     write_csv(
@@ -259,27 +260,52 @@ def test_duplicate_keys_keep_the_last_by_file_and_line(tmp_path: Path, con) -> N
             [E1, "GL01", "gas", "4", "in_use", "是"],
             [E2, "GL01", "gas", "6", "in_use", ""],
             [E2, "GL01", "gas", "8", "in_use", ""],
+            [E3, "GL01", "gas", "2.0", "in_use", "N"],  # the same values, written differently
         ],
     )
     stats = ingest_feed(con, BOILERS, tmp_path, "b1")
-    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (5, 3, 2)
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (7, 2, 5)
+    # conflicting copies: none is loaded; identical copies: the first is
+    assert _rows(
+        con, "select enterprise_id, unit_id, source_file, line_no from raw.boilers order by 1"
+    ) == sorted(
+        [
+            (E1, "GL02", "boilers/2023-01_boilers.csv", 3),
+            (E3, "GL01", "boilers/2023-01_boilers.csv", 4),
+        ]
+    )
+    a, b = "boilers/2023-01_boilers.csv", "boilers/2023-06_boilers.csv"
     assert _rows(
         con,
-        "select enterprise_id, unit_id, fuel, capacity_t_h, source_file, line_no from raw.boilers "
-        "order by enterprise_id = ?, unit_id",
-        [E2],
+        "select source_file, line_no, reason, detail from audit.rejected_records order by 1, 2",
     ) == [
-        (E1, "GL01", "gas", 4.0, "boilers/2023-06_boilers.csv", 2),
-        (E1, "GL02", "gas", 2.0, "boilers/2023-01_boilers.csv", 3),
-        (E2, "GL01", "gas", 8.0, "boilers/2023-06_boilers.csv", 4),
-    ]
-    assert _rows(
-        con, "select source_file, line_no, reason from audit.rejected_records order by 1, 2"
-    ) == [
-        ("boilers/2023-01_boilers.csv", 2, "duplicate_key"),
-        ("boilers/2023-06_boilers.csv", 3, "duplicate_key"),
+        (a, 2, "duplicate_key", f"same key as {b} line 2 with different values: no copy is loaded"),
+        (b, 2, "duplicate_key", f"same key as {a} line 2 with different values: no copy is loaded"),
+        (b, 3, "duplicate_key", f"same key as {b} line 4 with different values: no copy is loaded"),
+        (b, 4, "duplicate_key", f"same key as {b} line 3 with different values: no copy is loaded"),
+        (b, 5, "duplicate_key", f"same key and values as {a} line 4: the first copy is loaded"),
     ]
     _assert_reconciled(con, "boilers", "boilers")
+
+
+def test_duplicates_in_a_workbook_name_their_sheets(tmp_path: Path, con) -> None:
+    write_xlsx(
+        tmp_path / "registry" / "outlets.xlsx",
+        {
+            "一": [["企业统一社会信用代码", "排放口编号", "MN号", "排放口名称", "排放源类型"],
+                  [E1, "DA001", "41088300000001", "锅炉", "boiler"]],
+            "二": [["企业统一社会信用代码", "排放口编号", "MN号", "排放口名称", "排放源类型"],
+                  [E2, "DA001", "41088300000001", "窑炉", "kiln"]],
+        },
+    )  # fmt: skip
+    stats = ingest_feed(con, REGISTRY_OUTLETS, tmp_path, "b1")
+    assert (stats.rows_loaded, stats.rows_rejected) == (0, 2)
+    assert _rows(con, "select sheet, detail from audit.rejected_records order by 1") == [
+        ("一", "same key as registry/outlets.xlsx sheet 二 line 2 with different values: "
+               "no copy is loaded"),
+        ("二", "same key as registry/outlets.xlsx sheet 一 line 2 with different values: "
+               "no copy is loaded"),
+    ]  # fmt: skip
 
 
 def test_records_without_any_key_value_are_not_duplicates(tmp_path: Path, con) -> None:

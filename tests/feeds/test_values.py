@@ -108,10 +108,17 @@ def test_every_fault_of_a_row_is_named() -> None:
 
 def test_encoding_detection() -> None:
     text = "统一社会信用代码,名称\n"
-    assert decode_ledger_bytes(text.encode("utf-8")) == (text, "utf-8")
-    assert decode_ledger_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, "utf-8-sig")
-    assert decode_ledger_bytes(text.encode("gbk")) == (text, "gb18030")
-    assert decode_ledger_bytes(text.encode("gb18030")) == (text, "gb18030")
-    assert decode_ledger_bytes(text.encode("utf-16")) == (text, "utf-16")  # Excel "Unicode text"
+    assert decode_ledger_bytes(text.encode("utf-8")) == (text, "utf-8", False)
+    assert decode_ledger_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, "utf-8-sig", False)
+    assert decode_ledger_bytes(text.encode("gbk")) == (text, "gb18030", False)
+    assert decode_ledger_bytes(text.encode("gb18030")) == (text, "gb18030", False)
+    assert decode_ledger_bytes(text.encode("utf-16")) == (text, "utf-16", False)  # Excel "Unicode"
     with pytest.raises(UndecodableError):
         decode_ledger_bytes(b"\x80\x80\xff")
+
+
+def test_a_file_cut_inside_a_character_decodes_up_to_the_cut() -> None:
+    text = "统一社会信用代码,名称\n甲,乙"
+    for encoding, name in (("utf-8", "utf-8"), ("gbk", "gb18030")):
+        cut = text.encode(encoding)[:-1]  # the last character loses its last byte
+        assert decode_ledger_bytes(cut) == (text[:-1], name, True)
