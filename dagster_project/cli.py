@@ -44,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"build failed: {type(exc).__name__}: {reason} (traceback: {log})", file=sys.stderr)
         return 1
     print(summary.render())
-    return 0
+    return summary.exit_code()
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
