@@ -33,9 +33,12 @@ def run_parse_command(files: list[Path], out_dir: Path) -> dict[str, int]:
 
 
 def outcome_counts(counts: dict[str, int]) -> dict[str, int]:
-    """Counts in reading order: lines, valid packets, values, events, then rejects by reason."""
+    """Counts in reading order: lines (records, blank lines, files not read whole), valid
+    packets, values, events, then rejects by reason."""
     head = [
         "lines_read",
+        "blank_lines",
+        "file_problems",
         "packets_valid",
         "values",
         "events",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -186,3 +188,22 @@ def test_bounds_of_percentages_and_tests(tmp_path: Path, con) -> None:
     assert len(warned) == 1 and warned[0][0].startswith("sulfur_pct=4.5 %: high-sulfur coal")
     o2 = con.execute("select warnings from raw.manual_tests").fetchone()[0]
     assert o2.startswith("o2_pct=21.3 %: flue gas holds no more oxygen than air")
+
+
+def test_a_sheet_whose_xml_breaks_off_keeps_the_rows_before(tmp_path: Path, con) -> None:
+    rows = [HEADER] + [[E1, f"GL{i:02d}", "gas", 4, "in_use"] for i in range(1, 40)]
+    whole = write_xlsx(tmp_path / "whole.xlsx", {"锅炉": rows})
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(damaged, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]  # the sheet XML stops half-way
+            zout.writestr(item, data)
+    (tmp_path / "boilers").mkdir()
+    (tmp_path / "boilers" / "b.xlsx").write_bytes(damaged.getvalue())
+    stats = ingest_feed(con, BOILERS, tmp_path, "b1")
+    (line, reason, detail), *_ = [r[1:] for r in _rejects(con)]
+    assert reason == "unreadable_file" and detail.startswith("sheet 锅炉 cannot be read from row")
+    assert stats.rows_loaded == line - 2  # every data row above the break
+    assert stats.rows_rejected == 1

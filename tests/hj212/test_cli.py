@@ -41,3 +41,17 @@ def test_values_come_out_in_line_order(write_log, tmp_path: Path) -> None:
     run_parse_command([write_log(lines)], tmp_path / "out")
     values = pl.read_parquet(tmp_path / "out" / "values.parquet")
     assert values["line_no"].to_list() == [1, 2, 3]
+
+
+def test_parse_command_counts_blank_lines_and_files_not_read_whole(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_bytes(b"\r\n  \r\n" + frame("ST=31;CN=9021;PW=1;MN=M1;CP=&&&&").encode())
+    empty = tmp_path / "b.log.gz"
+    empty.write_bytes(b"")
+    counts = run_parse_command([log, empty], tmp_path / "out")
+    assert (counts["blank_lines"], counts["file_problems"], counts["rejected_empty_file"]) == (
+        2,
+        1,
+        1,
+    )
+    assert list(counts)[:3] == ["lines_read", "blank_lines", "file_problems"]
