@@ -123,8 +123,11 @@ def _read_text(data: bytes, spec: FeedSpec, source_file: str) -> LedgerRead:
         ) from exc
     read = LedgerRead(source_file, grid.records, malformed + grid.rejected, notes + grid.notes)
     last = next((r for r in reversed(rows) if not is_blank(r.cells)), None)
-    why = _why_cut(last, decoded.cut, text, grid.width, delimiter) if last else None
-    return _reject_truncated(read, last, why) if last and why else read
+    records = set(grid.records.get_column("line_no")) | {r.line_no for r in read.rejected}
+    if last is None or last.line_no not in records:  # no data row, or a cut header: no record
+        return read
+    why = _why_cut(last, decoded.cut, text, grid.width, delimiter)
+    return _reject_truncated(read, last, why) if why else read
 
 
 def _why_cut(last: GridRow, char_cut: bool, text: str, width: int, delimiter: str) -> str | None:
