@@ -21,19 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
 from dagster_project import warehouse
 from dagster_project.dagster_home import ensure_dagster_home
+from dagster_project.input_problems import InputReport, read_input_report
 
 
 class BuildFailed(RuntimeError):
     """The build did not finish; the previous warehouse is intact."""
-
-
-# Exit status of `lantian build`: built cleanly; failed (previous warehouse intact); bad
-# arguments; built, but some input files could not be read whole (BuildSummary.file_problems).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT_PROBLEMS = 0, 1, 2, 3
 
 
 @dataclass
@@ -55,30 +50,6 @@ class CheckLine:
 
 
 @dataclass
-class FileProblem:
-    """A file (or sheet) that could not be read whole: a file-level reject row, or every
-    record of it rejected one by one for the same reason, or a last row cut mid-row."""
-
-    feed: str
-    source_file: str
-    sheet: str | None
-    line_no: int | None  # 0: the file as a whole; else the (first) line concerned
-    reason: str
-    records: int  # rejected rows behind the problem
-    detail: str | None
-    earlier_build: bool = False  # recorded when the file was read (unchanged since)
-
-    def render(self) -> str:
-        where = self.source_file + (f" sheet {self.sheet}" if self.sheet else "")
-        if self.line_no:
-            where += f" line {self.line_no}"
-        rows = f" ({self.records} records rejected)" if self.records > 1 else ""
-        earlier = " [unchanged since an earlier build]" if self.earlier_build else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"  {self.feed:<22}{where}  {self.reason}{rows}{detail}{earlier}"
-
-
-@dataclass
 class BuildSummary:
     build_id: str
     warehouse: Path
@@ -88,19 +59,17 @@ class BuildSummary:
     checks: list[CheckLine] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     log_file: Path | None = None
-    file_problems: list[FileProblem] = field(default_factory=list)
-    warnings_by_feed: dict[str, int] = field(default_factory=dict)
-    rejects_by_reason: dict[str, int] = field(default_factory=dict)  # this build's rejects
+    inputs: InputReport = field(default_factory=InputReport)  # files not read whole, warnings
 
     def exit_code(self) -> int:
-        """EXIT_INPUT_PROBLEMS when an input file could not be read whole, else EXIT_OK."""
-        return EXIT_INPUT_PROBLEMS if self.file_problems else EXIT_OK
+        """0 built; 3 built, but some input files were not read whole (input_problems.py)."""
+        return self.inputs.exit_code()
 
     def render(self) -> str:
         lines = [
             f"Built {self.warehouse} (build {self.build_id}) in {self.seconds:.1f} s",
             f"dbt log: {self.log_file}" if self.log_file else "",
-            *self._problem_lines(),
+            *self.inputs.problem_lines(),
             "",
             f"{'feed':<24}{'files':>6}{'read':>10}{'loaded':>10}{'rejected':>10}",
         ]
@@ -113,9 +82,7 @@ class BuildSummary:
         total_loaded = sum(f.rows_loaded for f in self.feeds)
         total_rejected = sum(f.rows_rejected for f in self.feeds)
         lines.append(f"{'total':<24}{'':>6}{total_read:>10}{total_loaded:>10}{total_rejected:>10}")
-        if self.rejects_by_reason:
-            lines += ["", "rejected by reason (audit.rejected_records):"]
-            lines += [f"  {r:<40}{n:>10}" for r, n in sorted(self.rejects_by_reason.items())]
+        lines += self.inputs.reason_lines()
         if self.tables:
             lines += ["", "key tables (rows):"]
             lines += [f"  {name:<40}{rows:>10}" for name, rows in self.tables.items()]
@@ -134,21 +101,6 @@ class BuildSummary:
         lines += ["", f"anomalies by type ({sum(self.anomalies_by_type.values())} findings):"]
         lines += [f"  {t:<32}{n:>6}" for t, n in sorted(self.anomalies_by_type.items())]
         return "\n".join(lines)
-
-    def _problem_lines(self) -> list[str]:
-        """File-level problems first (the build exits 3 with them), then plausibility warnings."""
-        out: list[str] = []
-        if self.file_problems:
-            out += [
-                "",
-                f"INPUT FILES NOT READ WHOLE ({len(self.file_problems)}; exit status "
-                f"{EXIT_INPUT_PROBLEMS}): see audit.rejected_records",
-                *(p.render() for p in self.file_problems),
-            ]
-        if self.warnings_by_feed:
-            counts = ", ".join(f"{f} {n}" for f, n in sorted(self.warnings_by_feed.items()))
-            out += ["", f"rows loaded with plausibility warnings (raw.*.warnings): {counts}"]
-        return out
 
 
 def new_build_id() -> str:
@@ -306,22 +258,13 @@ def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]
                 "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
+        summary.inputs = read_input_report(con, build_id)
         if "marts.monitoring_anomalies" in existing:
             summary.anomalies_by_type = dict(
                 con.execute(
                     "select anomaly_type, count(*) from marts.monitoring_anomalies group by 1"
                 ).fetchall()
             )
-        if "audit.rejected_records" in existing:
-            summary.file_problems = file_problems(con, build_id)
-            summary.rejects_by_reason = dict(
-                con.execute(
-                    "select reason, count(*) from audit.rejected_records where build_id = ? "
-                    "group by 1",
-                    [build_id],
-                ).fetchall()
-            )
-        summary.warnings_by_feed = _warnings_by_feed(con, existing)
         for name in (
             "raw.cems_values",
             "marts.cems_hourly",
@@ -340,42 +283,3 @@ def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]
     finally:
         con.close()
     return summary
-
-
-def file_problems(con: duckdb.DuckDBPyConnection, build_id: str) -> list[FileProblem]:
-    """The input files of this build that could not be read whole (`FileProblem`): rejects of
-    this build, and those kept for files this build skipped as unchanged (packet logs)."""
-    prefixes = " or ".join(f"r.reason like '{p}%'" for p in warehouse.WHOLE_FILE_REASON_PREFIXES)
-    file_level = ", ".join(f"'{r}'" for r in warehouse.FILE_LEVEL_REASONS)
-    rows = con.execute(
-        f"""select r.feed, r.source_file, r.sheet, min(r.line_no), r.reason, count(*),
-                   any_value(r.detail), bool_and(r.build_id <> ?)
-            from audit.rejected_records r
-            where (r.reason in ({file_level}) or {prefixes})
-              and (r.build_id = ? or exists (
-                  select 1 from audit.load_log l
-                  where l.build_id = ? and l.feed = r.feed and l.source_file = r.source_file
-                    and l.note like 'unchanged%'))
-            group by all order by r.feed, r.source_file, r.sheet, min(r.line_no)""",
-        [build_id, build_id, build_id],
-    ).fetchall()
-    return [
-        FileProblem(feed, file, sheet, line, reason, int(n), detail, bool(earlier))
-        for feed, file, sheet, line, reason, n, detail, earlier in rows
-    ]
-
-
-def _warnings_by_feed(con: duckdb.DuckDBPyConnection, existing: set[str]) -> dict[str, int]:
-    from dagster_project.feeds.contracts import LEDGER_FEEDS
-
-    counts = {}
-    for spec in LEDGER_FEEDS:
-        table = f"raw.{spec.table}"
-        if table not in existing:
-            continue
-        cols = {r[0] for r in con.execute(f"describe {table}").fetchall()}
-        if "warnings" in cols:
-            n = con.execute(f"select count(*) from {table} where warnings is not null").fetchone()
-            if n and n[0]:
-                counts[spec.feed] = int(n[0])
-    return counts

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dagster_project import warehouse
-from dagster_project.build import (
-    EXIT_INPUT_PROBLEMS,
-    EXIT_OK,
-    BuildSummary,
-    summarize,
-)
+from dagster_project.build import BuildSummary, summarize
+from dagster_project.input_problems import EXIT_INPUT_PROBLEMS, EXIT_OK
 
 
 def _warehouse(path: Path, rejects: list[tuple], log: list[tuple]) -> Path:
@@ -53,7 +49,7 @@ def test_file_level_problems_come_first_and_give_exit_status_3(tmp_path: Path) -
         ],
     )
     summary = summarize(path, "b2", 1.0, [])
-    got = [(p.source_file, p.line_no, p.reason, p.records) for p in summary.file_problems]
+    got = [(p.source_file, p.line_no, p.reason, p.records) for p in summary.inputs.file_problems]
     assert got == [
         ("boilers/x.xlsx", 0, "unreadable_file", 1),
         ("boilers/y.csv", 2, "missing_required_column:fuel", 2),
@@ -66,8 +62,8 @@ def test_file_level_problems_come_first_and_give_exit_status_3(tmp_path: Path) -
     assert text.index("INPUT FILES NOT READ WHOLE (5") < text.index("feed ")
     assert "cems/a.log.gz line 291  truncated_file: gzip stream ends" in text
     assert "[unchanged since an earlier build]" in text
-    assert summary.rejects_by_reason["missing_required_column:fuel"] == 2
-    assert "empty_file" not in summary.rejects_by_reason  # this build's rejects only
+    assert summary.inputs.rejects_by_reason["missing_required_column:fuel"] == 2
+    assert "empty_file" not in summary.inputs.rejects_by_reason  # this build's rejects only
 
 
 def test_a_clean_build_exits_0(tmp_path: Path) -> None:
@@ -77,6 +73,6 @@ def test_a_clean_build_exits_0(tmp_path: Path) -> None:
         [("b1", "cems", "cems/a.log", 9, 8, 1, "parsed")],
     )
     summary = summarize(path, "b1", 1.0, [])
-    assert summary.file_problems == [] and summary.exit_code() == EXIT_OK
+    assert summary.inputs.file_problems == [] and summary.exit_code() == EXIT_OK
     assert "NOT READ WHOLE" not in summary.render()
     assert BuildSummary("b", path, 0.0).exit_code() == EXIT_OK
