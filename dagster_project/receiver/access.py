@@ -45,7 +45,7 @@ class Access:
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    text, _ = decode_ledger_bytes(path.read_bytes())
+    text = decode_ledger_bytes(path.read_bytes()).text
     return [
         {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         for row in csv.DictReader(io.StringIO(text))
