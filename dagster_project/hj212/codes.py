@@ -1,7 +1,7 @@
 """HJ 212 code tables as data: commands, versions, data flags, pollutant codes and units.
 
 Sources: HJ 212-2017 Tables 3, 8, 9 and B.2 (原编码 column for the 2005 codes); HJ/T 212-2005 flag
-meanings as implemented by the open-source parsers (see /work/shared/reference/hj212-notes.md §4-5).
+meanings as implemented by the open-source parsers (see docs/reference/hj212-notes.md §4-5).
 """
 
 from __future__ import annotations

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLES = Path("/work/shared/samples/hj212/public-samples.txt")
-if not SAMPLES.exists():  # the shared folder sits beside the repo
-    SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/hj212/public-samples.txt"
+SAMPLES = Path(__file__).resolve().parents[2] / "docs/reference/samples/hj212-public-samples.txt"
 
 
 @dataclass(frozen=True)
