@@ -84,7 +84,12 @@ def rank(findings: pl.DataFrame, outlet_months: pl.DataFrame) -> pl.DataFrame:
     )
     out = []
     for level, frame in (("enterprise", ent), ("outlet", outlets)):
-        frame = frame.sort("score", descending=True).with_columns(
+        # ties broken by findings and ids, so two builds of the same data rank alike
+        frame = frame.sort(
+            [pl.col("score").round(9), "findings", "enterprise_id", "mn"],
+            descending=[True, True, False, False],
+            nulls_last=True,
+        ).with_columns(
             pl.lit(level).alias("level"), pl.int_range(1, pl.len() + 1).cast(pl.Int64).alias("rank")
         )
         out.append(frame.select([pl.col(c).cast(t) for c, t in RANKING_SCHEMA.items()]))

@@ -206,7 +206,8 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     counts = dict(findings.group_by("anomaly_type").len().iter_rows()) if findings.height else {}
     body = [
-        f"<h1>自动监控数据异常线索 · anomaly findings (build {html.escape(build_id)})</h1>",
+        # No build id or time: two builds of the same sources write the same report.
+        "<h1>自动监控数据异常线索 · anomaly findings</h1>",
         f"<p>{findings.height} findings. Shaded: the finding's window. "
         "Red dashed line: hourly limit.</p>",
         "<h2>By type</h2><table><tr><th>type</th><th>类型</th><th>findings</th></tr>",

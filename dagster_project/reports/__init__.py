@@ -4,13 +4,14 @@ For one year, `export_inventory` writes into the output folder:
   lantian_<year>_inventory.xlsx   one worksheet per catalogue sheet, Chinese names and headers
   lantian_<year>_<key>.csv        per sheet: UTF-8 with BOM, CRLF, Chinese header row
   lantian_<year>_<key>.parquet    per sheet: English column names, Chinese header as metadata
-  manifest.json                   build id/time, source files, per file rows and sha256,
+  manifest.json                   source files with sha256, per file rows and sha256,
                                   per sheet rows, totals check against marts.emissions
 The sheets, their SQL and headers are data in `catalogue.py`.
 """
 
 from dagster_project.reports.export import (
     ExportTotalsMismatch,
+    NoDataForYear,
     export_inventory,
     run_export_command,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "ExportContractError",
     "ExportManifest",
     "ExportTotalsMismatch",
+    "NoDataForYear",
     "export_inventory",
     "run_export_command",
 ]

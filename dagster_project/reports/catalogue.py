@@ -14,6 +14,34 @@ from dagster_project.reports.sheet_types import Kind, OutputColumn, Sheet, Sourc
 
 __all__ = ["SHEETS", "SOURCES", "Kind", "OutputColumn", "Sheet", "SourceTable"]
 
+# The contract's precision: tonnes to 6 decimals (grams), concentrations to the 3 decimals HJ 212
+# reports, every other number to 6 decimals. Every exported double is rounded once, to this.
+TONNE_DECIMALS = 6
+CONCENTRATION_DECIMALS = 3
+DEFAULT_DECIMALS = 6
+
+
+def decimals(column: str) -> int:
+    if column.endswith("_mg_m3"):
+        return CONCENTRATION_DECIMALS
+    return TONNE_DECIMALS if column.endswith("_t") else DEFAULT_DECIMALS
+
+
+# Text columns that list a set (string_agg(distinct ...) in the marts): the order of the items
+# means nothing and is not fixed by the aggregation, so the export sorts the items.
+SET_COLUMNS: dict[str, str] = {
+    "products": "、",
+    "kiln_types": ",",
+    "control_techs": ",",
+    "voc_capture_types": ",",
+}
+
+
+def exact_tonnes(expression: str) -> str:
+    """Tonnes as DECIMAL at the contract's precision: sums of it are exact and independent of
+    the order DuckDB adds rows in (doubles are not), so two builds give the same totals."""
+    return f"cast(round({expression}, {TONNE_DECIMALS}) as decimal(18, {TONNE_DECIMALS}))"
+
 
 K = Kind
 EMISSIONS = "marts.emissions"
@@ -685,7 +713,7 @@ EMISSIONS_SUMMARY = Sheet(
         select e.enterprise_id, min(r.name) as enterprise_name,
                min(r.township) as township,
                e.pollutant, min(e.pollutant_zh) as pollutant_zh, e.method,
-               sum(e.emissions_t) as emissions_t, count(*) as emission_rows
+               sum({exact_tonnes("e.emissions_t")}) as emissions_t, count(*) as emission_rows
         from {EMISSIONS} as e
         left join {ENTERPRISES} as r on r.enterprise_id = e.enterprise_id
         where e.year = $year
@@ -907,7 +935,10 @@ _RULE_COLUMNS = (
     "township",
 )
 _JUDGED_COLUMNS = ("basis_date", "as_of_date", "evidence")
-_CURRENT = "not by year: the current list, judged at as_of_date"
+# An action list is judged at its as_of_date (the end of the data's year): a year's export holds
+# the lists judged in that year, never another year's.
+_JUDGED_IN_YEAR = "year(as_of_date) = $year"
+_JUDGED_SCOPE = "year(as_of_date) = year: the list as judged in that year"
 
 
 def _action(
@@ -916,8 +947,8 @@ def _action(
     table: str,
     names: tuple[str, ...],
     order_by: tuple[str, ...],
-    where: str = "true",
-    year_scope: str = _CURRENT,
+    where: str = _JUDGED_IN_YEAR,
+    year_scope: str = _JUDGED_SCOPE,
 ) -> Sheet:
     return table_sheet(
         key,
@@ -1085,5 +1116,11 @@ for _column in (c for sheet in AMBIENT_SHEETS for c in sheet.columns):
 # The totals check: the export's per-pollutant sums must equal the mart's to the gram.
 TOTALS_SHEET_KEY = EMISSIONS_DETAIL.key
 TOTALS_MART_SQL = f"""
-    select pollutant, sum(emissions_t) as emissions_t, count(*) as rows
+    select pollutant, sum({exact_tonnes("emissions_t")}) as emissions_t, count(*) as rows
     from {EMISSIONS} where year = $year group by pollutant order by pollutant"""
+
+# Years an export can be asked for: the years the inventory holds.
+YEARS_SQL = {
+    EMISSIONS: f"select distinct year from {EMISSIONS}",
+    INVENTORY: f"select distinct year from {INVENTORY}",
+}

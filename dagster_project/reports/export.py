@@ -1,8 +1,10 @@
 """`lantian export --year YYYY`: the provincial inventory export from the current warehouse.
 
-Reads the warehouse read-only (never writes to it), checks every sheet's source tables against
-the catalogue before writing anything, then writes the workbook, one CSV and one Parquet file
-per sheet, and `manifest.json`. Exporting the same warehouse twice gives identical bytes.
+Reads the warehouse read-only (never writes to it), refuses a year the inventory does not hold,
+checks every sheet's source tables against the catalogue before writing anything, then writes
+the workbook, one CSV and one Parquet file per sheet, and `manifest.json`. Every number is
+rounded once at the contract's precision and rows come in a total order, so the same data gives
+identical bytes: exporting one warehouse twice, or two builds of the same sources.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dagster_project.reports.extract import (
     open_readonly,
     read_build_info,
     table_totals,
+    years_with_data,
 )
 from dagster_project.reports.manifest import (
     ExportManifest,
@@ -38,7 +41,8 @@ from dagster_project.reports.writers import XLSX_MAX_ROWS, write_csv, write_parq
 
 FORMATS = ("xlsx", "csv", "parquet")
 MANIFEST_NAME = "manifest.json"
-# Document date when the warehouse has no load log to date it by (same as xlsx zip entries).
+# The workbook's document date: fixed (as its zip entries' dates are), so the same data gives the
+# same bytes whenever and by whichever build it is exported; provenance is in manifest.json.
 UNDATED = datetime(1980, 1, 1)
 # `lantian build` exports from `.<name>.building-<build_id>` and then renames it to `<name>`.
 _BUILDING = re.compile(r"^\.(?P<name>.+)\.building-[^/]+$")
@@ -46,6 +50,10 @@ _BUILDING = re.compile(r"^\.(?P<name>.+)\.building-[^/]+$")
 
 class ExportTotalsMismatch(RuntimeError):
     """The exported emissions do not add up to marts.emissions to the gram."""
+
+
+class NoDataForYear(ValueError):
+    """The warehouse holds no inventory for the year asked: nothing is written."""
 
 
 def file_stem(year: int, key: str) -> str:
@@ -73,22 +81,24 @@ def export_inventory(
     con = open_readonly(warehouse)
     try:
         existing = existing_columns(con)
+        years = years_with_data(con, existing)
+        if year not in years:
+            raise NoDataForYear(
+                f"no data for {year} in {published_path(warehouse)} (years with data: "
+                f"{', '.join(map(str, years)) or 'none'}); nothing written"
+            )
         build = read_build_info(con, existing)
         manifest = ExportManifest(
             year=year,
-            warehouse=str(published_path(warehouse)),
-            build_id=build.build_id,
-            build_time=build.build_time.isoformat(sep=" ") if build.build_time else None,
+            warehouse=published_path(warehouse).name,
             formats=chosen,
             source_files=[
                 {"feed": feed, "source_file": name, "sha256": sha}
                 for feed, name, sha in build.source_files
             ],
         )
-        if build.build_time is None:
-            manifest.warnings.append(
-                "audit.load_log has no dated rows: build time unknown, workbook dated 1980-01-01"
-            )
+        if not build.source_files:
+            manifest.warnings.append("audit.load_log names no source files of the latest build")
         present = _check_contract(existing, manifest)
         tables = [(sheet, fetch_sheet(con, sheet, year)) for sheet in present]
         mart = mart_totals(con, year) if EMISSIONS_DETAIL in present else None
@@ -100,7 +110,7 @@ def export_inventory(
     ]
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_files(manifest, tables, out_dir, year, build.build_time or UNDATED)
+    _write_files(manifest, tables, out_dir, year, UNDATED)
     _remove_stale_files(manifest, out_dir, year)
     _check_totals(manifest, tables, mart)
     manifest.write(out_dir / MANIFEST_NAME)
@@ -193,10 +203,13 @@ def run_export_command(warehouse: Path, year: int, out_dir: Path, formats: list[
     """The `lantian export` command: export, print a short summary, return the exit code."""
     try:
         manifest = export_inventory(warehouse, year, out_dir, formats)
-    except (ExportContractError, ExportTotalsMismatch, ValueError, FileNotFoundError) as exc:
+    except (NoDataForYear, FileNotFoundError) as exc:
+        print(f"export refused: {exc}", file=sys.stderr)
+        return 2
+    except (ExportContractError, ExportTotalsMismatch, ValueError) as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 1
-    print(f"Exported {year} from {manifest.warehouse} (build {manifest.build_id or 'unknown'})")
+    print(f"Exported {year} from {warehouse}")
     print(f"  into {out_dir.resolve()}")
     exported = [s for s in manifest.sheets if s.status == "exported"]
     print(f"  {_pad('sheet', 30)}{'rows':>10}")

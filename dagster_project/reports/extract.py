@@ -18,9 +18,14 @@ from dagster_project import warehouse
 from dagster_project.reports.catalogue import (
     LATEST_BUILD_SQL,
     LOAD_LOG,
+    SET_COLUMNS,
     SOURCES,
     TOTALS_MART_SQL,
+    YEARS_SQL,
+    Kind,
+    OutputColumn,
     Sheet,
+    decimals,
 )
 
 
@@ -71,13 +76,35 @@ def check_columns(sheet: Sheet, existing: dict[str, set[str]]) -> None:
 def fetch_sheet(con: duckdb.DuckDBPyConnection, sheet: Sheet, year: int) -> pa.Table:
     """The sheet's rows for `year`, cast to the catalogue's types, in a total order."""
     names = [c.name for c in sheet.columns]
-    casts = ", ".join(f'cast(q."{c.name}" as {c.kind.value}) as "{c.name}"' for c in sheet.columns)
+    casts = ", ".join(f'{_exported(c)} as "{c.name}"' for c in sheet.columns)
     # The catalogue's keys first, then every other column, so ties can never reorder rows.
     order = list(sheet.order_by) + [n for n in names if n not in sheet.order_by]
     order_sql = ", ".join(f'"{n}"' for n in order)
     sql = f"select {casts} from ({sheet.query}) as q order by {order_sql}"
     params = {"year": year} if "$year" in sheet.query else None
     return con.sql(sql, params=params).to_arrow_table()
+
+
+def _exported(column: OutputColumn) -> str:
+    """The column cast to its export type; doubles rounded once at the contract's precision
+    (`+ 0.0` turns a rounded -0.0 into 0.0, so no file ever says -0.0), set-valued text with
+    its items sorted."""
+    cast = f'cast(q."{column.name}" as {column.kind.value})'
+    if column.kind is Kind.FLOAT:
+        return f"(round({cast}, {decimals(column.name)}) + 0.0::double)"
+    separator = SET_COLUMNS.get(column.name)
+    if separator is not None and column.kind is Kind.TEXT:
+        return f"array_to_string(list_sort(string_split({cast}, '{separator}')), '{separator}')"
+    return cast
+
+
+def years_with_data(con: duckdb.DuckDBPyConnection, existing: dict[str, set[str]]) -> list[int]:
+    """The years the inventory holds (marts.emissions, marts.inventory_key_industry)."""
+    years: set[int] = set()
+    for table, sql in YEARS_SQL.items():
+        if table in existing:
+            years |= {int(r[0]) for r in con.execute(sql).fetchall() if r[0] is not None}
+    return sorted(years)
 
 
 def read_build_info(con: duckdb.DuckDBPyConnection, existing: dict[str, set[str]]) -> BuildInfo:

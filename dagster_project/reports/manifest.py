@@ -1,7 +1,8 @@
 """The export manifest: what was written, from which build, and whether the totals hold.
 
-Nothing in it depends on the time of the export, so exporting the same warehouse twice gives
-the same manifest byte for byte.
+Nothing in it depends on when or by which build the data was exported (no time, no build id, no
+folder): the same data gives the same manifest byte for byte. What the data came from is the
+list of source files with their sha256; which build made the warehouse is in its run history.
 """
 
 from __future__ import annotations
@@ -56,9 +57,7 @@ class TotalsCheck:
 @dataclass
 class ExportManifest:
     year: int
-    warehouse: str
-    build_id: str | None
-    build_time: str | None  # ISO; max(audit.load_log.loaded_at) of the latest build
+    warehouse: str  # the warehouse's file name
     formats: list[str]
     files: list[FileEntry] = field(default_factory=list)
     sheets: list[SheetEntry] = field(default_factory=list)

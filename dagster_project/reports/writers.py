@@ -3,8 +3,9 @@
 Each writer is deterministic: the same rows give the same bytes. xlsx packs its parts with
 in-memory zip entries dated 1980-01-01 and takes its document dates from the caller (the
 warehouse's build time, never now); CSV formats floats with repr (shortest round-trip form,
-so no tonnes are lost); Parquet carries no write time. Files are written beside their target
-and renamed into place, so a reader never sees half a file.
+so no tonnes are lost) and neutralises text cells a spreadsheet would run as formulas
+(safe_text.py); Parquet keeps the raw text and carries no write time. Files are written beside
+their target and renamed into place, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from dagster_project.reports.catalogue import Kind, Sheet
+from dagster_project.reports.safe_text import csv_cell
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's row limit, header row included
 
@@ -40,6 +42,8 @@ def _replace_when_done(path: Path) -> Iterator[Path]:
 def _csv_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return csv_cell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

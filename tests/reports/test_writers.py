@@ -9,11 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.reports.catalogue import Kind, OutputColumn, Sheet
-from dagster_project.reports.writers import write_csv, write_xlsx
+from dagster_project.reports.writers import write_csv, write_parquet, write_xlsx
 
 SHEET = Sheet(
     key="probe",
@@ -41,7 +42,21 @@ def test_csv_round_trips_floats_exactly_and_text_verbatim(
     write_csv(path, SHEET, table)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
     assert rows[0] == ["排放量(吨)", "设备MN号"]
-    assert [(float(r[0]), r[1]) for r in rows[1:]] == values
+    # text verbatim, except that a cell a spreadsheet would run as a formula gets a leading '
+    expected = [(t, "'" + code if code[0] in "=+-@" else code) for t, code in values]
+    assert [(float(r[0]), r[1]) for r in rows[1:]] == expected
+
+
+def test_csv_neutralises_formula_cells_and_parquet_keeps_them_raw(tmp_path: Path) -> None:
+    hostile = ['=HYPERLINK("http://x","点击")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "ok"]
+    table = pa.table({"emissions_t": [-1.5] * len(hostile), "mn": hostile})
+    write_csv(tmp_path / "probe.csv", SHEET, table)
+    write_parquet(tmp_path / "probe.parquet", SHEET, table, 2023)
+    text = (tmp_path / "probe.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + h for h in hostile[:-1]] + ["ok"]
+    assert [r[0] for r in rows[1:]] == ["-1.5"] * len(hostile)  # numbers are not text cells
+    assert pq.read_table(tmp_path / "probe.parquet")["mn"].to_pylist() == hostile
 
 
 def test_xlsx_keeps_numbers_as_numbers_and_formula_like_text_as_text(tmp_path: Path) -> None:
