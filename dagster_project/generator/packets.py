@@ -30,7 +30,11 @@ PERIOD = {"2061": timedelta(hours=1), "2051": timedelta(minutes=1), "2031": time
 
 
 def _f(v: float | None, d: int) -> str:
-    return "" if v is None else f"{v:.{d}f}"
+    """Fixed decimals; never "-0.000" (a value that rounds to zero is written unsigned, so the
+    sign bit of a tiny negative, which varies with summation order, never reaches the file)."""
+    if v is None:
+        return ""
+    return f"{v + 0.0:.{d}f}".replace("-", "") if round(v, d) == 0 else f"{v:.{d}f}"
 
 
 def qn(t: datetime) -> str:

@@ -66,6 +66,7 @@ def text(v: Any, style: Style) -> str:
     if isinstance(v, date):
         return v.strftime(style.date_fmt)
     if isinstance(v, float):
+        v += 0.0  # -0.0 -> 0.0: no negative zero in the files
         return f"{v:.10g}" if abs(v) < 1e9 else f"{v:.1f}"
     return str(v)
 
