@@ -12,20 +12,21 @@ from pathlib import Path
 
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-WAREHOUSE_ENV = "LANTIAN_WAREHOUSE"
-SOURCES_ENV = "LANTIAN_SOURCES"
-EXPORTS_ENV = "LANTIAN_EXPORTS"
+from dagster_project import paths
+
+WAREHOUSE_ENV = paths.WAREHOUSE_ENV
+SOURCES_ENV = paths.SOURCES_ENV
+EXPORTS_ENV = paths.EXPORTS_ENV
 BUILD_ID_ENV = "LANTIAN_BUILD_ID"
 LANDING_ENV = "LANTIAN_LANDING"
 
 
 def warehouse_path() -> Path:
-    return Path(os.environ.get(WAREHOUSE_ENV, PROJECT_ROOT / "warehouse.duckdb")).resolve()
+    return paths.warehouse_file()
 
 
 def sources_path() -> Path:
-    return Path(os.environ.get(SOURCES_ENV, PROJECT_ROOT / "sources")).resolve()
+    return paths.sources_dir()
 
 
 def landing_path() -> Path:
@@ -34,7 +35,7 @@ def landing_path() -> Path:
 
 
 def exports_path() -> Path:
-    return Path(os.environ.get(EXPORTS_ENV, PROJECT_ROOT / "exports")).resolve()
+    return paths.exports_dir()
 
 
 def build_id() -> str:
@@ -44,7 +45,9 @@ def build_id() -> str:
 def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; never installs extensions (no network here)."""
     config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "true"}
-    return duckdb.connect(str(path or warehouse_path()), read_only=read_only, config=config)
+    con = duckdb.connect(str(path or warehouse_path()), read_only=read_only, config=config)
+    con.execute("set enable_progress_bar = false")  # the build prints its own progress lines
+    return con
 
 
 # Contract: ARCHITECTURE.md "Warehouse tables analysts rely on".

@@ -5,15 +5,15 @@ the two input relations, so the benchmark and the tests exercise exactly the SQL
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import jinja2
 
 from dagster_project.detectors.config import Config
+from dagster_project.paths import project_file
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "models" / "intermediate" / "anomalies"
+MODELS_DIR = project_file("dbt") / "models" / "intermediate" / "anomalies"
 SCHEMA = "intermediate"
 INPUT_MODELS = ("int_anomalies__hourly_input", "int_anomalies__outlet_pollutants")
 STATE_MODEL = "int_anomalies__operating_state"

@@ -9,7 +9,9 @@ from typing import Any
 
 import duckdb
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+from dagster_project.paths import project_file
+
+EXPECTATIONS_DIR = project_file("expectations")
 
 
 def suite_paths() -> list[Path]:

@@ -24,10 +24,11 @@ from typing import Any
 import duckdb
 
 from dagster_project.feeds.uscc import USCC_CHARSET, is_valid_uscc
+from dagster_project.paths import project_file
 
 os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: no network, no telemetry
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXPECTATIONS_DIR = project_file("expectations")
 REGISTRY_SUITE = EXPECTATIONS_DIR / "registry.json"
 PARTIAL_UNEXPECTED = 5
 

@@ -6,7 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.defs.transform.project import dbt_project, ensure_manifest
+from dagster_project import paths, warehouse
+from dagster_project.defs.transform.project import dbt_project, ensure_manifest, seed_partial_parse
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -32,5 +33,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
     name="dbt_warehouse",
 )
 def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: models, seeds, data tests and unit tests, streamed as materializations."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """`dbt build`: models, seeds, data tests and unit tests, streamed as materializations.
+
+    Artifacts and dbt's log go to this build's folder in the state folder (kept for the last N
+    builds), never into the project."""
+    target = paths.build_dir(warehouse.build_id()) / "dbt"
+    seed_partial_parse(target)
+    op_context = context.op_execution_context
+    yield from dbt.cli(["build"], context=op_context, target_path=target).stream()

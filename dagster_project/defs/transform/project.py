@@ -1,18 +1,34 @@
-"""The dbt project and its manifest, parsed on demand so a fresh clone needs no manual step."""
+"""The dbt project and its manifest, parsed on demand so a fresh clone or install needs no step.
+
+The project files are read where they ship (the checkout's `dbt/` or the wheel's copy); nothing
+is written there: the manifest lives in the state folder (`<state>/dbt/manifest/`) and every
+build's artifacts and dbt log in `<state>/builds/<build id>/dbt/`. dbt itself is the executable
+installed beside the running interpreter, never a `dbt` that PATH happens to offer.
+"""
 
 import fcntl
 import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.warehouse import PROJECT_ROOT
+from dagster_project import paths
 
-DBT_DIR = PROJECT_ROOT / "dbt"
+DBT_DIR = paths.project_file("dbt")
+PARTIAL_PARSE = "partial_parse.msgpack"
 
-dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR, target_path=Path("target"))
+
+def manifest_dir() -> Path:
+    return paths.state_dir() / "dbt" / "manifest"
+
+
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR, target_path=manifest_dir())
+
+
+def dbt_executable() -> Path:
+    return paths.tool("dbt")
 
 
 def _newest_source_mtime() -> float:
@@ -37,32 +53,42 @@ def dbt_env() -> dict[str, str]:
 def ensure_manifest() -> Path:
     """Run `dbt parse` when the manifest is missing or older than the dbt sources.
 
-    Serialised with a file lock: parallel test workers (or a build beside the UI) share dbt/target.
+    Serialised with a file lock: parallel test workers (or a build beside the UI) share it.
     """
     manifest = dbt_project.manifest_path
-    (DBT_DIR / "target").mkdir(exist_ok=True)
-    with open(DBT_DIR / "target" / ".parse.lock", "w") as lock:
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-            _parse()
+            _parse(manifest.parent)
     return manifest
 
 
-def _parse() -> None:
-    dbt = Path(sys.executable).with_name("dbt")
+def seed_partial_parse(target: Path) -> None:
+    """Start a build's dbt target folder from the parsed project, so dbt skips re-parsing."""
+    parsed = dbt_project.manifest_path.parent / PARTIAL_PARSE
+    if parsed.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parsed, target / PARTIAL_PARSE)
+
+
+def _parse(target: Path) -> None:
     result = subprocess.run(
         [
-            str(dbt),
+            str(dbt_executable()),
             "parse",
             "--project-dir",
             str(DBT_DIR),
             "--profiles-dir",
             str(DBT_DIR),
             "--target-path",
-            str(DBT_DIR / "target"),
+            str(target),
+            "--log-path",
+            str(target),
             "--quiet",
         ],
         env=dbt_env(),
+        cwd=target,
         capture_output=True,
         text=True,
         check=False,
