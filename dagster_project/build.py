@@ -1,10 +1,14 @@
 """The atomic build: run every asset into a new file and swap it in only on success.
 
 Analysts never see a half-built warehouse: the asset graph writes to
-`.<name>.building-<build_id>` beside the warehouse; `os.replace` swaps it in after the last
-step (ingest, dbt, quality, exports) succeeded. A failed or killed build leaves the previous
-warehouse untouched; its leftover file is removed by the next build, which holds a lock so two
-builds never race.
+`.<name>.building-<build_id>` beside the warehouse and its exports to a staged folder; after the
+last step (ingest, dbt, quality, the shrink guard, exports) succeeded, the warehouse is compacted
+into a fresh file that replaces the old one with `os.replace`, and each export folder is swapped
+with it (`operate/publish.py`). A failed, refused or killed build leaves the previous warehouse
+and exports byte for byte as they were; its temporary files are removed by the build itself or,
+if it was killed, by its supervisor or by the next build, which holds a lock so that two builds
+never race. Each build keeps its log and dbt artifacts in `<state>/builds/<build id>/`; the
+folders and Dagster runs of the last N builds are kept.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import fcntl
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,13 +27,32 @@ from typing import Any
 
 import dagster as dg
 
-from dagster_project import warehouse
+from dagster_project import guard, paths, warehouse
 from dagster_project.dagster_home import ensure_dagster_home
 from dagster_project.input_problems import InputReport, read_input_report
+from dagster_project.operate import exit_codes, publish, retention, runs
+from dagster_project.operate.errors import root_cause
+from dagster_project.operate.progress import Progress, reporting_to
+
+GUARD_CHECK = "shrink_guard"
 
 
 class BuildFailed(RuntimeError):
     """The build did not finish; the previous warehouse is intact."""
+
+    exit_code = exit_codes.FAILED
+
+
+class BadInput(BuildFailed):
+    """Arguments or input that cannot be built at all (no sources folder, ...)."""
+
+    exit_code = exit_codes.USAGE
+
+
+class BuildRefused(BuildFailed):
+    """The shrink guard refused to replace the previous warehouse with this build."""
+
+    exit_code = exit_codes.INPUT_PROBLEMS
 
 
 @dataclass
@@ -46,7 +70,8 @@ class CheckLine:
     name: str
     passed: bool
     detail: str
-    kind: str  # "suite" (great-expectations) or "dbt" (a dbt data test)
+    kind: str  # "suite" (great-expectations), "dbt" (a dbt data test), "guard" (shrink guard)
+    severity: str = "WARN"  # ERROR checks are blocking: a failed one fails the build
 
 
 @dataclass
@@ -60,15 +85,32 @@ class BuildSummary:
     tables: dict[str, int] = field(default_factory=dict)
     log_file: Path | None = None
     inputs: InputReport = field(default_factory=InputReport)  # files not read whole, warnings
+    exports: list[Path] = field(default_factory=list)
+    accepted_shrink: list[str] = field(default_factory=list)
 
     def exit_code(self) -> int:
         """0 built; 3 built, but some input files were not read whole (input_problems.py)."""
         return self.inputs.exit_code()
 
+    def counts(self) -> dict[str, Any]:
+        """What the run history keeps of this build (lantian status)."""
+        return {
+            "rows_read": sum(f.rows_read for f in self.feeds),
+            "rows_loaded": sum(f.rows_loaded for f in self.feeds),
+            "rows_rejected": sum(f.rows_rejected for f in self.feeds),
+            "checks": len(self.checks),
+            "checks_passed": sum(c.passed for c in self.checks),
+            "tables": self.tables,
+            "anomalies": sum(self.anomalies_by_type.values()),
+            "input_problems": len(self.inputs.file_problems),
+        }
+
     def render(self) -> str:
         lines = [
             f"Built {self.warehouse} (build {self.build_id}) in {self.seconds:.1f} s",
-            f"dbt log: {self.log_file}" if self.log_file else "",
+            f"build log: {self.log_file}" if self.log_file else "",
+            *(f"exports: {path}" for path in self.exports),
+            *(f"accepted shrink (--accept-shrink): {s}" for s in self.accepted_shrink),
             *self.inputs.problem_lines(),
             "",
             f"{'feed':<24}{'files':>6}{'read':>10}{'loaded':>10}{'rejected':>10}",
@@ -89,7 +131,9 @@ class BuildSummary:
         dbt_checks = [c for c in self.checks if c.kind == "dbt"]
         failing_dbt = [c.name for c in dbt_checks if not c.passed]
         lines += ["", "checks:"]
-        for c in (c for c in self.checks if c.kind == "suite"):
+        for c in (c for c in self.checks if c.kind in ("suite", "guard") and not c.passed):
+            lines.append(f"  WARN {c.name}: {c.detail.splitlines()[0]}")
+        for c in (c for c in self.checks if c.kind == "suite" and c.passed):
             first = c.detail.splitlines()[0] if c.detail else ""
             lines.append(
                 f"  {'PASS' if c.passed else 'WARN'} {c.name}" + ("" if c.passed else f": {first}")
@@ -105,6 +149,30 @@ class BuildSummary:
 
 def new_build_id() -> str:
     return datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    sources: Path
+    target: Path
+    exports: Path
+    state: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        sources: Path | None = None,
+        target: Path | None = None,
+        exports: Path | None = None,
+        state: Path | None = None,
+    ) -> BuildPaths:
+        """From options, then environment, then defaults (paths.py); never the cwd."""
+        try:
+            src = paths.sources_dir(sources)
+            tgt = paths.warehouse_file(target, src)
+        except paths.PathNotConfigured as exc:
+            raise BadInput(str(exc)) from exc
+        return cls(src, tgt, paths.exports_dir(exports, tgt), paths.state_dir(state, tgt))
 
 
 @contextlib.contextmanager
@@ -128,23 +196,30 @@ def _build_lock(target: Path) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise BuildFailed(f"another build of {target} is running") from exc
+            raise BuildFailed(
+                f"another build of {target} is running; this one changed nothing"
+            ) from exc
         yield
 
 
-def _remove_build_files(target: Path) -> None:
-    for leftover in target.parent.glob(f".{target.name}.building-*"):
-        leftover.unlink(missing_ok=True)
-
-
-def _publish(building: Path, target: Path) -> None:
-    con = warehouse.connect(building)
+def _previous_measures(target: Path, full_refresh: bool) -> dict[str, float] | None:
+    """What the guard compares with; None for a first build. A warehouse that cannot be read is
+    named as the user knows it, not as the build's temporary copy."""
+    if not target.exists():
+        return None
     try:
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    Path(f"{building}.wal").unlink(missing_ok=True)
-    os.replace(building, target)
+        con = warehouse.connect(target, read_only=True)
+        try:
+            return guard.measure(con)
+        finally:
+            con.close()
+    except Exception as exc:
+        if full_refresh:
+            return None
+        raise BuildFailed(
+            f"the previous warehouse {target} cannot be read ({root_cause(exc)}); "
+            "move it aside or rebuild with --full-refresh"
+        ) from exc
 
 
 def run_build(
@@ -154,87 +229,197 @@ def run_build(
     *,
     full_refresh: bool = False,
     instance: dg.DagsterInstance | None = None,
+    state: Path | None = None,
+    keep_builds: int = retention.DEFAULT_KEEP_BUILDS,
+    accept_shrink: bool = False,
+    max_drop: float = guard.DEFAULT_MAX_DROP,
+    build_id: str | None = None,
+    progress: Progress | None = None,
 ) -> BuildSummary:
-    """Build the warehouse from `sources` into `target` atomically; raise BuildFailed otherwise."""
-    sources = (sources or warehouse.sources_path()).resolve()
-    target = (target or warehouse.warehouse_path()).resolve()
-    exports = (exports or warehouse.exports_path()).resolve()
-    if not sources.is_dir():
-        raise BuildFailed(f"sources folder not found: {sources}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    build_id = new_build_id()
+    """Build the warehouse from `sources` into `target` atomically; raise BuildFailed otherwise
+    (BuildRefused when the shrink guard refused the swap, BadInput for unusable arguments)."""
+    where = BuildPaths.resolve(sources, target, exports, state)
+    if not where.sources.is_dir():
+        raise BadInput(f"sources folder not found: {where.sources}")
+    where.target.parent.mkdir(parents=True, exist_ok=True)
+    build_id = build_id or new_build_id()
+    progress = progress or Progress(open(os.devnull, "w"), quiet=True)  # noqa: SIM115
+    folder = paths.build_dir(build_id, where.state)
+    folder.mkdir(parents=True, exist_ok=True)
+    log_file = folder / "build.log"
+    if instance is None:
+        ensure_dagster_home(where.state)
+        instance = dg.DagsterInstance.get()
+    run_id: list[str] = []
+    try:
+        with _build_lock(where.target):
+            summary = _build_locked(
+                where,
+                build_id,
+                full_refresh,
+                instance,
+                accept_shrink,
+                max_drop,
+                progress,
+                log_file,
+                run_id,
+            )
+        _record(instance, run_id, "published", "", summary)
+        return summary
+    except BaseException as exc:
+        reason = root_cause(exc) if not isinstance(exc, BuildFailed) else str(exc)
+        outcome = "refused" if isinstance(exc, BuildRefused) else "failed"
+        with open(log_file, "a", encoding="utf-8") as log:
+            log.write(f"\nbuild {outcome}: {reason}\n{traceback.format_exc()}")
+        _record(instance, run_id, outcome, reason, None)
+        raise
+    finally:
+        retention.prune_build_folders(paths.builds_dir(where.state), keep_builds, build_id)
+        with contextlib.suppress(Exception):
+            runs.prune_runs(instance, where.target, keep_builds)
+
+
+def _record(
+    instance: dg.DagsterInstance,
+    run_id: list[str],
+    outcome: str,
+    reason: str,
+    summary: BuildSummary | None,
+) -> None:
+    if run_id:
+        runs.record_outcome(
+            instance, run_id[0], outcome, reason, summary.counts() if summary else None
+        )
+
+
+def _build_locked(
+    where: BuildPaths,
+    build_id: str,
+    full_refresh: bool,
+    instance: dg.DagsterInstance,
+    accept_shrink: bool,
+    max_drop: float,
+    progress: Progress,
+    log_file: Path,
+    run_id: list[str],
+) -> BuildSummary:
     started = time.monotonic()
-    with _build_lock(target):
-        _remove_build_files(target)
-        building = target.with_name(f".{target.name}.building-{build_id}")
+    # Nothing else can be building this warehouse now: leftovers are from killed builds.
+    publish.remove_build_files(where.target)
+    publish.remove_unreferenced_exports(where.exports)
+    guard_file = log_file.with_name("guard.json")
+    settings = guard.GuardSettings(
+        _previous_measures(where.target, full_refresh), max_drop, accept_shrink
+    )
+    settings.write(guard_file)
+    building = publish.building_path(where.target, build_id)
+    staged = publish.staged_exports(where.exports, build_id)
+    progress.note(
+        f"build {build_id}: {where.sources} -> {where.target}"
+        + (" (first build)" if settings.previous is None else ""),
+        build_id=build_id,
+        log=str(log_file),
+    )
+    try:
         # Start from the last good warehouse so CEMS ingest stays incremental (content hashes).
-        if target.exists() and not full_refresh:
-            shutil.copy2(target, building)
-        try:
-            with _env(
-                **{
-                    warehouse.WAREHOUSE_ENV: str(building),
-                    warehouse.SOURCES_ENV: str(sources),
-                    warehouse.EXPORTS_ENV: str(exports),
-                    warehouse.BUILD_ID_ENV: build_id,
-                }
-            ):
-                checks = _execute_assets(instance)
-                summary = summarize(building, build_id, time.monotonic() - started, checks)
-                summary.log_file = build_log_path()
-            _publish(building, target)
-        except BaseException:
-            building.unlink(missing_ok=True)
-            Path(f"{building}.wal").unlink(missing_ok=True)
-            raise
-    summary.warehouse = target
+        if where.target.exists() and not full_refresh:
+            shutil.copy2(where.target, building)
+        with _env(
+            **{
+                warehouse.WAREHOUSE_ENV: str(building),
+                warehouse.SOURCES_ENV: str(where.sources),
+                warehouse.EXPORTS_ENV: str(staged),
+                warehouse.BUILD_ID_ENV: build_id,
+                paths.STATE_ENV: str(where.state),
+                guard.GUARD_FILE_ENV: str(guard_file),
+            }
+        ):
+            tags = runs.launch_tags(build_id, where.target, where.sources, accept_shrink)
+            checks = _execute_assets(instance, tags, progress, log_file, run_id)
+        summary = summarize(building, build_id, time.monotonic() - started, checks)
+        summary.log_file = log_file
+        accepted = [c for c in checks if c.name == GUARD_CHECK and c.detail not in ("", "none")]
+        summary.accepted_shrink = [c.detail for c in accepted]
+        progress.note("publishing: compacting the warehouse and swapping it in with its exports")
+        published = publish.publish_exports(where.exports, build_id)
+        publish.publish_warehouse(building, where.target)
+    except BaseException:
+        publish.remove_build_files(where.target, build_id)
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    publish.remove_unreferenced_exports(where.exports)
+    summary.warehouse = where.target
+    summary.exports = [where.exports / name for name in published]
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _root_cause(error: Any) -> str:
-    """The innermost error message: Dagster wraps the asset's own exception."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause
-    lines = error.message.strip().splitlines()
-    return lines[-1] if lines else error.cls_name or "error"
-
-
-def build_log_path() -> Path:
-    """dbt's console output for this build: <DAGSTER_HOME>/build_logs/<build id>.log."""
-    folder = ensure_dagster_home() / "build_logs"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{warehouse.build_id()}.log"
-
-
-def _execute_assets(instance: dg.DagsterInstance | None) -> list[CheckLine]:
+def _execute_assets(
+    instance: dg.DagsterInstance,
+    tags: dict[str, str],
+    progress: Progress,
+    log_file: Path,
+    run_id: list[str],
+) -> list[CheckLine]:
     from dagster_project.definitions import defs
 
-    job = defs().resolve_job_def("build_all_assets")
-    if instance is None:
-        ensure_dagster_home()
-        instance = dg.DagsterInstance.get()
-    # The console gets warnings only; every event is kept in the Dagster instance (see the UI).
-    # dbt's own output (printed by dagster-dbt) goes to a per-build log file, not the terminal.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    log_path = build_log_path()
-    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+    try:
+        job = defs().resolve_job_def("build_all_assets")
+    except Exception as exc:
+        raise BuildFailed(f"the project does not load: {root_cause(exc)}") from exc
+    # The terminal gets one line per stage; every event is kept in the Dagster instance (see
+    # the UI) and in the build log, with dbt's own output.
+    run_config = {"loggers": {"lantian_progress": {"config": {"log_file": str(log_file)}}}}
+    with (
+        open(log_file, "a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+        reporting_to(progress),
+    ):
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=tags
+        )
+    run_id.append(result.run_id)
+    evaluations = result.get_asset_check_evaluations()
+    checks = [_check_line(e) for e in evaluations]
+    refused = [c for c in checks if c.name == GUARD_CHECK and not c.passed]
+    if refused:
+        problems = [line for c in refused for line in c.detail.splitlines()]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BuildRefused(
+            f"refused to replace the warehouse: {problems[0]}{more}; the previous warehouse "
+            "and exports are kept (--accept-shrink accepts a real change)"
+        )
+    blocking = [c for c in checks if not c.passed and c.severity == "ERROR"]
     if not result.success:
         failures = [
-            f"{e.step_key}: {_root_cause(e.event_specific_data.error)}"
+            f"{e.step_key}: {root_cause(e.event_specific_data.error)}"
             for e in result.all_events
             if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
         ]
-        more = f" (and {len(failures) - 1} more failed steps)" if len(failures) > 1 else ""
+        failures = [f"check {c.name} failed: {c.detail or 'see the log'}" for c in blocking] + [
+            f for f in failures if not any(c.name in f for c in blocking)
+        ]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise BuildFailed((failures[0] + more) if failures else "asset job failed")
-    checks = []
-    for evaluation in result.get_asset_check_evaluations():
-        detail = evaluation.metadata.get("failed_expectations")
-        kind = "suite" if detail is not None else "dbt"
-        text = str(detail.value) if detail is not None else ""
-        checks.append(CheckLine(evaluation.check_name, evaluation.passed, text, kind))
+    if blocking:
+        raise BuildFailed(f"check {blocking[0].name} failed: {blocking[0].detail}")
     return checks
+
+
+def _check_line(evaluation: Any) -> CheckLine:
+    meta = evaluation.metadata
+    problems = meta.get("problems")
+    detail = meta.get("failed_expectations")
+    if problems is not None:
+        kind, text = "guard", str(problems.value)
+    elif detail is not None:
+        kind, text = "suite", str(detail.value)
+    else:
+        kind, text = "dbt", ""
+    severity = getattr(evaluation.severity, "value", str(evaluation.severity))
+    name = evaluation.check_name
+    return CheckLine(name, evaluation.passed, text, kind, severity)
 
 
 def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]) -> BuildSummary:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SOURCES = REPO / "sources"
+# A small county for whole builds run as operators run them (seconds of CPU, not minutes).
+TINY_COUNTY = {"seed": 7, "start": date(2023, 11, 1), "days": 2, "enterprises": 12}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,3 +20,12 @@ def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
+
+
+@pytest.fixture(scope="session")
+def tiny_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from dagster_project.generator import generate
+
+    out = tmp_path_factory.mktemp("tiny") / "sources"
+    generate(out, **TINY_COUNTY)
+    return out

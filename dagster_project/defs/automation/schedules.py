@@ -1,22 +1,35 @@
 """Nightly build at 02:00 Beijing time, and a sensor that rebuilds when sources/ changes.
 
-Both launch `nightly_build`, which runs the same atomic build as `lantian build`: the asset
-graph is executed into a fresh file that replaces the warehouse only on success.
+Both launch `nightly_build`, which runs `lantian build` itself (the same command cron would
+run, with the paths of the environment `lantian ui` set): its own process group, its progress
+lines in this run's log, its exit code deciding this run's result. The build's asset graph is a
+run of its own in the same history, tagged with its build id.
 """
 
 import hashlib
+import subprocess
+import sys
 
 import dagster as dg
 
 from dagster_project import warehouse
+from dagster_project.operate import exit_codes
 
 
 @dg.op(description="Atomic build of the whole warehouse (ingest, dbt, quality, exports).")
 def build_warehouse(context: dg.OpExecutionContext) -> None:
-    from dagster_project.build import run_build
+    from dagster_project.operate.supervisor import spawn_dying_with_parent
 
-    summary = run_build(instance=context.instance)
-    context.log.info(summary.render())
+    cmd = [sys.executable, "-m", "dagster_project.cli", "build"]
+    proc = spawn_dying_with_parent(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        last = line.rstrip() or last
+        context.log.info(line.rstrip())
+    code = proc.wait()
+    if code != exit_codes.OK:
+        raise dg.Failure(description=f"lantian build exited {code}: {last}")
 
 
 @dg.job(description="What the nightly schedule and the sources sensor run.")

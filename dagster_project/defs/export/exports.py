@@ -15,20 +15,17 @@ from dagster_project.defs.resources import WarehouseResource
         ["marts", "monitoring_anomalies"],
     ],
     kinds={"excel", "parquet"},
-    description="lantian export for every year present in marts.emissions, into LANTIAN_EXPORTS.",
+    description="lantian export for every year the inventory holds, into LANTIAN_EXPORTS "
+    "(`lantian build` stages them and swaps them in with the warehouse).",
 )
 def provincial_inventory(
     context: dg.AssetExecutionContext, warehouse_db: WarehouseResource
 ) -> dg.MaterializeResult:
     from dagster_project.reports import export_inventory
+    from dagster_project.reports.extract import existing_columns, years_with_data
 
     with warehouse_db.connect() as con:
-        years = [
-            r[0]
-            for r in con.execute(
-                "select distinct year(period_month) from marts.emissions order by 1"
-            ).fetchall()
-        ]
+        years = years_with_data(con, existing_columns(con))
     files = 0
     for year in years:
         manifest = export_inventory(
@@ -36,4 +33,4 @@ def provincial_inventory(
         )
         files += len(getattr(manifest, "files", []) or [])
         context.log.info(f"exported {year} to {warehouse.exports_path() / str(year)}")
-    return dg.MaterializeResult(metadata={"years": str(years), "files": files})
+    return dg.MaterializeResult(metadata={"years": ", ".join(map(str, years)), "files": files})
