@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -280,6 +281,15 @@ def cmd_query(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+WORKSPACE_YAML = """\
+load_from:
+  - python_module:
+      module_name: dagster_project.definitions
+      attribute: defs
+      location_name: lantian
+"""
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from dagster_project.dagster_home import ensure_dagster_home
     from dagster_project.operate.supervisor import run_supervised
@@ -292,21 +302,19 @@ def cmd_ui(args: argparse.Namespace) -> int:
     ensure_dagster_home(state)
     os.environ[paths.WAREHOUSE_ENV] = str(target)
     os.environ[paths.STATE_ENV] = str(state)
-    cmd = [
-        str(paths.tool("dagster")),
-        "dev",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(args.port),
-        "-m",
-        "dagster_project.definitions",
-        "-a",
-        "defs",
-    ]
-    print(f"Dagster UI on http://127.0.0.1:{args.port} for {target} (Ctrl-C stops it)")
-    code = run_supervised(cmd, lambda: None, what="the Dagster UI", cwd=state)
-    return exit_codes.OK if code in (0, -2, 130, 143) else code
+    # The code location is registered under the project's own name (dagster_project/dg.toml),
+    # so Dagster does not warn about a mismatch every time it loads the definitions.
+    workspace = state / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML)
+    cmd = [str(paths.tool("dagster")), "dev", "--host", "127.0.0.1", "--port", str(args.port)]
+    cmd += ["--workspace", str(workspace)]
+    print(f"Dagster UI on http://127.0.0.1:{args.port} for {target} (Ctrl-C stops it)", flush=True)
+    # dagster dev shuts its webserver, daemon and code server down on KeyboardInterrupt, so a
+    # stop signal (or this process dying) reaches it as SIGINT; what is left after it is killed.
+    code = run_supervised(
+        cmd, lambda: None, what="the Dagster UI", cwd=state, stop_with=signal.SIGINT
+    )
+    return exit_codes.OK if code in (0, 1, 130) else code
 
 
 # --- parser ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -29,3 +30,15 @@ def tiny_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny") / "sources"
     generate(out, **TINY_COUNTY)
     return out
+
+
+def export_tree(folder: Path) -> dict[str, str]:
+    """Every published export file (through the per-year folder links) -> sha256."""
+    found = {}
+    for root, _dirs, files in os.walk(folder, followlinks=True):
+        for name in files:
+            path = Path(root) / name
+            relative = path.relative_to(folder)
+            if relative.parts[0] != ".builds":  # staged folders are reached through the links
+                found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found

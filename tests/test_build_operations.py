@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from dagster_project.operate.supervisor import group_members
+from tests.conftest import export_tree
 
 
 def _env() -> dict[str, str]:
@@ -55,18 +56,6 @@ def run(*args: str | Path, cwd: Path) -> Done:
     proc = lantian(*args, cwd=cwd)
     out, err = proc.communicate(timeout=1800)
     return Done(proc.returncode, out, err)
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every published export file (through the folder symlinks) -> sha256."""
-    found = {}
-    for root, _dirs, files in os.walk(folder, followlinks=True):
-        for name in files:
-            path = Path(root) / name
-            relative = path.relative_to(folder)
-            if relative.parts[0] != ".builds":  # staged folders are reached through the links
-                found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
 
 
 def staged(exports: Path) -> list[str]:
@@ -136,13 +125,13 @@ def test_state_lives_beside_the_warehouse(published: Published) -> None:
 
 def _refused(published: Published, sources: Path, *extra: str) -> Done:
     before_warehouse = sha(published.warehouse)
-    before_exports = tree(published.exports)
+    before_exports = export_tree(published.exports)
     before_staged = staged(published.exports)
     args = ("build", "--sources", sources, "--warehouse", published.warehouse, "--keep-builds", "3")
     done = run(*args, *extra, cwd=sources.parent)
     assert done.code == 3, done.err
     assert sha(published.warehouse) == before_warehouse
-    assert tree(published.exports) == before_exports
+    assert export_tree(published.exports) == before_exports
     assert not list(published.root.glob(".w.duckdb.building-*"))
     assert staged(published.exports) == before_staged  # the refused build's exports are gone
     lines = done.err.strip().splitlines()
@@ -227,7 +216,7 @@ def test_a_rebuild_of_the_same_sources_while_an_analyst_reads(
     assert analyst.execute("select count(*) from marts.emissions").fetchone() == rows_before
     analyst.close()
     # the same sources give byte-identical exports and manifests, fresh or incremental
-    assert tree(tmp_path / "b" / "exports") == tree(published.exports)
+    assert export_tree(tmp_path / "b" / "exports") == export_tree(published.exports)
     # and a rebuilt warehouse the size of the first one, not grown by every replaced table
     assert abs(warehouse.stat().st_size / published.warehouse.stat().st_size - 1) < 0.05
 

@@ -13,7 +13,7 @@ import pytest
 from dagster_project import warehouse
 from dagster_project.build import BuildFailed, run_build
 from dagster_project.feeds.contracts import LEDGER_FEEDS
-from tests.conftest import SAMPLE_SOURCES
+from tests.conftest import SAMPLE_SOURCES, export_tree
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +233,52 @@ def test_overview_escapes_input_text(sample_build, tmp_path: Path) -> None:
         con.close()
     text = page.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in text
+
+
+def test_a_full_disk_is_named_and_keeps_the_previous_warehouse(
+    sample_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failing writer injected where the build first writes: copying the previous warehouse."""
+    import errno
+
+    _, built, _ = sample_build
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy2(built, target)
+    before = _sha(target)
+
+    def full(source: Path, dest: Path, **_: object) -> None:
+        Path(dest).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device", str(dest))
+
+    monkeypatch.setattr("dagster_project.build.shutil.copy2", full)
+    with pytest.raises(OSError) as raised:
+        run_build(SAMPLE_SOURCES, target, instance=dg.DagsterInstance.ephemeral())
+    from dagster_project.operate.errors import root_cause
+
+    assert root_cause(raised.value).startswith("disk full: [Errno 28] No space left on device")
+    assert _sha(target) == before
+    assert not list(tmp_path.glob(".warehouse.duckdb.building-*"))
+    log = next((tmp_path / ".lantian" / "builds").glob("*/build.log")).read_text()
+    assert "build failed: disk full" in log and "Traceback" in log  # the full story on disk
+
+
+def test_export_of_a_year_without_data_exits_2_and_writes_nothing(
+    sample_build, tmp_path: Path
+) -> None:
+    from dagster_project.cli import main
+
+    _, target, _ = sample_build
+    out = tmp_path / "2022"
+    assert main(["export", "--year", "2022", "--out", str(out), "--warehouse", str(target)]) == 2
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_two_builds_of_the_sample_export_the_same_bytes(sample_build, tmp_path: Path) -> None:
+    _, _, root = sample_build
+    run_build(
+        SAMPLE_SOURCES, tmp_path / "warehouse.duckdb", instance=dg.DagsterInstance.ephemeral()
+    )
+    first, second = export_tree(root / "exports"), export_tree(tmp_path / "exports")
+    assert len(first) > 40 and sorted(first) == sorted(second)
+    assert [name for name in sorted(first) if first[name] != second[name]] == []

@@ -44,6 +44,7 @@ def stage_name(step_key: str) -> str:
         "dbt_warehouse": "dbt build",
         "marts__monitoring_anomalies": "detectors",
         "exports__provincial_inventory": "exports",
+        "exports__overview_report": "overview",
     }.get(step_key, step_key.replace("__", "."))
 
 

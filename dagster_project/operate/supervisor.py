@@ -27,10 +27,18 @@ GRACE_SECONDS = 5.0
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the parent dies (kept across execve)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """For the child before exec: `sig` when the parent dies (kept across execve), and the stop
+    signals back to their defaults (a shell's background job starts with SIGINT ignored, and
+    Python then never raises KeyboardInterrupt)."""
+
+    def setup() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, sig)
+        for stop in _FORWARDED:
+            signal.signal(stop, signal.SIG_DFL)
+
+    return setup
 
 
 def group_members(pgid: int) -> list[int]:
@@ -62,7 +70,7 @@ SUPERVISOR_ENV = "LANTIAN_SUPERVISOR_PID"
 def spawn_dying_with_parent(cmd: list[str], **popen: object) -> subprocess.Popen:
     """A child that gets SIGTERM when this process dies (e.g. `lantian build` run by a Dagster
     op: killing the run's process stops the build, which cleans up)."""
-    return subprocess.Popen(cmd, preexec_fn=_die_with_parent, **popen)  # type: ignore[call-overload]
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent(), **popen)  # type: ignore[call-overload]
 
 
 def run_supervised(
@@ -70,14 +78,19 @@ def run_supervised(
     cleanup: Callable[[], None],
     what: str = "the build",
     cwd: Path | None = None,
+    stop_with: int | None = None,
 ) -> int:
-    """Run the worker `cmd` in its own process group; return its exit code (1 if it was killed)."""
+    """Run the worker `cmd` in its own process group; return its exit code (1 if it was killed).
+
+    A stop signal received (or this process dying) reaches the worker as itself, or as
+    `stop_with` (SIGINT for a worker that shuts down cleanly on KeyboardInterrupt)."""
     env = {**os.environ, SUPERVISOR_ENV: str(os.getpid())}
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, process_group=0, preexec_fn=_die_with_parent)
+    setup = _die_with_parent(stop_with or signal.SIGTERM)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, process_group=0, preexec_fn=setup)
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signum)
+            os.kill(proc.pid, stop_with or signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED}
     try:

@@ -401,7 +401,8 @@ def write_overview(con: duckdb.DuckDBPyConnection, path: Path, build_id: str = "
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>孟州市蓝天保卫战 · overview</title><style>{CSS}\n{EXTRA_CSS}</style></head><body>"
         f"<h1>孟州市大气污染源排放清单与空气质量概览 · overview"
-        f" ({html.escape(str(year or ''))}, build {html.escape(build_id)})</h1>"
+        # no build id or time: two builds of the same sources write the same page
+        f" ({html.escape(str(year or ''))})</h1>"
         f'<nav>{nav}</nav><p><a href="anomalies.html">自动监控数据异常线索 · anomaly findings'
         "</a></p>"
         f"{sections}</body></html>"
