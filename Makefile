@@ -5,9 +5,11 @@ UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 
 .PHONY: setup run test test-slow lint bench clean docs
 
+# -qq: a machine's pip configuration may name extra indexes that do not exist here; pip's
+# "Location ... is ignored" warnings about them are noise for this one package (errors still show).
 .bootstrap/bin/uv:
 	python3 -m venv .bootstrap
-	.bootstrap/bin/pip install --quiet uv
+	.bootstrap/bin/pip install -qq --disable-pip-version-check uv
 
 setup: $(UV)
 	$(UV) sync --locked
@@ -17,10 +19,10 @@ run: setup
 
 test: setup
 	$(UV) run ruff check .
-	$(UV) run pytest -n 2 -q
+	$(UV) run pytest -n 2 --dist loadfile -q
 
 test-slow: setup
-	$(UV) run pytest -n 2 -q -m slow
+	$(UV) run pytest -n 2 --dist loadfile -q -m slow
 
 bench: setup
 	$(UV) run python benchmarks/bench_hj212_parse.py
@@ -28,7 +30,7 @@ bench: setup
 	$(UV) run python benchmarks/bench_receiver.py
 
 clean:
-	rm -rf .venv .bootstrap .dagster_home dbt/target dbt/logs warehouse.duckdb exports
+	rm -rf .venv .bootstrap .lantian .dagster_home dbt/target dbt/logs warehouse.duckdb exports
 
 # dbt docs (every model and column, with units and Chinese labels) from the built warehouse.
 docs: setup
