@@ -57,11 +57,21 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+def kill_group(pgid: int, sig: int = signal.SIGKILL, spare: frozenset[int] = frozenset()) -> None:
     """Signal every other member of the group (this process, if a member, is spared)."""
     for pid in group_members(pgid):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
+        if pid not in spare:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+
+
+def _own_helpers() -> frozenset[int]:
+    """Python's own helper processes: multiprocessing's resource tracker ends with this process
+    (killing it first makes the interpreter start another one at exit, which then complains)."""
+    from multiprocessing import resource_tracker
+
+    pid = getattr(resource_tracker._resource_tracker, "_pid", None)
+    return frozenset({pid}) if pid else frozenset()
 
 
 SUPERVISOR_ENV = "LANTIAN_SUPERVISOR_PID"
@@ -127,7 +137,7 @@ def worker_signals() -> Iterator[None]:
         for sig in _FORWARDED:
             signal.signal(sig, signal.SIG_IGN)
         if leader:
-            kill_group(os.getpgrp(), signal.SIGTERM)
+            kill_group(os.getpgrp(), signal.SIGTERM, spare=_own_helpers())
         raise Terminated(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, stop) for sig in _FORWARDED}
@@ -138,7 +148,7 @@ def worker_signals() -> Iterator[None]:
         yield
     except BaseException:
         if leader:  # a failed or stopped build leaves no child running
-            kill_group(os.getpgrp(), signal.SIGKILL)
+            kill_group(os.getpgrp(), signal.SIGKILL, spare=_own_helpers())
         raise
     finally:
         for sig, handler in previous.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,12 @@ def table(
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
+    """Rows with DECIMAL values as floats (the marts keep tonnes as decimal(18, 6); the page
+    adds and plots them)."""
+    return [
+        tuple(float(v) if isinstance(v, Decimal) else v for v in row)
+        for row in con.execute(sql, params or []).fetchall()
+    ]
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
