@@ -380,31 +380,38 @@ def _execute_assets(
             run_config=run_config, instance=instance, raise_on_error=False, tags=tags
         )
     run_id.append(result.run_id)
-    evaluations = result.get_asset_check_evaluations()
-    checks = [_check_line(e) for e in evaluations]
+    checks = [_check_line(e) for e in result.get_asset_check_evaluations()]
+    step_failures = [
+        f"{e.step_key}: {root_cause(e.event_specific_data.error)}"
+        for e in result.all_events
+        if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
+    ]
+    failure = verdict(checks, step_failures, result.success)
+    if failure is not None:
+        raise failure
+    return checks
+
+
+def verdict(
+    checks: list[CheckLine], step_failures: list[str], succeeded: bool
+) -> BuildFailed | None:
+    """Why the run must not be published, if it must not: the shrink guard's refusal (exit 3),
+    a failed blocking (ERROR) check, or a failed step (exit 1), with its reason first."""
     refused = [c for c in checks if c.name == GUARD_CHECK and not c.passed]
     if refused:
         problems = [line for c in refused for line in c.detail.splitlines()]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise BuildRefused(
+        return BuildRefused(
             f"refused to replace the warehouse: {problems[0]}{more}; the previous warehouse "
             "and exports are kept (--accept-shrink accepts a real change)"
         )
     blocking = [c for c in checks if not c.passed and c.severity == "ERROR"]
-    if not result.success:
-        failures = [
-            f"{e.step_key}: {root_cause(e.event_specific_data.error)}"
-            for e in result.all_events
-            if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
-        ]
-        failures = [f"check {c.name} failed: {c.detail or 'see the log'}" for c in blocking] + [
-            f for f in failures if not any(c.name in f for c in blocking)
-        ]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        raise BuildFailed((failures[0] + more) if failures else "asset job failed")
-    if blocking:
-        raise BuildFailed(f"check {blocking[0].name} failed: {blocking[0].detail}")
-    return checks
+    reasons = [f"check {c.name} failed: {c.detail or 'see the log'}" for c in blocking]
+    reasons += [f for f in step_failures if not any(c.name in f for c in blocking)]
+    if reasons:
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        return BuildFailed(reasons[0] + more)
+    return None if succeeded else BuildFailed("the asset job failed (see the log)")
 
 
 def _check_line(evaluation: Any) -> CheckLine:
