@@ -167,10 +167,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from dagster_project.dagster_home import ensure_dagster_home
     from dagster_project.operate import runs
 
-    try:
-        target = _warehouse(args)
-    except paths.PathNotConfigured as exc:
-        return _fail(str(exc))
+    target = _warehouse(args)
     ensure_dagster_home(paths.state_dir(args.state_dir, target))
     with dg.DagsterInstance.get() as instance:
         records = runs.recent_builds(instance, target, args.limit)
@@ -245,10 +242,7 @@ def _add_receive(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from dagster_project.reports import run_export_command
 
-    try:
-        path = _existing_warehouse(args)
-    except paths.PathNotConfigured as exc:
-        return _fail(str(exc))
+    path = _existing_warehouse(args)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     return run_export_command(path, args.year, args.out, formats)
 
@@ -258,10 +252,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     from dagster_project.operate import query
 
+    path = _existing_warehouse(args)
     try:
-        path = _existing_warehouse(args)
         query.check_out(args.out, args.sql)
-    except (paths.PathNotConfigured, query.QueryUsageError) as exc:
+    except query.QueryUsageError as exc:
         return _fail(str(exc))
     con = query.open_sandboxed(path)
     try:
@@ -294,10 +288,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from dagster_project.dagster_home import ensure_dagster_home
     from dagster_project.operate.supervisor import run_supervised
 
-    try:
-        target = _warehouse(args)
-    except paths.PathNotConfigured as exc:
-        return _fail(str(exc))
+    target = _warehouse(args)
     state = paths.state_dir(args.state_dir, target)
     ensure_dagster_home(state)
     os.environ[paths.WAREHOUSE_ENV] = str(target)
@@ -477,7 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except paths.PathNotConfigured as exc:  # no warehouse or sources given and no default
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -62,17 +62,18 @@ def tool(name: str) -> Path:
     )
 
 
-def _from_env(var: str) -> Path | None:
+def _given(option: Path | None, var: str) -> Path | None:
+    """The option if given, else the environment variable if set."""
+    if option is not None:
+        return option.expanduser().resolve()
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else None
 
 
 def sources_dir(option: Path | None = None) -> Path:
-    if option is not None:
-        return option.expanduser().resolve()
-    found = _from_env(SOURCES_ENV)
-    if found is not None:
-        return found
+    given = _given(option, SOURCES_ENV)
+    if given is not None:
+        return given
     root = checkout()
     if root is None:
         raise PathNotConfigured(f"no sources folder: pass --sources DIR or set {SOURCES_ENV}")
@@ -80,37 +81,26 @@ def sources_dir(option: Path | None = None) -> Path:
 
 
 def warehouse_file(option: Path | None = None, sources: Path | None = None) -> Path:
-    if option is not None:
-        return option.expanduser().resolve()
-    found = _from_env(WAREHOUSE_ENV)
-    if found is not None:
-        return found
+    given = _given(option, WAREHOUSE_ENV)
+    if given is not None:
+        return given
     try:
-        folder = sources_dir(sources)
+        return sources_dir(sources).parent / WAREHOUSE_NAME
     except PathNotConfigured as exc:
         raise PathNotConfigured(
             f"no warehouse: pass --warehouse FILE or set {WAREHOUSE_ENV}"
         ) from exc
-    return folder.parent / WAREHOUSE_NAME
 
 
 def exports_dir(option: Path | None = None, warehouse: Path | None = None) -> Path:
-    if option is not None:
-        return option.expanduser().resolve()
-    found = _from_env(EXPORTS_ENV)
-    if found is not None:
-        return found
-    return (warehouse or warehouse_file()).parent / "exports"
+    given = _given(option, EXPORTS_ENV)
+    return given or (warehouse or warehouse_file()).parent / "exports"
 
 
 def state_dir(option: Path | None = None, warehouse: Path | None = None) -> Path:
     """Dagster home, build logs and dbt artifacts of the builds of one warehouse folder."""
-    if option is not None:
-        return option.expanduser().resolve()
-    found = _from_env(STATE_ENV)
-    if found is not None:
-        return found
-    return (warehouse or warehouse_file()).parent / STATE_NAME
+    given = _given(option, STATE_ENV)
+    return given or (warehouse or warehouse_file()).parent / STATE_NAME
 
 
 def builds_dir(state: Path | None = None) -> Path:

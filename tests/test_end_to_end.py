@@ -107,13 +107,17 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _previous(sample_build, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the sample warehouse as the previous one, and its sha256."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy2(sample_build[1], target)
+    return target, _sha(target)
+
+
 def test_failed_build_leaves_previous_warehouse_intact(
     sample_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, built, _ = sample_build
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copy2(built, target)
-    before = _sha(target)
+    target, before = _previous(sample_build, tmp_path)
     stale = tmp_path / ".warehouse.duckdb.building-killed"
     stale.write_bytes(b"half-built by a killed build")
 
@@ -241,10 +245,7 @@ def test_a_full_disk_is_named_and_keeps_the_previous_warehouse(
     """A failing writer injected where the build first writes: copying the previous warehouse."""
     import errno
 
-    _, built, _ = sample_build
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copy2(built, target)
-    before = _sha(target)
+    target, before = _previous(sample_build, tmp_path)
 
     def full(source: Path, dest: Path, **_: object) -> None:
         Path(dest).write_bytes(b"partial")

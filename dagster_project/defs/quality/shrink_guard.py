@@ -9,6 +9,7 @@ as a warning that names what shrank, kept in the run history.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +18,7 @@ from dagster_project import guard, warehouse
 from dagster_project.defs.resources import WarehouseResource
 
 CHECK_NAME = "shrink_guard"
+Names = Callable[[guard.GuardSettings], set[str]]  # the measures a check judges
 
 
 def guard_settings() -> guard.GuardSettings:
@@ -24,12 +26,13 @@ def guard_settings() -> guard.GuardSettings:
     return guard.GuardSettings.read(Path(value) if value else None)
 
 
-def _evaluate(warehouse_db: WarehouseResource, names: set[str]) -> dg.AssetCheckResult:
+def _evaluate(warehouse_db: WarehouseResource, names: Names) -> dg.AssetCheckResult:
     settings = guard_settings()
+    judged = names(settings)
     with warehouse_db.connect() as con:
         current = guard.measure(con)
         files = guard.files_this_build(con, warehouse.build_id())
-    problems = guard.judge(names, settings.previous, current, files, settings.max_drop)
+    problems = guard.judge(judged, settings.previous, current, files, settings.max_drop)
     lines = [p.line() for p in problems]
     accepted = bool(problems) and settings.accept_shrink
     return dg.AssetCheckResult(
@@ -43,21 +46,19 @@ def _evaluate(warehouse_db: WarehouseResource, names: set[str]) -> dg.AssetCheck
             "measures": dg.MetadataValue.json(
                 {
                     n: {"previous": (settings.previous or {}).get(n), "current": current.get(n)}
-                    for n in sorted(names)
+                    for n in sorted(judged)
                 }
             ),
         },
     )
 
 
-def _feed_guard(feed: str, table: str) -> dg.AssetChecksDefinition:
-    names = {f"feed:{feed}"} | {m for m, f in guard.REGISTRY_MEASURES.items() if f == feed}
-
+def _guard(asset: list[str], what: str, names: Names) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=table.split("."),
+        asset=asset,
         name=CHECK_NAME,
         blocking=True,
-        description=f"Feed {feed} present and not shrunk against the previous warehouse.",
+        description=f"{what}: present and not shrunk against the previous warehouse.",
     )
     def _check(warehouse_db: WarehouseResource) -> dg.AssetCheckResult:
         return _evaluate(warehouse_db, names)
@@ -65,26 +66,17 @@ def _feed_guard(feed: str, table: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-feed_guards = [_feed_guard(feed, table) for feed, table in guard.FEED_TABLES.items()]
+def _feed_names(feed: str) -> Names:
+    extra = {m for m, f in guard.REGISTRY_MEASURES.items() if f == feed}
+    return lambda _settings: {f"feed:{feed}", *extra}
 
 
-@dg.asset_check(
-    asset=["marts", "cems_hourly"],
-    name=CHECK_NAME,
-    blocking=True,
-    description="CEMS outlet-hours not shrunk against the previous warehouse.",
-)
-def cems_hours_guard(warehouse_db: WarehouseResource) -> dg.AssetCheckResult:
-    return _evaluate(warehouse_db, {"cems_outlet_hours"})
+def _previous_totals(settings: guard.GuardSettings) -> set[str]:
+    return {n for n in (settings.previous or {}) if n.startswith("total_t:")}
 
 
-@dg.asset_check(
-    asset=["marts", "emissions"],
-    name=CHECK_NAME,
-    blocking=True,
-    description="County totals per pollutant not shrunk against the previous warehouse.",
-)
-def county_totals_guard(warehouse_db: WarehouseResource) -> dg.AssetCheckResult:
-    settings = guard_settings()
-    names = {n for n in (settings.previous or {}) if n.startswith("total_t:")}
-    return _evaluate(warehouse_db, names)
+shrink_guards = [
+    *(_guard(t.split("."), f"Feed {f}", _feed_names(f)) for f, t in guard.FEED_TABLES.items()),
+    _guard(["marts", "cems_hourly"], "CEMS outlet-hours", lambda _s: {"cems_outlet_hours"}),
+    _guard(["marts", "emissions"], "County totals per pollutant", _previous_totals),
+]
