@@ -28,13 +28,29 @@ if TYPE_CHECKING:  # the build machinery is imported only by the commands that n
 DESCRIPTION = __doc__.split("\n\n")[0]
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help with every option's default, and descriptions kept as written."""
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help with every option's default value (options whose default is resolved at run time
+    say where it comes from in their text), and descriptions kept as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in text:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def _fail(message: str, code: int = exit_codes.USAGE) -> int:
     print(message, file=sys.stderr)
     return code
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        default=None,
+        help=f"sources folder (default: ${paths.SOURCES_ENV}, else the checkout's sources/)",
+    )
 
 
 def _add_warehouse(parser: argparse.ArgumentParser) -> None:
@@ -291,6 +307,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     target = _warehouse(args)
     state = paths.state_dir(args.state_dir, target)
     ensure_dagster_home(state)
+    # The nightly schedule and the sources sensor build from these, as `lantian build` would.
+    os.environ[paths.SOURCES_ENV] = str(paths.sources_dir(args.sources))
     os.environ[paths.WAREHOUSE_ENV] = str(target)
     os.environ[paths.STATE_ENV] = str(state)
     # The code location is registered under the project's own name (dagster_project/dg.toml),
@@ -323,12 +341,7 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         "one line per stage, then a summary.",
         formatter_class=_Formatter,
     )
-    p.add_argument(
-        "--sources",
-        type=Path,
-        default=None,
-        help=f"sources folder (default: ${paths.SOURCES_ENV}, else the checkout's sources/)",
-    )
+    _add_sources(p)
     _add_warehouse(p)
     p.add_argument(
         "--exports",
@@ -460,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     p.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1")
+    _add_sources(p)
     _add_warehouse(p)
     _add_state(p)
     p.set_defaults(func=cmd_ui)
