@@ -224,18 +224,26 @@ def test_a_rebuild_of_the_same_sources_while_an_analyst_reads(
 def test_accept_shrink_publishes_and_is_in_the_run_history(
     published: Published, tiny_county: Path, tmp_path: Path
 ) -> None:
+    """A ledger feed that is really gone (the kilns were closed): refused, then accepted.
+
+    (A half-sized registry cannot be accepted as it stands: the other feeds still name the
+    missing enterprises, and dbt's relationship tests rightly fail that build.)"""
     warehouse = copy_of(published, "c", tmp_path)
     sources = tmp_path / "sources"
-    _half_registry(tiny_county, sources)
+    shutil.copytree(tiny_county, sources)
+    shutil.rmtree(sources / "kilns")
     args = ("build", "--sources", sources, "--warehouse", warehouse)
+    refused = run(*args, cwd=tmp_path)
+    assert refused.code == 3 and "feed kilns: no file in this build's sources" in refused.err
     done = run(*args, "--accept-shrink", cwd=tmp_path)
     assert done.code == 0, done.err
-    assert "accepted shrink (--accept-shrink): enterprises: 6, down 50% from 12" in done.out
+    assert "accepted shrink (--accept-shrink): feed kilns: no file" in done.out
     con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("select count(*) from raw.registry_enterprises").fetchone() == (6,)
+    assert con.execute("select count(*) from raw.kilns").fetchone() == (0,)
     con.close()
     status = run("status", "--warehouse", warehouse, cwd=tmp_path)
     assert "published*" in status.out and "built with --accept-shrink" in status.out
+    assert "refused" in status.out
 
 
 # --- kills -------------------------------------------------------------------------------------

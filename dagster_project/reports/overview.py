@@ -168,13 +168,13 @@ def _by(
         f"""select {key_sql} as k, e.pollutant, cast(sum(e.emissions_t) as double)
             from marts.emissions e
             left join staging.stg_registry__enterprises r using (enterprise_id)
-            where e.year = ? group by all""",
+            where e.year = ? group by all order by 1, 2""",
         [year],
     )
     totals: dict[str, float] = {}
     for k, _p, t in rows:
         totals[k] = totals.get(k, 0.0) + (t or 0.0)
-    keys = sorted(totals, key=lambda k: -totals[k])
+    keys = sorted(totals, key=lambda k: (-totals[k], str(k)))  # ties in a fixed order
     pollutants = sorted({r[1] for r in rows})
     return charts.stacked_bars(
         keys,
@@ -209,7 +209,8 @@ def _top_emitters(con: duckdb.DuckDBPyConnection, year: int) -> str:
                       string_agg(distinct e.method, ',' order by e.method)
                from marts.emissions e
                left join staging.stg_registry__enterprises r using (enterprise_id)
-               where e.year = ? and e.pollutant = ? group by all order by t desc limit 8""",
+               where e.year = ? and e.pollutant = ? group by all
+               order by t desc, e.enterprise_id limit 8""",
             [year, pollutant],
         )
         out.append(f"<h3>{POLLUTANTS_ZH[pollutant]}</h3>")
@@ -262,7 +263,7 @@ def _rankings(con: duckdb.DuckDBPyConnection) -> str:
                 and m.period_month = c.period_month
                where c.scope = 'township' and c.metric = 'composite_index' and p.metric = 'pm25'
                  and c.period_type = ? and c.period_month = ?
-               order by c.rank nulls last, p.rank""",
+               order by c.rank nulls last, p.rank, c.entity_name""",
             [period_type, latest],
         )
         out.append(f"<h3>{title}</h3>")
@@ -317,7 +318,7 @@ def _dustfall(con: duckdb.DuckDBPyConnection) -> str:
         con,
         "select township, strftime(period_month, '%Y-%m'), dustfall_t_km2_month, "
         "excess_t_km2_month, rank, point_values from marts.dustfall_exceedances "
-        "order by period_month desc, excess_t_km2_month desc limit 15",
+        "order by period_month desc, excess_t_km2_month desc, township limit 15",
     )
     return (
         charts.heatmap(townships, months, grid, "t/(km²·月)", threshold=limit)
@@ -335,7 +336,8 @@ def _hotspots(con: duckdb.DuckDBPyConnection) -> str:
     )
     counts = _rows(
         con,
-        "select station_name, count(*) from marts.air_quality_hotspots group by 1 order by 2 desc",
+        "select station_name, count(*) from marts.air_quality_hotspots "
+        "group by 1 order by 2 desc, 1",
     )
     chart = (
         charts.stacked_bars(
