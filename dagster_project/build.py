@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import time
@@ -243,7 +244,7 @@ def run_build(
         raise BadInput(f"sources folder not found: {where.sources}")
     where.target.parent.mkdir(parents=True, exist_ok=True)
     build_id = build_id or new_build_id()
-    progress = progress or Progress(open(os.devnull, "w"), quiet=True)  # noqa: SIM115
+    progress = progress or Progress(io.StringIO(), quiet=True)
     folder = paths.build_dir(build_id, where.state)
     folder.mkdir(parents=True, exist_ok=True)
     log_file = folder / "build.log"
@@ -253,17 +254,22 @@ def run_build(
     run_id: list[str] = []
     try:
         with _build_lock(where.target):
-            summary = _build_locked(
-                where,
-                build_id,
-                full_refresh,
-                instance,
-                accept_shrink,
-                max_drop,
-                progress,
-                log_file,
-                run_id,
-            )
+            try:
+                summary = _build_locked(
+                    where,
+                    build_id,
+                    full_refresh,
+                    instance,
+                    accept_shrink,
+                    max_drop,
+                    progress,
+                    log_file,
+                    run_id,
+                )
+            finally:  # under the lock: never prune the folder of a build that is running
+                retention.prune_build_folders(paths.builds_dir(where.state), keep_builds, build_id)
+                with contextlib.suppress(Exception):
+                    runs.prune_runs(instance, where.target, keep_builds)
         _record(instance, run_id, "published", "", summary)
         return summary
     except BaseException as exc:
@@ -273,10 +279,6 @@ def run_build(
             log.write(f"\nbuild {outcome}: {reason}\n{traceback.format_exc()}")
         _record(instance, run_id, outcome, reason, None)
         raise
-    finally:
-        retention.prune_build_folders(paths.builds_dir(where.state), keep_builds, build_id)
-        with contextlib.suppress(Exception):
-            runs.prune_runs(instance, where.target, keep_builds)
 
 
 def _record(
