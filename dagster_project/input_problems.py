@@ -9,7 +9,7 @@
 * the rows loaded with plausibility warnings, per feed (raw.<table>.warnings);
 * this build's rejects by reason.
 `InputReport.exit_code()` is the status `lantian build` ends with once the warehouse is built:
-EXIT_INPUT_PROBLEMS when a file could not be read whole, else EXIT_OK.
+3 (input problems) when a file could not be read whole, else 0 (operate/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from dagster_project import warehouse
-
-# Exit status of `lantian build`: built cleanly; failed (previous warehouse intact); bad
-# arguments; built, but some input files could not be read whole.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT_PROBLEMS = 0, 1, 2, 3
+from dagster_project.operate import exit_codes
 
 
 @dataclass
@@ -55,7 +52,7 @@ class InputReport:
     rejects_by_reason: dict[str, int] = field(default_factory=dict)  # this build's rejects
 
     def exit_code(self) -> int:
-        return EXIT_INPUT_PROBLEMS if self.file_problems else EXIT_OK
+        return exit_codes.INPUT_PROBLEMS if self.file_problems else exit_codes.OK
 
     def problem_lines(self) -> list[str]:
         """Printed before the per-feed counts: files not read whole, then warned rows."""
@@ -64,7 +61,7 @@ class InputReport:
             out += [
                 "",
                 f"INPUT FILES NOT READ WHOLE ({len(self.file_problems)}; exit status "
-                f"{EXIT_INPUT_PROBLEMS}): see audit.rejected_records",
+                f"{exit_codes.INPUT_PROBLEMS}): see audit.rejected_records",
                 *(p.render() for p in self.file_problems),
             ]
         if self.warnings_by_feed:

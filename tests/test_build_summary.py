@@ -6,7 +6,8 @@ from pathlib import Path
 
 from dagster_project import warehouse
 from dagster_project.build import BuildSummary, summarize
-from dagster_project.input_problems import EXIT_INPUT_PROBLEMS, EXIT_OK
+from dagster_project.operate.exit_codes import INPUT_PROBLEMS as EXIT_INPUT_PROBLEMS
+from dagster_project.operate.exit_codes import OK as EXIT_OK
 
 
 def _warehouse(path: Path, rejects: list[tuple], log: list[tuple]) -> Path:
