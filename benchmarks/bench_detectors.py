@@ -21,16 +21,16 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from dagster_project.detectors.engine import detect_frames
-from dagster_project.detectors.faults import CASES, Label, Workbench
-from dagster_project.detectors.findings import ANOMALY_TYPES, FINDINGS_SCHEMA
-from dagster_project.detectors.inputs import DetectorInputs
-from dagster_project.detectors.simulate import (
+from benchmarks.detector_worlds.faults import CASES, Label, Workbench
+from benchmarks.detector_worlds.simulate import (
     OutletSpec,
     PollutantSpec,
     outlet_rows,
     simulate_outlet,
 )
+from dagster_project.detectors.engine import detect_frames
+from dagster_project.detectors.findings import ANOMALY_TYPES, FINDINGS_SCHEMA
+from dagster_project.detectors.inputs import DetectorInputs
 
 BASELINE_TYPES = (
     "exceedance",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from dagster_project.detectors.simulate import (
+from benchmarks.detector_worlds.simulate import (
     OutletSpec,
     PollutantSpec,
     outlet_rows,

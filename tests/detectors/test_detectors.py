@@ -8,7 +8,7 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from dagster_project.detectors import faults
+from benchmarks.detector_worlds import faults
 from dagster_project.detectors.engine import detect_frames
 from dagster_project.detectors.findings import ANOMALY_TYPES, FINDINGS_SCHEMA
 from dagster_project.detectors.inputs import DetectorInputs

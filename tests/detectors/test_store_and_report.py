@@ -8,7 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.detectors import detect_and_store, faults, run_cems_suites, sql_rules
+from benchmarks.detector_worlds import faults
+from dagster_project.detectors import detect_and_store, run_cems_suites, sql_rules
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FINDINGS_SCHEMA
 from dagster_project.detectors.inputs import DetectorInputs, write_inputs
