@@ -57,12 +57,11 @@ FINDINGS_SCHEMA: dict[str, pl.DataType] = {
 
 # What each finding rests on: the standard, rule or published method (falsification-notes §6).
 RULE_BASIS: dict[str, str] = {
-    "exceedance": (
-        "HJ 76-2017 App. B: 1-h converted average above the permit/standard limit (D01)"
-    ),
+    # the SQL rules name the outlet's emission standard (int_anomalies__emission_standards)
+    "exceedance": "D01: 1-h average above the permit limit; limit basis: the outlet's standard",
     "masked_exceedance": (
-        "D01 mark-aware: 公告2022年第21号 invalid marks are not used to judge exceedance; "
-        "value above limit under an M/C/D/F/S/B mark"
+        "D01 mark-aware (公告2022年第21号: marked hours are not used to judge compliance): "
+        "value above the permit limit under an M/C/D/F/S/B mark; limit basis: the outlet's standard"
     ),
     "missing_data": (
         "HJ 75/76-2017: hour valid with >= 45 valid minutes; absent or invalid hours (D02)"
@@ -105,7 +104,7 @@ RULE_BASIS: dict[str, str] = {
     ),
     "arithmetic_inconsistency": (
         "HJ 212-2017 App. C/D and HJ 75: converted = C·(21−O2ref)/(21−O2); hour = mean of "
-        "minutes; Cou = Avg·flow·3600; flag N only if > 75 % normal (D15)"
+        "minutes; Cou = Avg·flow·3600; flag N only with >= 75 % normal (D15)"
     ),
     "flow_load_inconsistency": (
         "flow-to-load test (40 CFR 75 App. B §2.2.5 analogue): flow departs from what "

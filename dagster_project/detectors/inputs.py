@@ -41,6 +41,8 @@ OUTLET_POLLUTANT_SCHEMA: dict[str, pl.DataType] = {
     "limit_mg_m3": pl.Float64(),
     "analyzer_range": pl.Float64(),
     "detection_limit": pl.Float64(),
+    "key_industry": pl.String(),  # the enterprise's key industry (registry), for the standard
+    "fuel": pl.String(),  # the served unit's fuel (boiler/kiln ledgers), for the standard
 }
 
 STACK_TEST_SCHEMA: dict[str, pl.DataType] = {

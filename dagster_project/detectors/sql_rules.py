@@ -13,10 +13,15 @@ import jinja2
 from dagster_project.detectors.config import Config
 from dagster_project.paths import project_file
 
-MODELS_DIR = project_file("dbt") / "models" / "intermediate" / "anomalies"
+DBT_DIR = project_file("dbt")
+MODELS_DIR = DBT_DIR / "models" / "intermediate" / "anomalies"
 SCHEMA = "intermediate"
 INPUT_MODELS = ("int_anomalies__hourly_input", "int_anomalies__outlet_pollutants")
 STATE_MODEL = "int_anomalies__operating_state"
+STANDARDS_MODEL = "int_anomalies__emission_standards"
+# dbt seeds the rules read, in dbt's seed schema, with their non-text column types
+SEED_SCHEMA = "reference"
+SEEDS: dict[str, dict[str, str]] = {"anomaly_emission_standards": {"priority": "INTEGER"}}
 # Rule models in dependency order (operating state first: several rules read it).
 RULE_MODELS = (
     "int_anomalies__exceedance",
@@ -45,7 +50,7 @@ def render(model: str, cfg: Config, schema: str = SCHEMA) -> str:
     sql_vars: dict[str, Any] = cfg.get("sql", {})
 
     def ref(name: str) -> str:
-        return f"{schema}.{name}"
+        return f"{SEED_SCHEMA if name in SEEDS else schema}.{name}"
 
     def var(name: str, default: Any = None) -> Any:
         return sql_vars.get(name, default)
@@ -64,5 +69,26 @@ def run_models(
         con.execute(f"create or replace table {schema}.{model} as {render(model, cfg, schema)}")
 
 
+def load_seeds(con: duckdb.DuckDBPyConnection, replace: bool = False) -> None:
+    """The seeds the rules read, from dbt/seeds, where dbt has not loaded them (a scratch database
+    of the tests and the benchmark, or a warehouse built without `dbt seed`)."""
+    con.execute(f"create schema if not exists {SEED_SCHEMA}")
+    for name, types in SEEDS.items():
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?",
+            [SEED_SCHEMA, name],
+        ).fetchone()
+        if exists and exists[0] and not replace:
+            continue
+        path = (DBT_DIR / "seeds" / f"{name}.csv").as_posix()
+        con.execute(
+            f"create or replace table {SEED_SCHEMA}.{name} as select * from "
+            "read_csv(?, header = true, all_varchar = true, types = ?)",
+            [path, types],
+        )
+
+
 def run_all(con: duckdb.DuckDBPyConnection, cfg: Config, schema: str = SCHEMA) -> None:
-    run_models(con, cfg, (STATE_MODEL, *RULE_MODELS), schema)
+    load_seeds(con)
+    run_models(con, cfg, (STATE_MODEL, STANDARDS_MODEL, *RULE_MODELS), schema)

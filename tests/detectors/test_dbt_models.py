@@ -32,10 +32,16 @@ STUBS = {
             valid_minutes, is_valid, flag, temp_c)""",
     "stg_registry__outlets": """
         select 'E1' as enterprise_id, 'DA001' as outlet_id, 'MN1' as mn, 'boiler' as source_kind,
-               9.0 as reference_o2""",
+               9.0 as reference_o2, 'GL01' as unit_id""",
     "stg_registry__outlet_limits": """
         select 'MN1' as mn, 'a21026' as pollutant_code, 35.0 as limit_mg_m3,
                200.0 as analyzer_range""",
+    "stg_registry__enterprises": """
+        select 'E1' as enterprise_id, 'heat_power' as key_industry""",
+    "stg_ledgers__boilers": """
+        select 'E1' as enterprise_id, 'GL01' as unit_id, 'coal' as fuel""",
+    "stg_ledgers__kilns": """
+        select 'E1' as enterprise_id, 'YL01' as unit_id, 'coal' as fuel""",
     "stg_manual_tests__stack_tests": """
         select 'E1' as enterprise_id, 'DA001' as outlet_id, 'a21026' as pollutant_code,
                date '2024-03-01' as test_date, 11.0 as converted_mg_m3""",
@@ -46,6 +52,9 @@ def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(MODELS_DIR, project / "models" / "intermediate" / "anomalies")
     shutil.copytree(MODELS_DIR.parents[2] / "macros", project / "macros")
+    (project / "seeds").mkdir()
+    for seed in MODELS_DIR.parents[2].glob("seeds/*anomaly_*"):
+        shutil.copy(seed, project / "seeds" / seed.name)
     (project / "models" / "stubs").mkdir(parents=True)
     for name, sql in STUBS.items():
         (project / "models" / "stubs" / f"{name}.sql").write_text(textwrap.dedent(sql))
@@ -61,6 +70,8 @@ def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
           lantian:
             intermediate: {+schema: intermediate, +materialized: table}
             stubs: {+schema: marts, +materialized: table}
+        seeds:
+          lantian: {+schema: reference}
         """)
     )
     (project / "profiles.yml").write_text(
@@ -79,6 +90,11 @@ def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
     try:
         summary = detect_and_store(con, "dbt-test", None)
         assert summary.by_type == {"exceedance": 1, "missing_data": 1, "negative_value": 1}
+        # the exceedance cites the coal boiler's standard from the seed, not HJ 76
+        (basis,) = con.execute(
+            "select rule_basis from marts.monitoring_anomalies where anomaly_type = 'exceedance'"
+        ).fetchone()
+        assert "GB 13271-2014" in basis and "DB41/2089-2021" in basis and "HJ 76" not in basis
         state = con.execute(
             "select state from intermediate.int_anomalies__operating_state order by hour_start"
         ).fetchall()

@@ -1,15 +1,48 @@
 -- Registry facts the detectors need per monitored outlet × pollutant: who (outlet, enterprise),
--- which limit and span, the reference O2 of the conversion. Grain: mn × pollutant_code.
+-- which limit and span, the reference O2 of the conversion, and what the outlet is (source kind,
+-- the enterprise's key industry, the fuel of the unit it serves from the boiler and kiln ledgers)
+-- so that the limit's emission standard can be named. Grain: mn × pollutant_code.
 {%- set cols = [] %}
 {%- if execute %}
   {%- set cols = adapter.get_columns_in_relation(ref('stg_registry__outlet_limits')) | map(attribute='name') | map('lower') | list %}
 {%- endif %}
 
-select l.mn, l.pollutant_code, o.outlet_id, o.enterprise_id, o.source_kind,
-       o.reference_o2::double as reference_o2,
-       l.limit_mg_m3::double as limit_mg_m3,
-       l.analyzer_range::double as analyzer_range,
-       {% if 'detection_limit' in cols %}l.detection_limit::double{% else %}cast(null as double){% endif %}
-           as detection_limit
-from {{ ref('stg_registry__outlet_limits') }} l
-left join {{ ref('stg_registry__outlets') }} o using (mn)
+with limits as (
+    select * from {{ ref('stg_registry__outlet_limits') }}
+),
+
+outlets as (
+    select * from {{ ref('stg_registry__outlets') }}
+),
+
+enterprises as (
+    select * from {{ ref('stg_registry__enterprises') }}
+),
+
+unit_fuels as (
+    select enterprise_id, unit_id, any_value(fuel) as fuel
+    from (
+        select enterprise_id, unit_id, fuel from {{ ref('stg_ledgers__boilers') }}
+        union all
+        select enterprise_id, unit_id, fuel from {{ ref('stg_ledgers__kilns') }}
+    )
+    where fuel is not null
+    group by enterprise_id, unit_id
+),
+
+joined as (
+    select l.mn, l.pollutant_code, o.outlet_id, o.enterprise_id, o.source_kind,
+           o.reference_o2::double as reference_o2,
+           l.limit_mg_m3::double as limit_mg_m3,
+           l.analyzer_range::double as analyzer_range,
+           {% if 'detection_limit' in cols %}l.detection_limit::double{% else %}cast(null as double){% endif %}
+               as detection_limit,
+           e.key_industry,
+           f.fuel
+    from limits l
+    left join outlets o using (mn)
+    left join enterprises e on e.enterprise_id = o.enterprise_id
+    left join unit_fuels f on f.enterprise_id = o.enterprise_id and f.unit_id = o.unit_id
+)
+
+select * from joined
