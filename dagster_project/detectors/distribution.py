@@ -1,25 +1,50 @@
-"""Detectors on the distribution of an outlet-month: bunching under the limit (D09), a hard cap
-(D10), rounding/digit heaping (D11)."""
+"""Detectors on the distribution of an outlet's values over a month: bunching under the limit
+(D09), a hard cap (D10); and rounding/digit heaping (D11). The month is any 30 days (windows a
+week apart), not only a calendar month: a manipulation starts and ends when it likes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
-from dagster_project.detectors.series import Series, month_slices
+from dagster_project.detectors.series import Series
 from dagster_project.detectors.windows import merged_windows, running_reported
 
+Found = tuple[int, int, float, dict[str, Any]]  # first, last grid position, score, evidence
 
-def _month_values(s: Series, v: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per outlet-month: the grid positions of its usable hours where `v` is finite, and those
-    values of `v`."""
-    for a, b in month_slices(s.times):
+
+def _period_values(
+    s: Series, v: np.ndarray, days: int = 30, step_days: int = 7
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per window of `days` days (a `step_days` apart, the last one ending with the series): the
+    grid positions of its usable hours where `v` is finite, and those values of `v`."""
+    n, w, step = len(s.times), 24 * days, 24 * step_days
+    starts = list(range(0, max(n - w, 0) + 1, step))
+    if starts[-1] + w < n:
+        starts.append(n - w)
+    for a in starts:
+        b = min(a + w, n)
         m = s.usable[a:b] & np.isfinite(v[a:b])
         yield np.flatnonzero(m) + a, v[a:b][m]
+
+
+def _strongest_per_stretch(found: list[Found]) -> list[Found]:
+    """Windows whose flagged hours overlap describe one stretch: keep its highest-scoring one,
+    spanning the whole stretch."""
+    out: list[Found] = []
+    for lo, hi, score, ev in sorted(found, key=lambda f: f[0]):
+        if out and lo <= out[-1][1]:
+            plo, phi, pscore, pev = out[-1]
+            best = (score, ev) if score > pscore else (pscore, pev)
+            out[-1] = (plo, max(phi, hi), best[0], best[1])
+        else:
+            out.append((lo, hi, score, ev))
+    return out
 
 
 def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
@@ -27,7 +52,8 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     c = cfg["bunching_below_limit"]
     if not s.limit:
         return
-    for pos, values in _month_values(s, s.compliance):
+    found: list[Found] = []
+    for pos, values in _period_values(s, s.compliance):
         x = values / s.limit
         if x.size < c["min_hours"]:
             continue
@@ -52,40 +78,43 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             and above <= c["max_above_per_band"] * band
         ):
             in_band = pos[(x >= c["band_low"]) & (x < 1.0)]
-            t0, t1 = s.times[int(in_band[0])], s.times[int(in_band[-1])]
-            fb.report(
-                "bunching_below_limit",
-                s.mn,
-                s.pollutant_code,
-                t0,
-                t1,
-                "excess_density_ratio",
-                ratio,
-                {
-                    "excess_ratio": c["excess_ratio"],
-                    "p_value": c["p_value"],
-                    "band": [c["band_low"], 1.0],
-                    "reference_band": [c["ref_low"], c["band_low"]],
-                },
-                {
-                    "hours_in_band": band,
-                    "hours_in_reference": ref,
-                    "hours_above_limit": above,
-                    "hours": int(x.size),
-                    "limit_mg_m3": s.limit,
-                    "binomial_p": p,
-                },
-            )
+            ev = {
+                "hours_in_band": band,
+                "hours_in_reference": ref,
+                "hours_above_limit": above,
+                "hours": int(x.size),
+                "limit_mg_m3": s.limit,
+                "binomial_p": p,
+            }
+            found.append((int(in_band[0]), int(in_band[-1]), ratio, ev))
+    for lo, hi, ratio, ev in _strongest_per_stretch(found):
+        fb.report(
+            "bunching_below_limit",
+            s.mn,
+            s.pollutant_code,
+            s.times[lo],
+            s.times[hi],
+            "excess_density_ratio",
+            ratio,
+            {
+                "excess_ratio": c["excess_ratio"],
+                "p_value": c["p_value"],
+                "band": [c["band_low"], 1.0],
+                "reference_band": [c["ref_low"], c["band_low"]],
+                "window_days": 30,
+            },
+            ev,
+        )
 
 
 def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """A mass point at the month's maximum: many hours pinned at one top value."""
+    """A mass point at the window's maximum: many hours pinned at one top value."""
     c = cfg["capped_value"]
     for series_name, v in (("compliance", s.compliance), ("measured", s.measured)):
         if series_name == "measured" and s.reference_o2 is None:
             continue
-        found = False
-        for pos, x in _month_values(s, v):
+        found: list[Found] = []
+        for pos, x in _period_values(s, v):
             if x.size < c["min_hours"]:
                 continue
             top = float(x.max())
@@ -96,29 +125,31 @@ def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             share = n_cap / x.size
             if n_cap >= c["min_count"] and c["min_share"] <= share <= 0.5:
                 capped = pos[at_cap]
-                t0, t1 = s.times[int(capped[0])], s.times[int(capped[-1])]
-                fb.report(
-                    "capped_value",
-                    s.mn,
-                    s.pollutant_code,
-                    t0,
-                    t1,
-                    "share_of_hours_at_maximum",
-                    share,
-                    {
-                        "min_share": c["min_share"],
-                        "min_count": c["min_count"],
-                        "tolerance_rel": c["tolerance_rel"],
-                    },
-                    {
-                        "cap_mg_m3": top,
-                        "hours_at_cap": n_cap,
-                        "hours": int(x.size),
-                        "basis": series_name,
-                        "cap_over_limit": top / s.limit if s.limit else None,
-                    },
-                )
-                found = True
+                ev = {
+                    "cap_mg_m3": top,
+                    "hours_at_cap": n_cap,
+                    "hours": int(x.size),
+                    "basis": series_name,
+                    "cap_over_limit": top / s.limit if s.limit else None,
+                }
+                found.append((int(capped[0]), int(capped[-1]), share, ev))
+        for lo, hi, share, ev in _strongest_per_stretch(found):
+            fb.report(
+                "capped_value",
+                s.mn,
+                s.pollutant_code,
+                s.times[lo],
+                s.times[hi],
+                "share_of_hours_at_maximum",
+                share,
+                {
+                    "min_share": c["min_share"],
+                    "min_count": c["min_count"],
+                    "tolerance_rel": c["tolerance_rel"],
+                    "window_days": 30,
+                },
+                ev,
+            )
         if found:
             return
 

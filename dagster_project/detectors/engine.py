@@ -33,13 +33,13 @@ PER_SERIES: tuple[tuple[str, Callable[[Series, Config, FindingsBuilder], None]],
     ("py.calibration_timing", marks.calibration_timing),
     ("py.strategic_gap", marks.strategic_gap),
     ("py.periodic_pattern", patterns.periodic_pattern),
-    ("py.fingerprint_drift", patterns.fingerprint_drift),
 )
 CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
     ("py.o2_dilution", shifts.o2_and_dilution),
     ("py.flow_load", shifts.flow_load),
     ("py.cross_sensor", shifts.cross_sensor),
     ("py.copy_paste", patterns.copy_paste),
+    ("py.fingerprint_drift", patterns.fingerprint_drift),
 )
 
 # A more specific finding on the same outlet × pollutant (or device) explains a generic one.

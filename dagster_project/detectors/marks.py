@@ -1,10 +1,12 @@
 """Detectors on when marks and gaps happen: calibration/maintenance timing (D18) and strategic
 gaps (D20). Both ask whether the marked/missing hours sit where emissions would be high, judged
-from the neighbouring unmarked hours ranked within the outlet-month."""
+from the neighbouring unmarked hours: ranked within their own day (the 24 hours around each
+episode), over all the series' weeks, and ranked within the outlet-month. Marks at a routine clock
+hour (one marked on many days across the series) are routine calibrations and are left out."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,22 +18,79 @@ from dagster_project.detectors.findings import FindingsBuilder, runs
 from dagster_project.detectors.series import Series, month_slices
 
 
+def _nearest_clean(clean: np.ndarray, lo: int, hi: int, reach: int) -> list[int]:
+    """The nearest clean position before `lo` and after `hi`, each within `reach` hours."""
+    out = []
+    for start, step in ((lo - 1, -1), (hi + 1, 1)):
+        i = start
+        while 0 <= i < clean.size and abs(i - start) < reach:
+            if clean[i]:
+                out.append(i)
+                break
+            i += step
+    return out
+
+
 def _context_ranks(
-    s: Series, a: int, b: int, episodes: list[tuple[int, int]], hours: int, clean: np.ndarray
+    s: Series,
+    episodes: list[tuple[int, int]],
+    reach: int,
+    clean: np.ndarray,
+    reference: tuple[int, int] | None,
+    own: np.ndarray | None = None,
+    min_reference: int = 6,
 ) -> list[float]:
-    """Percentile rank, within the month's clean hours, of the mean clean value around each
-    episode."""
+    """Percentile rank of each episode's value among the clean hours of `reference`. The value is
+    the episode's own reading where every hour of it is a flue-gas reading (`own`), else its
+    context: the mean of the nearest clean value on each side, within `reach` hours (what the
+    episode's hours would have been). Ranked among the clean hours of
+    `reference` (a month's [start, end)), or, without one, of the episode's own day: the 24 hours
+    around it, widened to 3 and 7 days where the day holds fewer than `min_reference` clean hours
+    (an outlet running in short batches)."""
     v = s.compliance
-    ref = np.sort(v[a:b][clean[a:b]])
+    n = len(v)
+    month = (
+        np.sort(v[reference[0] : reference[1]][clean[reference[0] : reference[1]]])
+        if reference
+        else None
+    )
     out = []
     for lo, hi in episodes:
-        ctx_idx = [i for i in range(lo - hours, hi + hours + 1) if a <= i < b and not lo <= i <= hi]
-        ctx = v[ctx_idx][clean[ctx_idx]] if ctx_idx else np.array([])
-        if ctx.size == 0 or ref.size == 0:
+        if own is not None and own[lo : hi + 1].all():
+            value = float(np.mean(v[lo : hi + 1]))
+        else:
+            ctx = _nearest_clean(clean, lo, hi, reach)
+            value = float(v[ctx].mean()) if ctx else float("nan")
+        if month is not None:
+            ref = month
+        else:
+            ref = np.array([])
+            for half in (12, 36, 84):
+                day = np.arange(max(lo - half, 0), min(hi + half + 1, n))
+                ref = np.sort(v[day][clean[day] & ((day < lo) | (day > hi))])
+                if ref.size >= min_reference:
+                    break
+        if not np.isfinite(value) or ref.size < min_reference:
             out.append(float("nan"))
             continue
-        out.append(float(np.searchsorted(ref, ctx.mean(), side="right") / ref.size))
+        out.append(float(np.searchsorted(ref, value, side="right") / ref.size))
     return out
+
+
+def routine_clock_hours(
+    s: Series, episodes: list[tuple[int, int]], min_days: int, span: float
+) -> set[int]:
+    """Clock hours at which episodes start on at least `min_days` distinct days spread over at
+    least `span` of the series' days: a routine (daily or weekly) calibration, not a choice."""
+    days = defaultdict(set)
+    for lo, _ in episodes:
+        days[s.times[lo].hour].add(s.times[lo].date())
+    total = max((s.times[-1] - s.times[0]).days, 1)
+    return {
+        h
+        for h, ds in days.items()
+        if len(ds) >= min_days and (max(ds) - min(ds)).days >= span * total
+    }
 
 
 def _test(ranks: list[float], high: float) -> tuple[int, int, float, float]:
@@ -49,7 +108,7 @@ class _Episodes:
     """How a detector names its episodes in thresholds.toml and in the evidence."""
 
     kind: str  # anomaly type, also its thresholds.toml section
-    min_key: str  # section key: fewest episodes in a month worth judging
+    min_key: str  # section key: fewest episodes worth judging
     min_name: str  # that threshold's name in the evidence
     count_name: str  # evidence: how many episodes were judged
     list_name: str  # evidence: the high-context episodes (the first 12)
@@ -62,27 +121,29 @@ _MARKS = _Episodes(
 _GAPS = _Episodes("strategic_gap", "min_gaps", "min_gaps", "gaps", "gap_windows", False)
 
 
-def _report_high_context(
+def _judge(
     fb: FindingsBuilder,
     s: Series,
     cfg: Config,
     spec: _Episodes,
-    month: tuple[int, int],
     eps: list[tuple[int, int]],
     clean: np.ndarray,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """One finding when a month's episodes sit, taken together, among its high-emission hours;
-    it spans the episodes whose own context ranks high."""
+    reference: tuple[int, int] | None,
+    p_value: float,
+    extra: dict[str, Any],
+    own: np.ndarray | None = None,
+) -> bool:
+    """One finding when the episodes sit, taken together, among high-emission hours (ranked within
+    their own day when `reference` is None, else within that month); it spans the episodes whose
+    own context ranks high. Returns whether it reported."""
     c = cfg[spec.kind]
-    a, b = month
     if len(eps) < c[spec.min_key]:
-        return
-    ranks = _context_ranks(s, a, b, eps, int(c["context_hours"]), clean)
+        return False
+    ranks = _context_ranks(s, eps, int(c["context_hours"]), clean, reference, own)
     k, n, mean_rank, p = _test(ranks, c["high_rank"])
     # written as the condition to report: a NaN mean rank must not pass
-    if not (n >= c[spec.min_key] and p < c["p_value"] and mean_rank >= c["min_mean_rank"]):
-        return
+    if not (n >= c[spec.min_key] and p < p_value and mean_rank >= c["min_mean_rank"]):
+        return False
     high = [e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]]
     listed = [
         {
@@ -92,6 +153,7 @@ def _report_high_context(
         }
         for lo, hi in high[:12]
     ]
+    scale = "day" if reference is None else "month"
     t0, t1 = s.times[high[0][0]], s.times[high[-1][1]]
     fb.report(
         spec.kind,
@@ -99,58 +161,105 @@ def _report_high_context(
         s.pollutant_code,
         t0,
         t1,
-        "mean_context_rank",
+        f"mean_context_rank_in_{scale}",
         mean_rank,
         {
             "min_mean_rank": c["min_mean_rank"],
-            "p_value": c["p_value"],
+            "p_value": p_value,
             spec.min_name: c[spec.min_key],
         },
         {
             spec.count_name: n,
+            "rank_scale": (
+                "within the 24 hours around each episode, over all weeks"
+                if reference is None
+                else "within the calendar month"
+            ),
             "at_high_emission": k,
             "mean_context_rank": mean_rank,
             "p": p,
             spec.list_name: listed,
-            **(extra or {}),
+            **extra,
         },
     )
+    return True
+
+
+def _judge_series(
+    fb: FindingsBuilder,
+    s: Series,
+    cfg: Config,
+    spec: _Episodes,
+    strata: dict[str, list[tuple[int, int]]],
+    clean: np.ndarray,
+    own: np.ndarray | None = None,
+) -> None:
+    """Leave out episodes at routine clock hours; judge each stratum (episodes made the same
+    way: one mark letter, or absent rows apart from invalid ones, so that the few random
+    episodes of one kind do not drown a deliberate pattern in another) within its episodes' own
+    days over all weeks, and where that finds nothing, month by month. The p-value threshold is
+    shared among the strata judged (Bonferroni)."""
+    c = cfg[spec.kind]
+    everything = [e for eps in strata.values() for e in eps]
+    routine = routine_clock_hours(s, everything, int(c["routine_min_days"]), c["routine_day_span"])
+    kept = {
+        name: [(lo, hi) for lo, hi in eps if s.times[lo].hour not in routine]
+        for name, eps in strata.items()
+    }
+    kept = {name: eps for name, eps in kept.items() if len(eps) >= c[spec.min_key]}
+    if not kept:
+        return
+    p_value = c["p_value"] / len(kept)
+    for name, eps in kept.items():
+        extra = {"routine_clock_hours_excluded": sorted(routine), "episodes_of": name}
+        if _judge(fb, s, cfg, spec, eps, clean, None, p_value, extra, own):
+            continue
+        for a, b in month_slices(s.times):
+            month = [e for e in eps if a <= e[0] < b]
+            _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, own)
+
+
+def flue_gas_readings(s: Series, marked: np.ndarray, zero_tol: float, rel_tol: float) -> np.ndarray:
+    """Marked hours whose reported value reads like flue gas rather than a calibration: running,
+    above zero, and not the same reading (within `rel_tol`) as a marked hour of another day (a
+    zero or span gas cylinder read again)."""
+    v = s.measured
+    idx = np.flatnonzero(marked & s.running & np.isfinite(v) & (np.abs(v) > zero_tol))
+    days = np.array([s.times[i].date() for i in idx])
+    out = np.zeros(v.size, bool)
+    for k, i in enumerate(idx):
+        same = np.abs(v[idx] - v[i]) <= rel_tol * abs(v[i])
+        if not np.any(same & (days != days[k])):
+            out[i] = True
+    return out
 
 
 def calibration_timing(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """C/M-marked hours clustered at high emissions; marks at the outlet's routine daily clock
-    hour are routine calibrations and are left out."""
-    marked = np.isin(s.flag, ["C", "M"]) | (np.nan_to_num(s.marked_minutes) >= 20)
+    """C/M-marked hours clustered at high emissions, judged per mark letter. A marked hour that
+    still reads flue gas is ranked by its own value; one reading a calibration gas (or nothing)
+    by its nearest unmarked neighbours."""
+    minutes = np.nan_to_num(s.marked_minutes) >= 20
+    marked = np.isin(s.flag, ["C", "M"]) | minutes
     clean = s.usable & ~marked & np.isfinite(s.compliance)
-    eps_all = [(lo, hi) for lo, hi in runs(marked)]
-    if not eps_all:
-        return
-    start_hours = Counter(s.times[lo].hour for lo, _ in eps_all)
-    routine_hour, routine_n = start_hours.most_common(1)[0]
-    days = {s.times[lo].date() for lo, _ in eps_all if s.times[lo].hour == routine_hour}
-    routine = routine_n >= 0.5 * len(eps_all) and len(days) >= 5
-    for a, b in month_slices(s.times):
-        eps = [
-            (lo, hi)
-            for lo, hi in eps_all
-            if a <= lo < b and not (routine and s.times[lo].hour == routine_hour)
-        ]
-        _report_high_context(
-            fb,
-            s,
-            cfg,
-            _MARKS,
-            (a, b),
-            eps,
-            clean,
-            {"routine_clock_hour_excluded": routine_hour if routine else None},
-        )
+    strata: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for lo, hi in runs(marked):
+        strata[s.flag[lo] if s.flag[lo] in ("C", "M") else "marked minutes"].append((lo, hi))
+    zero_tol = max(
+        cfg["sql"]["anomaly_mask_zero_dl_multiple"] * (s.detection_limit or 0.0),
+        cfg["sql"]["anomaly_mask_zero_span_share"] * (s.span or 0.0),
+    )
+    own = flue_gas_readings(
+        s, marked & ~minutes, zero_tol, cfg["sql"]["anomaly_mask_recur_rel_tol"]
+    )
+    _judge_series(fb, s, cfg, _MARKS, dict(strata), clean, own)
 
 
 def strategic_gap(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """Gaps (absent/invalid hours while not stopped) whose surroundings rank high in the month."""
+    """Gaps (absent/invalid hours while not stopped) whose surroundings rank high, judged apart
+    for absent hours and for hours sent but invalid."""
     gap = ~s.valid & ~np.isin(s.state, ["stopped", "transition"])
     clean = s.usable & np.isfinite(s.compliance)
-    for a, b in month_slices(s.times):
-        eps = [(lo + a, hi + a) for lo, hi in runs(gap[a:b])]
-        _report_high_context(fb, s, cfg, _GAPS, (a, b), eps, clean)
+    strata: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for lo, hi in runs(gap):
+        strata["sent but invalid" if s.present[lo] else "absent"].append((lo, hi))
+    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean)

@@ -4,6 +4,7 @@ an outlet's fingerprint drifting from its own past (D24)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
+from dagster_project.detectors.windows import merged_windows
 
 
 def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray]]:
@@ -74,106 +76,261 @@ def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> No
                 )
 
 
+def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per window of `w` grid hours (start positions 0..n−w): the share of its value pairs
+    (v_t, v_{t−lag}, both known) that repeat within `q` × the series' own median |v_t − v_{t−lag}|,
+    and the number of pairs."""
+    n = v.size
+    d = np.full(n, np.nan)
+    d[lag:] = np.abs(v[lag:] - v[:-lag])
+    known = np.isfinite(d)
+    typical = float(np.median(d[known])) if known.any() else float("nan")
+    if not np.isfinite(typical) or typical <= 0:
+        return np.zeros(n - w + 1), np.zeros(n - w + 1, int)
+    close = known & (np.nan_to_num(d, nan=np.inf) <= q * typical)
+    ck = np.r_[0, np.cumsum(known)]
+    cc = np.r_[0, np.cumsum(close)]
+    pairs = ck[w:] - ck[:-w]
+    return (cc[w:] - cc[:-w]) / np.maximum(pairs, 1), pairs
+
+
 def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """7-day windows where one daily profile explains nearly all variance of the concentration
-    while the flow (the load) does not follow the same clockwork."""
+    """A stretch that repeats itself: a profile of any length from `min_lag_hours` to
+    `max_lag_hours` (one day or several) written over the real signal, so that each value equals
+    the one a period earlier up to a little noise. Judged on the log concentration (level-free)
+    against the series' own repeat error at that period, and only where the flow (the load) does
+    not repeat the same way."""
     c = cfg["periodic_pattern"]
-    wd = int(c["window_days"])
-    if len(s.times) < 24 * wd:
+    w = 24 * int(c["window_days"])
+    ok = s.usable & np.isfinite(s.measured) & (s.measured > 0)
+    n = len(s.times)
+    if ok.sum() < 2 * w or n < w + int(c["min_lag_hours"]):
         return
-    hours = np.array([t.hour for t in s.times])
-    ok = s.usable & np.isfinite(s.measured)
-
-    def r2(v: np.ndarray, m: np.ndarray, h: np.ndarray) -> tuple[float, float]:
-        x, hh = v[m], h[m]
-        if x.size < 48 or x.var() <= 0:
-            return float("nan"), float("nan")
-        prof = np.array([x[hh == k].mean() if np.any(hh == k) else np.nan for k in range(24)])
-        resid = x - prof[hh]
-        cv = float(np.nanstd(prof) / max(abs(np.nanmean(prof)), 1e-9))
-        return 1 - float(resid.var() / x.var()), cv
-
-    flagged: list[tuple[int, int, float, float, float]] = []
-    for a in range(0, len(s.times) - 24 * wd + 1, 24):
-        b = a + 24 * wd
-        r2x, cv = r2(s.measured[a:b], ok[a:b], hours[a:b])
-        if not np.isfinite(r2x) or r2x < c["r2"] or cv < c["min_profile_cv"]:
+    x = np.full(n, np.nan)
+    x[ok] = np.log(s.measured[ok])
+    fok = ok & np.isfinite(s.flow) & (s.flow > 0)
+    fl = np.full(n, np.nan)
+    fl[fok] = np.log(s.flow[fok])
+    q = c["close_share_of_typical"]
+    best = np.zeros(n - w + 1)  # the highest repeat share of each window, over periods
+    best_lag = np.zeros(n - w + 1, int)
+    best_flow = np.zeros(n - w + 1)
+    for lag in range(int(c["min_lag_hours"]), min(int(c["max_lag_hours"]), n - w) + 1):
+        share, pairs = _repeat_share(x, lag, w, q)
+        share = np.where(pairs >= c["min_pairs"], share, 0.0)
+        better = share > best
+        if not better.any():
             continue
-        r2f, _ = r2(s.flow[a:b], ok[a:b] & np.isfinite(s.flow[a:b]), hours[a:b])
-        if np.isfinite(r2f) and r2f >= r2x - 0.15:
-            continue
-        if flagged and a <= flagged[-1][1]:
-            flagged[-1] = (flagged[-1][0], b - 1, max(flagged[-1][2], r2x), r2f, cv)
-        else:
-            flagged.append((a, b - 1, r2x, r2f, cv))
-    for a, b, r2x, r2f, cv in flagged:
-        t0, t1 = s.times[a], s.times[b]
+        fshare, _ = _repeat_share(fl, lag, w, q)
+        best = np.where(better, share, best)
+        best_lag = np.where(better, lag, best_lag)
+        best_flow = np.where(better, fshare, best_flow)
+    # the flow must repeat markedly less well than the concentration (else the load is clockwork)
+    flagged = (best >= c["min_repeat_share"]) & (best_flow * c["flow_repeat_factor"] <= best)
+    for lo, hi in merged_windows(flagged, w):
+        starts = np.arange(lo, min(hi - w + 2, flagged.size))
+        j = int(starts[np.argmax(best[starts])])
+        t0, t1 = s.times[lo], s.times[hi]
         fb.report(
             "periodic_pattern",
             s.mn,
             s.pollutant_code,
             t0,
             t1,
-            "r2_daily_profile",
-            r2x,
-            {"r2": c["r2"], "min_profile_cv": c["min_profile_cv"]},
-            {"r2_flow": r2f, "profile_cv": cv, "window_days": wd},
+            "repeat_share",
+            float(best[j]),
+            {
+                "min_repeat_share": c["min_repeat_share"],
+                "close_share_of_typical": q,
+                "flow_repeat_factor": c["flow_repeat_factor"],
+                "window_days": c["window_days"],
+            },
+            {
+                "period_hours": int(best_lag[j]),
+                "flow_repeat_share": float(best_flow[j]),
+                "meaning": "share of running hours whose log value equals the one a period "
+                "earlier within the given share of the series' own median difference at that "
+                "period",
+            },
         )
 
 
-def _week_features(x: np.ndarray, flow: np.ndarray, o2: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        med = np.median(x)
-        cv = np.std(x) / max(abs(np.mean(x)), 1e-9)
-        lag1 = np.corrcoef(x[:-1], x[1:])[0, 1] if x.size > 2 else np.nan
-        cf = np.corrcoef(x, flow)[0, 1] if np.nanstd(flow) > 0 else np.nan
-        co = np.corrcoef(x, o2)[0, 1] if np.nanstd(o2) > 0 else np.nan
-    return np.array([np.log(max(med, 1e-6)), np.log(max(cv, 1e-6)), lag1, cf, co])
+def _channels(d: Series, group: Sequence[Series], own: Series) -> list[np.ndarray]:
+    """The outlet's own channels on `own`'s grid, to explain its log concentration with: log flow,
+    stack temperature, O2 (where informative) and the log of each other pollutant of the device."""
+    pos = {t: i for i, t in enumerate(own.times)}
+    n = len(own.times)
+    out = [np.log(np.where(own.flow > 0, own.flow, np.nan)), own.temp.copy()]
+    if d.o2_informative:
+        out.append(own.o2.copy())
+    for g in group:
+        if g is own:
+            continue
+        v = np.full(n, np.nan)
+        ok = g.usable & (g.measured > 0)
+        for i in np.flatnonzero(ok):
+            j = pos.get(g.times[i])
+            if j is not None:
+                v[j] = np.log(g.measured[i])
+        out.append(v)
+    return out
 
 
-FEATURES = ("log_median", "log_cv", "lag1_autocorr", "corr_flow", "corr_o2")
-FLOORS = np.array([0.15, 0.2, 0.1, 0.1, 0.1])
+def _coupling(y: np.ndarray, xs: list[np.ndarray], rows: np.ndarray) -> np.ndarray | None:
+    """Least-squares fit of y on the channels over `rows` (refitted once without the worst 5 %);
+    the fitted values at those rows, or None where the channels cannot carry a fit."""
+    cols = [np.ones(rows.size)]
+    for x in xs:
+        v = x[rows]
+        if np.std(v) > 0:
+            cols.append((v - v.mean()) / v.std())
+    if len(cols) < 2 or rows.size < 10 * len(cols):
+        return None
+    a = np.column_stack(cols)
+    yy = y[rows]
+    beta = np.linalg.lstsq(a, yy, rcond=None)[0]
+    r = yy - a @ beta
+    keep = np.abs(r - np.median(r)) <= np.quantile(np.abs(r - np.median(r)), 0.95)
+    beta = np.linalg.lstsq(a[keep], yy[keep], rcond=None)[0]
+    return a @ beta
 
 
-def fingerprint_drift(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """A week whose fingerprint (level, CV, autocorrelation, coupling to flow and O2) departs from
-    the outlet's other weeks by a robust z above the threshold."""
+# level-free, and not the plain correlation with the channels: in a steady week the channels
+# hardly move, so that correlation drops without anything being wrong
+FEATURES = (
+    "step_corr_with_own_channels",  # hour to hour the value moves with the outlet's flow,
+    # temperature, O2 and other pollutants (the changes of its fit on them)
+    "log_residual_spread",  # ... and departs from what they imply by its usual amount
+    "lag1_autocorr",  # hour-to-hour persistence
+    "log_step_spread",  # hour-to-hour noise (MAD of first differences of log values)
+    "log_spread",  # spread of log values (MAD)
+)
+# a feature's spread across windows never counts as less than this (a perfectly steady feature
+# would otherwise make any wobble infinite)
+FLOORS = np.array([0.05, 0.05, 0.05, 0.05, 0.05])
+
+
+@dataclass
+class Fingerprint:
+    """One series' fingerprint, window by window (a day apart)."""
+
+    starts: list[int]  # window start positions on the grid
+    features: np.ndarray  # windows × FEATURES
+    hours: list[int]  # usable hours behind each window
+
+
+def _mad(x: np.ndarray) -> float:
+    return float(np.median(np.abs(x - np.median(x)))) if x.size else float("nan")
+
+
+def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
+    """Fit the series' log values on its outlet's channels over all its usable hours, then
+    describe every sliding window by FEATURES."""
     c = cfg["fingerprint_drift"]
-    ok = s.usable & np.isfinite(s.measured) & np.isfinite(s.flow) & np.isfinite(s.o2)
-    weeks: list[tuple[int, int, np.ndarray]] = []
-    for a in range(0, len(s.times) - 167, 168):
-        m = np.flatnonzero(ok[a : a + 168]) + a
-        if m.size >= 48:
-            weeks.append((a, a + 167, _week_features(s.measured[m], s.flow[m], s.o2[m])))
-    if len(weeks) < c["min_baseline_weeks"] + 1:
-        return
-    feats = np.vstack([f for _, _, f in weeks])
-    for i, (a, b, f) in enumerate(weeks):
-        other = np.delete(feats, i, axis=0)
+    w = 24 * int(c["window_days"])
+    chans = _channels(group[0], group, s)
+    ok = s.usable & (s.measured > 0)
+    for ch in chans:
+        ok &= np.isfinite(ch)
+    rows = np.flatnonzero(ok)
+    if rows.size < c["min_baseline_days"] * 24:
+        return None
+    y = np.full(len(s.times), np.nan)
+    y[rows] = np.log(s.measured[rows])
+    fit = _coupling(y, chans, rows)
+    if fit is None:
+        return None
+    f = np.full(len(s.times), np.nan)
+    f[rows] = fit
+    resid = y - f
+    typical = max(_mad(resid[rows]), 1e-9)
+    starts, feats, hours = [], [], []
+    for a in range(0, len(s.times) - w + 1, 24):
+        m = np.flatnonzero(np.isfinite(resid[a : a + w])) + a
+        if m.size < c["min_window_hours"] or np.std(f[m]) <= 0 or np.std(y[m]) <= 0:
+            continue
+        pairs = m[1:][np.diff(m) == 1]
+        if pairs.size < 12:
+            continue
+        steps = y[pairs] - y[pairs - 1]
+        fit_steps = f[pairs] - f[pairs - 1]
         with np.errstate(all="ignore"):
-            med = np.nanmedian(other, axis=0)
-            spread = np.maximum(1.4826 * np.nanmedian(np.abs(other - med), axis=0), FLOORS)
-            z = np.abs(f - med) / spread
-        z = np.nan_to_num(z, nan=0.0)
-        # coupling to flow must break, not just wobble: the correlation drop must be large too
-        corr_drop = abs(f[3] - med[3]) if np.isfinite(f[3]) and np.isfinite(med[3]) else 0.0
-        j = int(np.argmax(z))
-        if z[j] >= c["robust_z"] and (
-            FEATURES[j] != "corr_flow" or corr_drop >= c["min_corr_drop"]
-        ):
-            t0, t1 = s.times[a], s.times[b]
-            fb.report(
-                "fingerprint_drift",
-                s.mn,
-                s.pollutant_code,
-                t0,
-                t1,
-                f"robust_z_{FEATURES[j]}",
-                float(z[j]),
-                {"robust_z": c["robust_z"]},
-                {
-                    "week": dict(zip(FEATURES, f.tolist(), strict=True)),
-                    "baseline_median": dict(zip(FEATURES, med.tolist(), strict=True)),
-                    "baseline_weeks": len(weeks) - 1,
-                },
-            )
+            lag1 = float(np.corrcoef(y[pairs], y[pairs - 1])[0, 1])
+            step_corr = float(np.corrcoef(steps, fit_steps)[0, 1])
+        feats.append(
+            [
+                step_corr if np.isfinite(step_corr) else 0.0,
+                float(np.log(max(_mad(resid[m]), 1e-9) / typical)),
+                lag1 if np.isfinite(lag1) else 0.0,
+                float(np.log(max(_mad(steps), 1e-6))),
+                float(np.log(max(_mad(y[m]), 1e-6))),
+            ]
+        )
+        starts.append(a)
+        hours.append(int(m.size))
+    if len(starts) < c["min_baseline_windows"]:
+        return None
+    return Fingerprint(starts, np.array(feats), hours)
+
+
+def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: the robust z of each feature against the series' other windows (median and
+    MAD across windows), and their root mean square (the distance)."""
+    x = fp.features
+    med = np.median(x, axis=0)
+    spread = np.maximum(1.4826 * np.median(np.abs(x - med), axis=0), FLOORS)
+    z = (x - med) / spread
+    return z, np.sqrt(np.mean(z**2, axis=1))
+
+
+def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    """Days whose values stop looking like this outlet's: the window's fingerprint (how far the
+    values' hour-to-hour changes follow the outlet's own flow, temperature, O2 and other
+    pollutants, how far they depart from the fit on them, their persistence, noise and spread)
+    departs from the series' other windows by a robust distance above the threshold, with several
+    features moving at once. A week of a peer's data, or of generated
+    numbers with the right level, carries another fingerprint; a level shift alone does not
+    count (the features are level-free)."""
+    c = cfg["fingerprint_drift"]
+    w = 24 * int(c["window_days"])
+    groups: dict[str, list[Series]] = {}
+    for s in series:
+        groups.setdefault(s.mn, []).append(s)
+    for group in groups.values():
+        for s in group:
+            fp = fingerprints(s, group, cfg)
+            if fp is None:
+                continue
+            z, dist = fingerprint_distance(fp)
+            moved = (np.abs(z) >= c["feature_z"]).sum(axis=1)
+            flags = np.zeros(len(s.times) - w + 1, bool)
+            hit = (dist >= c["min_distance"]) & (moved >= c["min_features"])
+            for k in np.flatnonzero(hit):
+                flags[fp.starts[k]] = True
+            for lo, hi in merged_windows(flags, w):
+                inside = [k for k in np.flatnonzero(hit) if lo <= fp.starts[k] <= hi]
+                k = max(inside, key=lambda i: dist[i])
+                fb.report(
+                    "fingerprint_drift",
+                    s.mn,
+                    s.pollutant_code,
+                    s.times[lo],
+                    s.times[hi],
+                    "fingerprint_distance",
+                    float(dist[k]),
+                    {
+                        "min_distance": c["min_distance"],
+                        "feature_z": c["feature_z"],
+                        "min_features": c["min_features"],
+                        "window_days": c["window_days"],
+                    },
+                    {
+                        "window": dict(zip(FEATURES, fp.features[k].tolist(), strict=True)),
+                        "series_median": dict(
+                            zip(FEATURES, np.median(fp.features, axis=0).tolist(), strict=True)
+                        ),
+                        "robust_z": dict(zip(FEATURES, z[k].tolist(), strict=True)),
+                        "windows_compared": len(fp.starts),
+                        "window_hours": fp.hours[k],
+                    },
+                )

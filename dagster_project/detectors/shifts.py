@@ -26,6 +26,16 @@ class Scan:
     after: np.ndarray
     z: np.ndarray  # |after − before| over the standard error of a median difference
 
+    @property
+    def own_spread(self) -> float:
+        """How far the two medians drift apart anywhere in this series: the robust spread (MAD)
+        of after − before over all positions. Autocorrelated noise, slow drift and load-driven
+        swings widen it, so a shift must stand out against the series' own wandering, not only
+        against the iid standard error behind `z`. A real edit occupies few positions and barely
+        moves it."""
+        d = self.after - self.before
+        return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
+
 
 def scan(x: np.ndarray, w: int) -> Scan | None:
     n = x.size
@@ -150,37 +160,77 @@ class Changes:
             )
 
 
+def channel_residual(y: np.ndarray, channels: list[np.ndarray]) -> np.ndarray:
+    """`y` minus its least-squares fit on the given channels (standardised; refitted once without
+    the worst-fitting 5 %: start-ups, spikes). Channels that are not finite or do not vary are
+    left out; with none left, `y` minus its median."""
+    cols = [np.ones(y.size)]
+    for ch in channels:
+        if np.all(np.isfinite(ch)) and np.std(ch) > 0:
+            cols.append((ch - ch.mean()) / ch.std())
+    x = np.column_stack(cols)
+    if x.shape[1] == 1 or y.size < 4 * x.shape[1]:
+        return y - np.median(y)
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    r = y - x @ beta
+    keep = np.abs(r - np.median(r)) <= np.quantile(np.abs(r - np.median(r)), 0.95)
+    beta = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
+    return y - x @ beta
+
+
+def load_residual(y: np.ndarray, s: Series, idx: np.ndarray) -> np.ndarray:
+    """`y` (a log concentration at grid positions `idx`) minus what the outlet's own load channels
+    explain: log flow, O2 (where informative) and stack temperature. Load changes, start-ups and
+    the seasons move these channels with the concentration; an edit of the analyser moves it
+    alone."""
+    channels = [np.log(np.maximum(s.flow[idx], 1e-6)), s.temp[idx]]
+    if s.o2_informative:
+        channels.append(s.o2[idx])
+    return channel_residual(y, channels)
+
+
 def _noise(x: np.ndarray) -> float:
     d = np.diff(x)
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
 
 
 def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """Level shifts of the measured value with flow and O2 unchanged; a multiplicative shift whose
-    hour-to-hour noise scales with the level is a rescaled signal, otherwise a step."""
+    """Level shifts of the measured value that the outlet's own load does not explain: scanned on
+    the log concentration less its load-channel fit, judged against the series' own wandering,
+    with flow and O2 unchanged. A multiplicative shift whose hour-to-hour noise scales with the
+    level is a rescaled signal, otherwise a step."""
     c = cfg["step_change"]
     w = int(c["window_hours"])
     idx = np.flatnonzero(s.usable)
     x = s.measured[idx]
-    sc = scan(x, w)
-    if sc is None:
-        return
     floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
+    if idx.size < 2 * w + 1:
+        return
+    resid = load_residual(np.log(np.maximum(x, floor)), s, idx)
+    sc = scan(resid, w)
+    raw = scan(x, w)
+    if sc is None or raw is None:
+        return
+    d = sc.after - sc.before
+    spread = sc.own_spread
     with np.errstate(all="ignore"):
-        lr = np.log(np.maximum(sc.after, floor) / np.maximum(sc.before, floor))
+        lr = np.log(np.maximum(raw.after, floor) / np.maximum(raw.before, floor))
     flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
     o2_moved = o2_shift(s.o2[idx], sc.k, w)
     cand = (
-        (np.abs(lr) >= c["min_log_ratio"])
+        (np.abs(d) >= c["min_log_ratio"])
+        & (np.abs(lr) >= c["min_log_ratio"])
+        & (np.sign(d) == np.sign(lr))
         & (sc.z >= c["robust_z"])
+        & (np.abs(d) >= c["own_spread_z"] * spread)
         # the load (flow) must not move, neither absolutely nor as a sizeable part of the shift
         & (flow_lr <= c["max_flow_log_ratio"])
         & (flow_lr <= c["max_flow_share_of_shift"] * np.abs(lr))
         & (o2_moved <= c["max_o2_shift_pct"])
-        & (np.maximum(sc.before, sc.after) > 2 * floor)
+        & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
     changes = Changes(s.mn, s.pollutant_code, s.times, idx, w)
-    for p, j in pick_peaks(np.abs(lr), cand, sc.k, int(c["min_separation_hours"])):
+    for p, j in pick_peaks(np.abs(d), cand, sc.k, int(c["min_separation_hours"])):
         level = float(lr[j])
         noise_ratio = _noise(x[p : p + w]) / max(_noise(x[p - w : p]), 1e-9)
         lnr = float(np.log(max(noise_ratio, 1e-9)))
@@ -195,9 +245,11 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             cls,
             {
                 "level_ratio": float(np.exp(level)),
+                "load_adjusted_log_shift": float(d[j]),
+                "own_spread_log": spread,
                 "noise_ratio": float(noise_ratio),
-                "median_before_mg_m3": float(sc.before[j]),
-                "median_after_mg_m3": float(sc.after[j]),
+                "median_before_mg_m3": float(raw.before[j]),
+                "median_after_mg_m3": float(raw.after[j]),
                 "z": float(sc.z[j]),
                 "flow_log_ratio": float(flow_lr[j]),
                 "o2_shift_pct": float(o2_moved[j]),
@@ -209,6 +261,7 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         threshold={
             "min_abs_log_ratio": c["min_log_ratio"],
             "robust_z": c["robust_z"],
+            "own_spread_z": c["own_spread_z"],
             "max_flow_log_ratio": c["max_flow_log_ratio"],
             "rescale_tolerance": c["rescale_tolerance"],
         },
@@ -279,6 +332,7 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
         cand = (
             (np.abs(delta) >= c["min_shift_pct"])
             & (sc.z >= c["residual_z"])
+            & (np.abs(delta) >= c["own_spread_z"] * sc.own_spread)
             & (flow_lr <= cfg["step_change"]["max_flow_log_ratio"])
         )
         changes = Changes(mn, None, d.times, idx, w)
@@ -327,6 +381,7 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
             threshold={
                 "min_shift_pct": c["min_shift_pct"],
                 "z": c["residual_z"],
+                "own_spread_z": c["own_spread_z"],
                 "dilution_measured_drop": c["dilution_measured_drop"],
             },
             values={"reference_o2": d.reference_o2},
@@ -368,8 +423,8 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
 
 
 def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
-    """Flow shifts while temperature and O2 (the other load channels) stay put; or flow says
-    stopped while O2 and temperature say running."""
+    """Flow shifts that temperature and O2 (the other load channels) do not explain and do not
+    share; or flow says stopped while O2 and temperature say running."""
     c = cfg["flow_load"]
     w = int(c["window_hours"])
     for mn, group in _by_mn(series).items():
@@ -389,7 +444,10 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
         idx = np.flatnonzero(d.running & np.isfinite(d.flow) & (d.flow > 0) & np.isfinite(d.temp))
         if idx.size < 3 * w:
             continue
-        lf = np.log(d.flow[idx])
+        # what the other load channels (temperature, and O2 where informative) do not explain
+        lf = channel_residual(
+            np.log(d.flow[idx]), [d.temp[idx]] + ([d.o2[idx]] if d.o2_informative else [])
+        )
         sc = scan(lf, w)
         if sc is None:
             continue
@@ -400,6 +458,7 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
         cand = (
             (np.abs(delta) >= c["min_log_ratio"])
             & (sc.z >= c["residual_z"])
+            & (np.abs(delta) >= c["own_spread_z"] * sc.own_spread)
             & (temp_rel <= 0.05)
             & (o2_moved <= 0.5)
         )
@@ -424,11 +483,38 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
             threshold={
                 "min_abs_log_ratio": c["min_log_ratio"],
                 "z": c["residual_z"],
+                "own_spread_z": c["own_spread_z"],
                 "max_temp_rel_change": 0.05,
                 "max_o2_shift_pct": 0.5,
             },
-            values={"pattern": "shift"},
+            values={"pattern": "shift beyond what temperature and O2 explain"},
         )
+
+
+def from_steady_running(mask: np.ndarray, d: Series, ambient: float) -> np.ndarray:
+    """The runs of `mask` that begin straight out of steady running with flue-gas O2 (the hour
+    before is running and below ambient): a probe pulled out of a running stack. A run that
+    begins at a restart is the excess air of a start-up, falling from ambient as load comes on."""
+    out = np.zeros(mask.size, bool)
+    for lo, hi in runs(mask):
+        if lo > 0 and d.state[lo - 1] == "running" and d.o2[lo - 1] < ambient:
+            out[lo : hi + 1] = True
+    return out
+
+
+def declared_maintenance(d: Series, group: Sequence[Series]) -> np.ndarray:
+    """Hours of `d`'s grid where every analyser of the device carries a maintenance or
+    calibration mark: a declared stretch in which the probe may be out of the stack (its timing is
+    calibration_timing's to judge, not physics')."""
+    pos = {t: i for i, t in enumerate(d.times)}
+    out = np.ones(len(d.times), bool)
+    for g in group:
+        marked = np.zeros(len(d.times), bool)
+        for t, f in zip(g.times, g.flag, strict=True):
+            if f in ("M", "C") and t in pos:
+                marked[pos[t]] = True
+        out &= marked
+    return out
 
 
 def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
@@ -438,12 +524,14 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
     ambient = cfg["sql"]["anomaly_o2_ambient_pct"]
     for mn, group in _by_mn(series).items():
         d = group[0]
+        undeclared = ~declared_maintenance(d, group)
         if d.o2_informative:
+            ambient_running = (d.o2 >= ambient) & (d.flow_vote == 1) & (d.temp_vote == 1)
             _report_conflicting_hours(
                 fb,
                 d,
                 "cross_sensor_inconsistency",
-                (d.o2 >= ambient) & (d.flow_vote == 1) & (d.temp_vote == 1),
+                from_steady_running(ambient_running, d, ambient) & undeclared,
                 c["ambient_min_hours"],
                 "hours_ambient_o2_while_running",
                 {"o2_ambient_pct": ambient},
@@ -472,6 +560,7 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
                 np.all(r < c["gas_drop_ratio"], axis=0)
                 & (d.flow_vote == 1)
                 & (d.state == "running")
+                & undeclared
             )
         for lo, hi in runs(drop):
             if hi - lo + 1 >= c["gas_drop_min_hours"]:

@@ -2,7 +2,8 @@
 --   converted: ZsAvg vs Avg·(21 − O2ref)/(21 − O2)            (HJ 75 conversion)
 --   minutes:   hourly Avg vs the mean of its valid minutes      (HJ 212 App. D)
 --   cou:       Cou (kg) vs Avg·flow·3600 s·1e-6                 (HJ 212 App. D)
---   flag_75:   hour flagged N with ≤ 75 % normal minutes        (HJ 212-2017 App. C)
+--   flag_75:   hour flagged N with < 75 % normal minutes        (HJ 212-2017 App. C:
+--              "75%以上的正常值", 以上 includes 75 %)
 -- Differences below 0.5 % of span are rounding. Grain: one episode per outlet × pollutant × check.
 {%- set conv_tol = var('anomaly_convert_rel_tol', 0.02) %}
 {%- set min_tol = var('anomaly_minutes_rel_tol', 0.02) %}
@@ -46,7 +47,7 @@ checks as (
     select mn, pollutant_code, hour_start, outlet_id, enterprise_id, 'flag_75',
            normal_minutes, 60 * {{ normal_share }}, null, null
     from hours
-    where flag = 'N' and normal_minutes is not null and normal_minutes <= 60 * {{ normal_share }}
+    where flag = 'N' and normal_minutes is not null and normal_minutes < 60 * {{ normal_share }}
 ),
 
 flagged as (
@@ -83,5 +84,5 @@ select substr(md5(concat_ws('|', 'arithmetic_inconsistency', mn, pollutant_code,
                                             'normal_share', {{ normal_share }}))::varchar
            as evidence,
        'HJ 212-2017 App. C/D and HJ 75: converted = C·(21−O2ref)/(21−O2); hour = mean of minutes; '
-       || 'Cou = Avg·flow·3600; flag N only if > 75 % normal (D15)' as rule_basis
+       || 'Cou = Avg·flow·3600; flag N only with >= 75 % normal (D15)' as rule_basis
 from episodes

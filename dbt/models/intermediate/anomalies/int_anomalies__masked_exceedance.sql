@@ -1,57 +1,219 @@
--- D01 mark-aware: hours above the limit hidden under a self-declared mark (M/C/D/F/S/B) or
--- reported invalid, while the flue gas says running and a neighbouring unmarked hour is also high
--- (a routine calibration of span gas sits in an otherwise ordinary day). Grain: one episode.
-{%- set context_share = var('anomaly_mask_context_limit_share', 0.8) %}
+-- D01 mark-aware (masked exceedance): hours above the limit hidden under a self-declared mark
+-- (M/C/D/F/S/B) or reported invalid, while the flue gas says the unit was running and the value is
+-- flue gas, not a calibration gas or a dead probe. What the marked hours would have been is read
+-- from the evidence the DAS itself sent, never from how high the neighbours are:
+--  * where the hour's unmarked minutes were sent (minute data), their mean decides: the flue gas
+--    over those minutes must itself be above the limit;
+--  * otherwise a marked hour is excused as a gas reading when its measured value recurs (within a
+--    tolerance) in marked hours of other days (the same zero/span cylinder read again), when it is
+--    a one-hour mark at the outlet's routine calibration clock hour (marked on many days spread
+--    over the series),
+--    when its stretch of marked hours reads flat (a cylinder, not a flue), when it is a zero reading that
+--    only the O2 conversion inflates, or when its O2 reads ambient air on an outlet whose flue gas
+--    is well below ambient (probe out of the stack).
+-- Evidence: the values under the mark, the unmarked minutes, the unmarked neighbours (± 3 h),
+-- flow and O2 against the outlet's running medians, the standard behind the limit.
+-- Grain: one episode of consecutive marked hours.
+{%- set recur_tol = var('anomaly_mask_recur_rel_tol', 0.02) %}
+{%- set recur_days = var('anomaly_mask_recur_days', 2) %}
+{%- set routine_days = var('anomaly_mask_routine_days', 4) %}
+{%- set routine_span = var('anomaly_mask_routine_day_span', 0.5) %}
+{%- set flat_tol = var('anomaly_mask_flat_rel_tol', 0.02) %}
+{%- set zero_dl = var('anomaly_mask_zero_dl_multiple', 2.0) %}
+{%- set zero_span = var('anomaly_mask_zero_span_share', 0.01) %}
+{%- set min_minutes = var('anomaly_mask_min_unmarked_minutes', 10) %}
+{%- set o2_ambient = var('anomaly_o2_ambient_pct', 19.5) %}
+{%- set o2_informative = var('anomaly_o2_informative_p25', 18.5) %}
 
-with base as (
+with hourly as (
+    select * from {{ ref('int_anomalies__hourly_input') }}
+),
+
+outlets as (
+    select * from {{ ref('int_anomalies__outlet_pollutants') }}
+),
+
+state as (
+    select * from {{ ref('int_anomalies__operating_state') }}
+),
+
+standards as (
+    select * from {{ ref('int_anomalies__emission_standards') }}
+),
+
+base as (
     select h.mn, h.pollutant_code, h.hour_start, coalesce(h.flag, 'N') as flag, h.is_valid,
+           h.avg_measured, h.o2, h.flow_m3_s, h.normal_minutes, h.valid_minutes,
            case when p.reference_o2 is not null then h.avg_converted else h.avg_measured end as value,
-           p.limit_mg_m3, p.outlet_id, p.enterprise_id
-    from {{ ref('int_anomalies__hourly_input') }} h
-    join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
+           -- the unmarked minutes on the same basis as the limit
+           case when p.reference_o2 is not null and h.o2 < 20
+                then h.minute_mean * (21 - p.reference_o2) / (21 - h.o2)
+                when p.reference_o2 is null then h.minute_mean end as minutes_value,
+           p.limit_mg_m3, p.analyzer_range, p.detection_limit, p.outlet_id, p.enterprise_id,
+           p.reference_o2,
+           coalesce(h.flag, 'N') <> 'N' or not h.is_valid as marked
+    from hourly h
+    join outlets p using (mn, pollutant_code)
     where p.limit_mg_m3 is not null
 ),
 
-context as (
-    select b.*,
-           (flag <> 'N' or not is_valid) as marked,
-           max(case when flag = 'N' and is_valid then value end) over (
-               partition by mn, pollutant_code order by hour_start
-               range between interval 2 hours preceding and interval 2 hours following) as context_max
-    from base b
+running_medians as (
+    select mn, median(flow_m3_s) as flow_median, median(o2) as o2_median, any_value(o2_p25) as o2_p25
+    from state
+    where state = 'running'
+    group by mn
+),
+
+marked as (
+    select *, hour_start - to_hours(row_number() over (
+               partition by mn, pollutant_code order by hour_start)) as mark_run
+    from base
+    where marked and flag <> 'T'
+),
+
+-- each stretch of consecutive marked hours: a cylinder reads flat across it, a flue does not
+mark_runs as (
+    select mn, pollutant_code, mark_run, count(*) as run_hours,
+           min(avg_measured) as run_min, max(avg_measured) as run_max
+    from marked
+    group by mn, pollutant_code, mark_run
+),
+
+-- the same reading in marked hours of other days: a gas cylinder read again
+recurring as (
+    select a.mn, a.pollutant_code, a.hour_start,
+           count(distinct b.hour_start::date) as other_days
+    from marked a
+    join marked b
+      on b.mn = a.mn and b.pollutant_code = a.pollutant_code
+     and b.hour_start::date <> a.hour_start::date
+     and abs(b.avg_measured - a.avg_measured) <= {{ recur_tol }} * abs(a.avg_measured)
+    group by a.mn, a.pollutant_code, a.hour_start
+),
+
+series_days as (
+    select mn, pollutant_code, date_diff('day', min(hour_start), max(hour_start)) as days
+    from base
+    group by mn, pollutant_code
+),
+
+-- clock hours the outlet marks on many days spread over the series: its routine calibration
+routine_hours as (
+    select m.mn, m.pollutant_code, hour(m.hour_start) as clock_hour
+    from marked m
+    join series_days d using (mn, pollutant_code)
+    group by m.mn, m.pollutant_code, hour(m.hour_start), d.days
+    having count(distinct m.hour_start::date) >= {{ routine_days }}
+       and date_diff('day', min(m.hour_start), max(m.hour_start)) >= {{ routine_span }} * d.days
+),
+
+candidates as (
+    select m.*, s.state, r.o2_p25, r.flow_median, r.o2_median,
+           coalesce(rc.other_days, 0) as recurring_days,
+           mr.run_hours >= 2 and mr.run_max <= (1 + {{ flat_tol }}) * mr.run_min as flat_run,
+           rh.clock_hour is not null as at_routine_hour,
+           coalesce(m.normal_minutes, 0) >= {{ min_minutes }} and m.minutes_value is not null
+               as has_minutes
+    from marked m
+    join state s using (mn, hour_start)
+    left join running_medians r using (mn)
+    left join recurring rc using (mn, pollutant_code, hour_start)
+    join mark_runs mr using (mn, pollutant_code, mark_run)
+    left join routine_hours rh
+      on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code
+     and rh.clock_hour = hour(m.hour_start)
+    where s.state in ('running', 'transition')
+      and m.value > m.limit_mg_m3
+      -- not a zero reading blown up by the O2 conversion
+      and m.avg_measured > greatest({{ zero_dl }} * coalesce(m.detection_limit, 0),
+                                    {{ zero_span }} * coalesce(m.analyzer_range, 0))
+      -- not ambient air on an outlet whose flue gas is well below ambient
+      and not (coalesce(r.o2_p25, 99) < {{ o2_informative }} and m.o2 >= {{ o2_ambient }})
+),
+
+judged as (
+    select *,
+           case when has_minutes then minutes_value > limit_mg_m3
+                else recurring_days < {{ recur_days }} and not flat_run end as flue_gas_hour
+    from candidates
 ),
 
 flagged as (
-    select c.*, hour_start - to_hours(row_number() over (
-               partition by c.mn, c.pollutant_code order by hour_start)) as grp
-    from context c
-    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
-    where c.marked and c.flag not in ('T') and c.value > c.limit_mg_m3
-      and s.state in ('running', 'transition')
-      and c.context_max >= {{ context_share }} * c.limit_mg_m3
+    select *, hour_start - to_hours(row_number() over (
+               partition by mn, pollutant_code order by hour_start)) as grp
+    from judged
+    where flue_gas_hour
 ),
 
 episodes as (
     select mn, pollutant_code, grp, any_value(outlet_id) as outlet_id,
            any_value(enterprise_id) as enterprise_id, min(hour_start) as start_time,
            max(hour_start) as end_time, count(*) as hours, max(value) as max_value,
-           string_agg(distinct flag, ',') as flags, any_value(limit_mg_m3) as limit_mg_m3
+           avg(value) as mean_value, min(avg_measured) as min_measured,
+           max(avg_measured) as max_measured, string_agg(distinct flag, ',') as flags,
+           any_value(limit_mg_m3) as limit_mg_m3, bool_or(has_minutes) as has_minutes,
+           max(minutes_value) as max_minutes_value, bool_and(at_routine_hour) as at_routine_hour,
+           median(flow_m3_s) as flow_m3_s, median(o2) as o2,
+           any_value(flow_median) as flow_running_median, any_value(o2_median) as o2_running_median
     from flagged
     group by mn, pollutant_code, grp
+),
+
+kept as (
+    select * from episodes
+    -- a one-hour mark at the routine calibration clock hour is the routine calibration
+    where has_minutes or not (hours = 1 and at_routine_hour)
+),
+
+context as (
+    select k.mn, k.pollutant_code, k.start_time,
+           max(b.value) as context_max, avg(b.value) as context_mean
+    from kept k
+    join base b
+      on b.mn = k.mn and b.pollutant_code = k.pollutant_code and not b.marked
+     and b.hour_start between k.start_time - interval 3 hours and k.end_time + interval 3 hours
+    group by k.mn, k.pollutant_code, k.start_time
+),
+
+final as (
+    select substr(md5(concat_ws('|', 'masked_exceedance', k.mn, k.pollutant_code,
+                                k.start_time::varchar, k.end_time::varchar,
+                                'sql.masked_exceedance')), 1, 16) as anomaly_id,
+           k.mn, k.outlet_id, k.enterprise_id, k.pollutant_code, k.start_time, k.end_time,
+           'masked_exceedance' as anomaly_type, 'high' as severity,
+           'sql.masked_exceedance' as detector,
+           json_object(
+               'window', json_object('start', k.start_time, 'end', k.end_time),
+               'values', json_object(
+                   'hours', k.hours, 'flags', k.flags,
+                   'max_mg_m3', round(k.max_value, 3), 'mean_mg_m3', round(k.mean_value, 3),
+                   'unmarked_minutes_max_mg_m3', round(k.max_minutes_value, 3),
+                   'unmarked_neighbours_max_mg_m3', round(c.context_max, 3),
+                   'unmarked_neighbours_mean_mg_m3', round(c.context_mean, 3),
+                   'flow_m3_s', round(k.flow_m3_s, 3),
+                   'flow_running_median_m3_s', round(k.flow_running_median, 3),
+                   'o2_pct', round(k.o2, 2), 'o2_running_median_pct', round(k.o2_running_median, 2),
+                   'operating_state', 'running by flow, O2 and temperature',
+                   'reading', case when k.has_minutes then 'unmarked minutes above the limit'
+                                   else 'flue gas: no recurring calibration reading, not flat, '
+                                        || 'not zero, not ambient air' end),
+               'statistic', json_object('name', 'max_marked_hourly_average_mg_m3',
+                                        'value', round(k.max_value, 3)),
+               'threshold', json_object(
+                   'limit_mg_m3', k.limit_mg_m3,
+                   'calibration_reading_rel_tol', {{ recur_tol }},
+                   'calibration_reading_other_days', {{ recur_days }},
+                   'routine_clock_hour_days', {{ routine_days }},
+                   'routine_clock_hour_day_span', {{ routine_span }},
+                   'flat_rel_tol', {{ flat_tol }}),
+               'standard', json_object('id', st.standard_id, 'basis', st.standard_basis)
+           )::varchar as evidence,
+           'D01 mark-aware (公告2022年第21号: marked hours are not used to judge compliance): '
+           || 'value above the permit limit under an M/C/D/F/S/B mark; limit basis: '
+           || coalesce(st.standard_basis, 'permit limit (no standard mapped)') as rule_basis
+    from kept k
+    left join context c using (mn, pollutant_code, start_time)
+    left join standards st using (mn, pollutant_code)
 )
 
-select substr(md5(concat_ws('|', 'masked_exceedance', mn, pollutant_code, start_time::varchar,
-                            end_time::varchar, 'sql.masked_exceedance')), 1, 16) as anomaly_id,
-       mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
-       'masked_exceedance' as anomaly_type, 'high' as severity, 'sql.masked_exceedance' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
-                   'values', json_object('hours', hours, 'max_mg_m3', round(max_value, 3),
-                                         'flags', flags),
-                   'statistic', json_object('name', 'max_marked_hourly_average_mg_m3',
-                                            'value', round(max_value, 3)),
-                   'threshold', json_object('limit_mg_m3', limit_mg_m3,
-                                            'context_limit_share', {{ context_share }}))::varchar
-           as evidence,
-       'D01 mark-aware: 公告2022年第21号 invalid marks are not used to judge exceedance; value above '
-       || 'limit under an M/C/D/F/S/B mark' as rule_basis
-from episodes
+select * from final

@@ -1,5 +1,7 @@
 -- D04 negative value: hourly measured average below −2 % of the analyser span (zero drift or a
--- fabricated offset; tiny negatives around zero are analyser noise). Grain: one episode.
+-- fabricated offset; tiny negatives around zero are analyser noise) while the flue gas runs; an
+-- analyser reading clean air below zero during a shutdown drifts, but hides no emission.
+-- Grain: one episode.
 {%- set span_share = var('anomaly_negative_span_share', 0.02) %}
 
 with flagged as (
@@ -9,7 +11,9 @@ with flagged as (
                partition by h.mn, h.pollutant_code order by h.hour_start)) as grp
     from {{ ref('int_anomalies__hourly_input') }} h
     join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
+    left join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
     where h.avg_measured < -{{ span_share }} * coalesce(p.analyzer_range, 0)
+      and coalesce(s.state, 'unknown') not in ('stopped', 'transition')
 ),
 
 episodes as (

@@ -1,33 +1,72 @@
--- D03 zero while operating: at least N consecutive hours at "zero" (|value| ≤ 0.5 % of span, or
--- ≤ the detection limit where that is lower) while flow, O2 and temperature say the unit runs. A real shutdown is not a
--- finding: only 'running' hours count. Grain: one episode.
+-- D03 zero while operating: at least N consecutive hours at "zero" while flow, O2 and temperature
+-- say the unit runs. Zero is |value| ≤ 0.5 % of span, or ≤ the detection limit where that is
+-- lower; on an outlet that normally emits well above its detection limit, a reading under the
+-- detection limit on both bases (measured and converted, so that the excess air of a start-up,
+-- which dilutes the measured value only, is not zero) is zero too: the analyser cannot tell it
+-- from zero. A real shutdown is not a finding (only 'running' hours count), nor is a reading
+-- under a declared maintenance or calibration mark (its timing is calibration_timing's to
+-- judge). Grain: one episode.
 {%- set span_share = var('anomaly_zero_span_share', 0.005) %}
 {%- set min_hours = var('anomaly_zero_min_hours', 3) %}
+{%- set dl_baseline = var('anomaly_zero_dl_baseline_multiple', 3.0) %}
 
-with hours as (
-    select h.mn, h.pollutant_code, h.hour_start, h.avg_measured as value, h.flag,
-           p.analyzer_range, p.outlet_id, p.enterprise_id,
-           least({{ span_share }} * coalesce(p.analyzer_range, 0),
-                 coalesce(p.detection_limit, {{ span_share }} * coalesce(p.analyzer_range, 0)))
-               as zero_tol
-    from {{ ref('int_anomalies__hourly_input') }} h
-    join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
-    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
+with hourly as (
+    select * from {{ ref('int_anomalies__hourly_input') }}
+),
+
+outlets as (
+    select * from {{ ref('int_anomalies__outlet_pollutants') }}
+),
+
+state as (
+    select * from {{ ref('int_anomalies__operating_state') }}
+),
+
+running as (
+    select h.*, p.analyzer_range, p.detection_limit, p.outlet_id, p.enterprise_id
+    from hourly h
+    join outlets p using (mn, pollutant_code)
+    join state s using (mn, hour_start)
     where s.state = 'running' and h.avg_measured is not null
+),
+
+levels as (
+    select mn, pollutant_code, median(avg_measured) as running_median
+    from running
+    where coalesce(flag, 'N') = 'N' and is_valid
+    group by mn, pollutant_code
+),
+
+hours as (
+    select r.mn, r.pollutant_code, r.hour_start, r.avg_measured as value, r.flag,
+           r.analyzer_range, r.outlet_id, r.enterprise_id, l.running_median,
+           least({{ span_share }} * coalesce(r.analyzer_range, 0),
+                 coalesce(r.detection_limit, {{ span_share }} * coalesce(r.analyzer_range, 0)))
+               as strict_tol,
+           r.detection_limit is not null
+               and l.running_median >= {{ dl_baseline }} * r.detection_limit
+               and r.avg_measured <= r.detection_limit
+               and coalesce(r.avg_converted, r.avg_measured) <= r.detection_limit
+               as under_detection_limit
+    from running r
+    left join levels l using (mn, pollutant_code)
+    where coalesce(r.flag, 'N') not in ('M', 'C')
 ),
 
 flagged as (
     select *, hour_start - to_hours(row_number() over (
                partition by mn, pollutant_code order by hour_start)) as grp
     from hours
-    where value <= zero_tol and value >= -zero_tol
+    where (value <= strict_tol and value >= -strict_tol) or under_detection_limit
 ),
 
 episodes as (
     select mn, pollutant_code, grp, any_value(outlet_id) as outlet_id,
            any_value(enterprise_id) as enterprise_id, min(hour_start) as start_time,
            max(hour_start) as end_time, count(*) as hours, max(abs(value)) as max_abs,
-           any_value(zero_tol) as zero_tol
+           any_value(strict_tol) as zero_tol, any_value(running_median) as running_median,
+           count(*) filter (where not (value <= strict_tol and value >= -strict_tol))
+               as hours_under_detection_limit
     from flagged
     group by mn, pollutant_code, grp
     having count(*) >= {{ min_hours }}
@@ -40,11 +79,17 @@ select substr(md5(concat_ws('|', 'zero_while_operating', mn, pollutant_code, sta
        'sql.zero_while_operating' as detector,
        json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'max_abs_mg_m3', round(max_abs, 4),
+                                         'hours_under_detection_limit_only',
+                                         hours_under_detection_limit,
+                                         'outlet_running_median_mg_m3',
+                                         round(running_median, 4),
                                          'operating_state', 'running'),
                    'statistic', json_object('name', 'consecutive_zero_hours_while_running',
                                             'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
-                                            'zero_tolerance_mg_m3', round(zero_tol, 4)))::varchar
+                                            'zero_tolerance_mg_m3', round(zero_tol, 4),
+                                            'detection_limit_baseline_multiple',
+                                            {{ dl_baseline }}))::varchar
            as evidence,
        '零值 rule read with physics (Tianjin practice): zero while flow, O2 and temperature show '
        || 'operation (D03)' as rule_basis

@@ -1,0 +1,261 @@
+"""Detectors that hold on data they were not tuned on: masked exceedances whose unmarked neighbours
+sit far below the limit, calibration marks on each day's peak, programmed multi-day profiles, a
+span-gas calibration that must not count as an exceedance, readings under the detection limit,
+load dips and slow wander that must not count as steps; and the exceedance rules' standard."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from dagster_project.detectors import sql_rules
+from dagster_project.detectors.config import load_config
+from dagster_project.detectors.engine import detect_frames
+from dagster_project.detectors.inputs import HOURLY_SCHEMA, DetectorInputs, write_inputs
+from tests.detectors.conftest import START
+
+
+def _edit(hourly: pl.DataFrame, mn: str, pol: str | None, hours: list, **cols) -> pl.DataFrame:
+    """Set columns of the rows of `mn` (and `pol`) at `hours` to the given value(s) (one value, or
+    one per hour in order)."""
+    sel = (pl.col("mn") == mn) & pl.col("hour_start").is_in(hours)
+    if pol is not None:
+        sel &= pl.col("pollutant_code") == pol
+    out = hourly
+    for col, value in cols.items():
+        if isinstance(value, list | np.ndarray):
+            mapping = dict(zip(hours, [float(v) for v in value], strict=True))
+            new = pl.col("hour_start").replace_strict(mapping, default=None)
+        else:
+            new = pl.lit(value)
+        out = out.with_columns(pl.when(sel).then(new).otherwise(pl.col(col)).alias(col))
+    return out
+
+
+def _recompute(hourly: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
+    """Converted value, mass and minute mean from the measured value (the DAS arithmetic)."""
+    ref = outlets.select("mn", "pollutant_code", "reference_o2")
+    return (
+        hourly.join(ref, on=["mn", "pollutant_code"], how="left")
+        .with_columns(
+            pl.when(pl.col("reference_o2").is_not_null())
+            .then(
+                (
+                    pl.col("avg_measured") * (21 - pl.col("reference_o2")) / (21 - pl.col("o2"))
+                ).round(2)
+            )
+            .otherwise(None)
+            .alias("avg_converted"),
+            (pl.col("avg_measured") * pl.col("flow_m3_s") * 3.6e-3).round(5).alias("mass_kg"),
+            # a whole marked hour has no unmarked minute behind it
+            pl.when(pl.col("valid_minutes") > 0).then(pl.col("avg_measured")).alias("minute_mean"),
+            pl.when(pl.col("valid_minutes") > 0)
+            .then(pl.col("normal_minutes"))
+            .otherwise(0)
+            .alias("normal_minutes"),
+        )
+        .drop("reference_o2")
+    )
+
+
+def _rows(hourly: pl.DataFrame, mn: str, pol: str) -> pl.DataFrame:
+    return hourly.filter((pl.col("mn") == mn) & (pl.col("pollutant_code") == pol)).sort(
+        "hour_start"
+    )
+
+
+@pytest.fixture(scope="module")
+def edited(clean_county):
+    """The clean test county with one behaviour written into each of six outlets."""
+    hourly, outlets = clean_county
+    h = hourly
+    # MN0001 SO2 (limit 35): 3 hours at 1.4-1.8 L marked M, unmarked neighbours at 0.4 L
+    t = START + timedelta(days=10, hours=9)
+    core = [t + timedelta(hours=k) for k in range(3)]
+    ctx = [t - timedelta(hours=k) for k in (1, 2, 3)] + [t + timedelta(hours=k) for k in (3, 4, 5)]
+    rows = _rows(h, "MN0001", "a21026").filter(pl.col("hour_start").is_in(core + ctx))
+    o2 = dict(zip(rows["hour_start"], rows["o2"], strict=True))
+    to_measured = [(21 - o2[x]) / 12 for x in core]
+    h = _edit(
+        h, "MN0001", "a21026", core, avg_measured=np.array([1.4, 1.8, 1.6]) * 35 * to_measured
+    )
+    h = _edit(h, "MN0001", "a21026", ctx, avg_measured=[0.4 * 35 * (21 - o2[x]) / 12 for x in ctx])
+    h = _edit(h, "MN0001", "a21026", core, flag="M", is_valid=False, valid_minutes=0)
+    # MN0002 SO2: a daily whole-hour span calibration at 02:00, the cylinder read at 80 mg/m3
+    cal = [START + timedelta(days=d, hours=2) for d in range(45)]
+    rng = np.random.default_rng(5)
+    h = _edit(h, "MN0002", "a21026", cal, avg_measured=80 * (1 + rng.normal(0, 0.002, 45)))
+    h = _edit(h, "MN0002", "a21026", cal, flag="C", is_valid=False, valid_minutes=0)
+    # MN0003 NOx: each day's top hour marked C with a zero-gas reading, for 12 days
+    kiln = _rows(h, "MN0003", "a21002").filter(
+        pl.col("hour_start").is_between(START + timedelta(days=5), START + timedelta(days=17))
+        & (pl.col("hour_start").dt.hour() != 2)
+    )
+    peaks = (
+        kiln.group_by(pl.col("hour_start").dt.date().alias("day"))
+        .agg(pl.col("hour_start").sort_by("avg_converted").last())["hour_start"]
+        .to_list()
+    )
+    h = _edit(
+        h, "MN0003", "a21002", peaks, avg_measured=0.5, flag="C", is_valid=False, valid_minutes=0
+    )
+    # MN0004 SO2: a 3-day profile cut from the series, written over 12 days with 1 % noise
+    src = (
+        _rows(h, "MN0004", "a21026")
+        .filter(
+            pl.col("hour_start").is_between(
+                START + timedelta(days=24), START + timedelta(days=27), closed="left"
+            )
+        )["avg_measured"]
+        .to_numpy()
+    )
+    prog_hours = [START + timedelta(days=27, hours=k) for k in range(24 * 12)]
+    prog = np.resize(src, len(prog_hours)) * (1 + rng.normal(0, 0.01, len(prog_hours)))
+    h = _edit(h, "MN0004", "a21026", prog_hours, avg_measured=prog)
+    # MN0006 SO2 (detection limit 3): 6 running hours read under the detection limit
+    day = START + timedelta(days=30, hours=9)
+    under = [day + timedelta(hours=k) for k in range(6)]
+    h = _edit(h, "MN0006", "a21026", under, avg_measured=[1.1, 2.0, 0.6, 1.6, 2.4, 0.9])
+    # MN0005 NOx: a 30-hour load dip, flow down a third, O2 up, NOx halved with it
+    dip = [START + timedelta(days=33, hours=k) for k in range(30)]
+    dip_rows = h.filter((pl.col("mn") == "MN0005") & pl.col("hour_start").is_in(dip))
+    for pol in ("a34013", "a21002"):
+        r = dip_rows.filter(pl.col("pollutant_code") == pol).sort("hour_start")
+        running = r.filter(pl.col("flow_m3_s") > 2)["hour_start"].to_list()
+        rr = r.filter(pl.col("hour_start").is_in(running))
+        h = _edit(
+            h,
+            "MN0005",
+            pol,
+            running,
+            flow_m3_s=(rr["flow_m3_s"] * 0.65).to_numpy(),
+            o2=(rr["o2"] + 2.5).to_numpy(),
+            avg_measured=(rr["avg_measured"] * 0.5).to_numpy(),
+        )
+    h = _recompute(h, outlets)
+    return h, outlets, detect_frames(DetectorInputs(h, outlets)), {"core": core, "peaks": peaks}
+
+
+def _found(findings: pl.DataFrame, mn: str, kind: str) -> list[dict]:
+    return findings.filter((pl.col("mn") == mn) & (pl.col("anomaly_type") == kind)).to_dicts()
+
+
+def test_masked_exceedance_found_with_neighbours_far_below_the_limit(edited) -> None:
+    _, _, findings, marks = edited
+    (f,) = _found(findings, "MN0001", "masked_exceedance")
+    assert f["start_time"] == marks["core"][0] and f["end_time"] == marks["core"][-1]
+    ev = json.loads(f["evidence"])
+    assert ev["values"]["unmarked_neighbours_max_mg_m3"] < 0.5 * 35
+    assert ev["values"]["flags"] == "M" and ev["values"]["max_mg_m3"] > 1.7 * 35
+    # the limit's basis is the outlet's standard, not HJ 76
+    assert "GB 13271-2014" in f["rule_basis"] and "HJ 76" not in f["rule_basis"]
+
+
+def test_span_gas_calibration_is_not_a_masked_exceedance(edited) -> None:
+    _, _, findings, _ = edited
+    assert not _found(findings, "MN0002", "masked_exceedance")
+    assert not _found(findings, "MN0002", "calibration_timing")
+
+
+def test_calibration_marks_on_each_days_peak_are_calibration_timing(edited) -> None:
+    _, _, findings, marks = edited
+    (f,) = _found(findings, "MN0003", "calibration_timing")
+    assert marks["peaks"][0] <= f["start_time"] <= f["end_time"] <= marks["peaks"][-1]
+    ev = json.loads(f["evidence"])
+    assert ev["values"]["episodes_of"] == "C"
+    assert ev["statistic"]["value"] >= ev["threshold"]["min_mean_rank"]
+
+
+def test_programmed_multi_day_profile_is_a_periodic_pattern(edited) -> None:
+    _, _, findings, _ = edited
+    (f,) = _found(findings, "MN0004", "periodic_pattern")
+    assert json.loads(f["evidence"])["values"]["period_hours"] == 72
+
+
+def test_readings_under_the_detection_limit_while_running_are_zero(edited) -> None:
+    _, _, findings, _ = edited
+    (f,) = _found(findings, "MN0006", "zero_while_operating")
+    assert json.loads(f["evidence"])["values"]["hours_under_detection_limit_only"] >= 3
+
+
+def test_a_load_dip_is_not_a_step_change(edited) -> None:
+    _, _, findings, _ = edited
+    shifts = findings.filter(
+        (pl.col("mn") == "MN0005")
+        & pl.col("anomaly_type").is_in(
+            ["step_change", "rescaled_signal", "flow_load_inconsistency"]
+        )
+    )
+    assert shifts.height == 0, shifts.select("anomaly_type", "start_time").rows()
+
+
+def test_slow_wander_is_not_a_step_change(clean_county) -> None:
+    hourly, outlets = clean_county
+    rng = np.random.default_rng(11)
+    wander = {}
+    for mn in ("MN0007", "MN0008"):
+        n = hourly.filter(pl.col("mn") == mn)["hour_start"].n_unique()
+        e = rng.normal(0, 0.25 * np.sqrt(1 - 0.98**2), n)
+        ar = np.zeros(n)
+        for i in range(1, n):
+            ar[i] = 0.98 * ar[i - 1] + e[i]
+        wander[mn] = np.exp(ar)
+    parts = []
+    for (mn, _pol), g in hourly.sort("hour_start").group_by(["mn", "pollutant_code"]):
+        if mn in wander:
+            g = g.with_columns((pl.col("avg_measured") * wander[mn]).round(2).alias("avg_measured"))
+        parts.append(g)
+    h = _recompute(pl.concat(parts), outlets)
+    found = detect_frames(DetectorInputs(h, outlets))
+    shifts = found.filter(
+        pl.col("mn").is_in(list(wander))
+        & pl.col("anomaly_type").is_in(["step_change", "rescaled_signal"])
+    )
+    assert shifts.height == 0, shifts.select("mn", "anomaly_type", "start_time").rows()
+
+
+def test_each_outlet_gets_the_standard_of_its_kind_industry_and_fuel() -> None:
+    outlets = pl.DataFrame(
+        {
+            "mn": ["B1", "B2", "K1", "K2", "G1", "V1", "X1"],
+            "pollutant_code": ["a21026"] * 7,
+            "source_kind": ["boiler", "boiler", "kiln", "kiln", "kiln", "voc", "flare"],
+            "key_industry": [
+                "heat_power",
+                "chemicals",
+                "bricks",
+                "cement",
+                "glass",
+                "printing",
+                None,
+            ],
+            "fuel": ["coal", "natural_gas", "coal_gangue", None, "natural_gas", None, None],
+            "limit_mg_m3": [35.0] * 7,
+        }
+    )
+    con = duckdb.connect()
+    try:
+        write_inputs(con, DetectorInputs(pl.DataFrame(schema=HOURLY_SCHEMA), outlets))
+        sql_rules.load_seeds(con)
+        sql_rules.run_models(con, load_config(), (sql_rules.STANDARDS_MODEL,))
+        got = {
+            mn: (code, local, status)
+            for mn, code, local, status in con.execute(
+                "select mn, standard_code, local_standard_code, status "
+                "from intermediate.int_anomalies__emission_standards"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert got["B1"] == ("GB 13271-2014", "DB41/2089-2021", "sourced (secondary)")
+    assert got["B2"] == ("GB 13271-2014", "DB41/2089-2021", "unverified")
+    assert got["K1"] == ("GB 29620-2013", "DB41/1066-2020", "unverified")
+    assert got["K2"][0] == "GB 4915-2013"
+    assert got["G1"][0] == "GB 26453-2022"
+    assert got["V1"][0] == "GB 16297-1996"
+    assert got["X1"] == (None, None, "unverified")  # no standard mapped: the permit only
