@@ -30,8 +30,6 @@ PER_SERIES: tuple[tuple[str, Callable[[Series, Config, FindingsBuilder], None]],
     ("py.capped_value", distribution.capped_value),
     ("py.digit_anomaly", distribution.digit_anomaly),
     ("py.step_rescale", shifts.step_and_rescale),
-    ("py.calibration_timing", marks.calibration_timing),
-    ("py.strategic_gap", marks.strategic_gap),
     ("py.periodic_pattern", patterns.periodic_pattern),
 )
 CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
@@ -39,6 +37,8 @@ CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
     ("py.flow_load", shifts.flow_load),
     ("py.cross_sensor", shifts.cross_sensor),
     ("py.copy_paste", patterns.copy_paste),
+    ("py.calibration_timing", marks.calibration_timing_all),
+    ("py.strategic_gap", marks.strategic_gap_all),
     ("py.fingerprint_drift", patterns.fingerprint_drift),
 )
 

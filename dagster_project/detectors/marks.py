@@ -7,15 +7,17 @@ hour (one marked on many days across the series) are routine calibrations and ar
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from dagster_project.detectors.channels import device_channels, fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, runs
-from dagster_project.detectors.series import Series, month_slices
+from dagster_project.detectors.series import Series, by_device, month_slices
 
 
 def _nearest_clean(clean: np.ndarray, lo: int, hi: int, reach: int) -> list[int]:
@@ -31,43 +33,75 @@ def _nearest_clean(clean: np.ndarray, lo: int, hi: int, reach: int) -> list[int]
     return out
 
 
+def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach: int) -> np.ndarray:
+    """What each hour would have read (log compliance value): its nearest clean neighbours (each
+    side within `reach` hours, never itself) blended with the fit on the outlet's own channels
+    (flow, temperature, O2, other pollutants), the blend's weights fitted on the clean hours. NaN
+    where neither is known."""
+    n = len(s.times)
+    v = s.compliance
+    logv = np.where(np.isfinite(v) & (v > 0), np.log(np.where(v > 0, v, 1.0)), np.nan)
+    ok = clean & np.isfinite(logv)
+    ctx = np.full(n, np.nan)
+    for i in range(n):
+        near = _nearest_clean(ok, i, i, reach)
+        if near:
+            ctx[i] = logv[near].mean()
+    chans = device_channels(group, s)
+    known = np.ones(n, bool)
+    for ch in chans:
+        known &= np.isfinite(ch)
+    fitted = np.full(n, np.nan)
+    fit = fit_channels(logv, chans, np.flatnonzero(ok & known))
+    if fit is not None:
+        fitted[known] = fit.predict(chans, np.flatnonzero(known))
+    both = ok & np.isfinite(ctx) & np.isfinite(fitted)
+    blend = fit_channels(logv, [ctx, fitted], np.flatnonzero(both))
+    pred = np.where(np.isfinite(ctx), ctx, fitted)
+    if blend is not None:
+        at = np.flatnonzero(np.isfinite(ctx) & np.isfinite(fitted))
+        pred[at] = blend.predict([ctx, fitted], at)
+    return pred
+
+
 def _context_ranks(
     s: Series,
     episodes: list[tuple[int, int]],
-    reach: int,
     clean: np.ndarray,
     reference: tuple[int, int] | None,
+    pred: np.ndarray,
     own: np.ndarray | None = None,
     min_reference: int = 6,
 ) -> list[float]:
-    """Percentile rank of each episode's value among the clean hours of `reference`. The value is
-    the episode's own reading where every hour of it is a flue-gas reading (`own`), else its
-    context: the mean of the nearest clean value on each side, within `reach` hours (what the
-    episode's hours would have been). Ranked among the clean hours of
-    `reference` (a month's [start, end)), or, without one, of the episode's own day: the 24 hours
-    around it, widened to 3 and 7 days where the day holds fewer than `min_reference` clean hours
-    (an outlet running in short batches)."""
+    """Percentile rank of each episode among the clean hours of `reference` (a month's [start,
+    end)) or, without one, of the episode's own day (the 24 hours around it, widened to 3 and 7
+    days where the day holds fewer than `min_reference` clean hours: an outlet running in short
+    batches). An episode whose every hour still reads flue gas (`own`) is ranked by its reading
+    among the clean readings; any other by what its hours would have read (`pred`, the
+    counterfactual) among what the clean hours would have read by the same method."""
     v = s.compliance
     n = len(v)
-    month = (
-        np.sort(v[reference[0] : reference[1]][clean[reference[0] : reference[1]]])
-        if reference
-        else None
-    )
     out = []
     for lo, hi in episodes:
-        if own is not None and own[lo : hi + 1].all():
+        by_own = own is not None and bool(own[lo : hi + 1].all())
+        scale = v if by_own else pred
+        if by_own:
             value = float(np.mean(v[lo : hi + 1]))
         else:
-            ctx = _nearest_clean(clean, lo, hi, reach)
-            value = float(v[ctx].mean()) if ctx else float("nan")
-        if month is not None:
-            ref = month
+            inside = pred[lo : hi + 1]
+            value = (
+                float(np.mean(inside[np.isfinite(inside)])) if np.isfinite(inside).any() else np.nan
+            )
+        if reference is not None:
+            day = np.arange(*reference)
+            day = day[(day < lo) | (day > hi)]
+            ref = np.sort(scale[day][clean[day] & np.isfinite(scale[day])])
         else:
             ref = np.array([])
             for half in (12, 36, 84):
                 day = np.arange(max(lo - half, 0), min(hi + half + 1, n))
-                ref = np.sort(v[day][clean[day] & ((day < lo) | (day > hi))])
+                day = day[(day < lo) | (day > hi)]
+                ref = np.sort(scale[day][clean[day] & np.isfinite(scale[day])])
                 if ref.size >= min_reference:
                     break
         if not np.isfinite(value) or ref.size < min_reference:
@@ -94,13 +128,18 @@ def routine_clock_hours(
 
 
 def _test(ranks: list[float], high: float) -> tuple[int, int, float, float]:
-    """Mean context rank against Uniform(0, 1): one-sided z-test (sd of a mean of n uniforms is
-    1/sqrt(12 n)). Returns (episodes at/above `high`, episodes, mean rank, p)."""
+    """Ranks against Uniform(0, 1), two ways that must agree: the mean rank (one-sided z-test; sd
+    of a mean of n uniforms is 1/sqrt(12 n)) and the count of episodes at or above `high`
+    (binomial, chance 1 − high each). Returns (episodes at/above `high`, episodes, mean rank, the
+    larger p): a few lucky episodes lift the mean but not the count, one outlier the count of a
+    handful but not the mean."""
     r = np.array([x for x in ranks if np.isfinite(x)])
     if r.size == 0:
         return 0, 0, float("nan"), 1.0
     z = (r.mean() - 0.5) / (1 / np.sqrt(12 * r.size))
-    return int(np.sum(r >= high)), int(r.size), float(r.mean()), float(stats.norm.sf(z))
+    k = int(np.sum(r >= high))
+    p_count = float(stats.binomtest(k, int(r.size), 1 - high, alternative="greater").pvalue)
+    return k, int(r.size), float(r.mean()), max(float(stats.norm.sf(z)), p_count)
 
 
 @dataclass(frozen=True)
@@ -131,6 +170,7 @@ def _judge(
     reference: tuple[int, int] | None,
     p_value: float,
     extra: dict[str, Any],
+    pred: np.ndarray,
     own: np.ndarray | None = None,
 ) -> bool:
     """One finding when the episodes sit, taken together, among high-emission hours (ranked within
@@ -139,7 +179,7 @@ def _judge(
     c = cfg[spec.kind]
     if len(eps) < c[spec.min_key]:
         return False
-    ranks = _context_ranks(s, eps, int(c["context_hours"]), clean, reference, own)
+    ranks = _context_ranks(s, eps, clean, reference, pred, own)
     k, n, mean_rank, p = _test(ranks, c["high_rank"])
     # written as the condition to report: a NaN mean rank must not pass
     if not (n >= c[spec.min_key] and p < p_value and mean_rank >= c["min_mean_rank"]):
@@ -192,6 +232,7 @@ def _judge_series(
     spec: _Episodes,
     strata: dict[str, list[tuple[int, int]]],
     clean: np.ndarray,
+    group: Sequence[Series],
     own: np.ndarray | None = None,
 ) -> None:
     """Leave out episodes at routine clock hours; judge each stratum (episodes made the same
@@ -210,13 +251,14 @@ def _judge_series(
     if not kept:
         return
     p_value = c["p_value"] / len(kept)
+    pred = counterfactual(s, group, clean, int(c["context_hours"]))
     for name, eps in kept.items():
         extra = {"routine_clock_hours_excluded": sorted(routine), "episodes_of": name}
-        if _judge(fb, s, cfg, spec, eps, clean, None, p_value, extra, own):
+        if _judge(fb, s, cfg, spec, eps, clean, None, p_value, extra, pred, own):
             continue
         for a, b in month_slices(s.times):
             month = [e for e in eps if a <= e[0] < b]
-            _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, own)
+            _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, pred, own)
 
 
 def flue_gas_readings(s: Series, marked: np.ndarray, zero_tol: float, rel_tol: float) -> np.ndarray:
@@ -234,7 +276,9 @@ def flue_gas_readings(s: Series, marked: np.ndarray, zero_tol: float, rel_tol: f
     return out
 
 
-def calibration_timing(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+def calibration_timing(
+    s: Series, group: Sequence[Series], cfg: Config, fb: FindingsBuilder
+) -> None:
     """C/M-marked hours clustered at high emissions, judged per mark letter. A marked hour that
     still reads flue gas is ranked by its own value; one reading a calibration gas (or nothing)
     by its nearest unmarked neighbours."""
@@ -251,10 +295,10 @@ def calibration_timing(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     own = flue_gas_readings(
         s, marked & ~minutes, zero_tol, cfg["sql"]["anomaly_mask_recur_rel_tol"]
     )
-    _judge_series(fb, s, cfg, _MARKS, dict(strata), clean, own)
+    _judge_series(fb, s, cfg, _MARKS, dict(strata), clean, group, own)
 
 
-def strategic_gap(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+def strategic_gap(s: Series, group: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Gaps (absent/invalid hours while not stopped) whose surroundings rank high, judged apart
     for absent hours and for hours sent but invalid."""
     gap = ~s.valid & ~np.isin(s.state, ["stopped", "transition"])
@@ -262,4 +306,16 @@ def strategic_gap(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     strata: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for lo, hi in runs(gap):
         strata["sent but invalid" if s.present[lo] else "absent"].append((lo, hi))
-    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean)
+    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group)
+
+
+def calibration_timing_all(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    for group in by_device(series).values():
+        for s in group:
+            calibration_timing(s, group, cfg, fb)
+
+
+def strategic_gap_all(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+    for group in by_device(series).values():
+        for s in group:
+            strategic_gap(s, group, cfg, fb)

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from dagster_project.detectors.channels import device_channels, fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
-from dagster_project.detectors.series import Series
+from dagster_project.detectors.series import Series, by_device
 from dagster_project.detectors.windows import merged_windows
 
 
@@ -155,46 +156,6 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         )
 
 
-def _channels(d: Series, group: Sequence[Series], own: Series) -> list[np.ndarray]:
-    """The outlet's own channels on `own`'s grid, to explain its log concentration with: log flow,
-    stack temperature, O2 (where informative) and the log of each other pollutant of the device."""
-    pos = {t: i for i, t in enumerate(own.times)}
-    n = len(own.times)
-    out = [np.log(np.where(own.flow > 0, own.flow, np.nan)), own.temp.copy()]
-    if d.o2_informative:
-        out.append(own.o2.copy())
-    for g in group:
-        if g is own:
-            continue
-        v = np.full(n, np.nan)
-        ok = g.usable & (g.measured > 0)
-        for i in np.flatnonzero(ok):
-            j = pos.get(g.times[i])
-            if j is not None:
-                v[j] = np.log(g.measured[i])
-        out.append(v)
-    return out
-
-
-def _coupling(y: np.ndarray, xs: list[np.ndarray], rows: np.ndarray) -> np.ndarray | None:
-    """Least-squares fit of y on the channels over `rows` (refitted once without the worst 5 %);
-    the fitted values at those rows, or None where the channels cannot carry a fit."""
-    cols = [np.ones(rows.size)]
-    for x in xs:
-        v = x[rows]
-        if np.std(v) > 0:
-            cols.append((v - v.mean()) / v.std())
-    if len(cols) < 2 or rows.size < 10 * len(cols):
-        return None
-    a = np.column_stack(cols)
-    yy = y[rows]
-    beta = np.linalg.lstsq(a, yy, rcond=None)[0]
-    r = yy - a @ beta
-    keep = np.abs(r - np.median(r)) <= np.quantile(np.abs(r - np.median(r)), 0.95)
-    beta = np.linalg.lstsq(a[keep], yy[keep], rcond=None)[0]
-    return a @ beta
-
-
 # level-free, and not the plain correlation with the channels: in a steady week the channels
 # hardly move, so that correlation drops without anything being wrong
 FEATURES = (
@@ -228,7 +189,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     describe every sliding window by FEATURES."""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
-    chans = _channels(group[0], group, s)
+    chans = device_channels(group, s)
     ok = s.usable & (s.measured > 0)
     for ch in chans:
         ok &= np.isfinite(ch)
@@ -237,11 +198,11 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
         return None
     y = np.full(len(s.times), np.nan)
     y[rows] = np.log(s.measured[rows])
-    fit = _coupling(y, chans, rows)
+    fit = fit_channels(y, chans, rows)
     if fit is None:
         return None
     f = np.full(len(s.times), np.nan)
-    f[rows] = fit
+    f[rows] = fit.predict(chans, rows)
     resid = y - f
     typical = max(_mad(resid[rows]), 1e-9)
     starts, feats, hours = [], [], []
@@ -293,10 +254,7 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
     count (the features are level-free)."""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
-    groups: dict[str, list[Series]] = {}
-    for s in series:
-        groups.setdefault(s.mn, []).append(s)
-    for group in groups.values():
+    for group in by_device(series).values():
         for s in group:
             fp = fingerprints(s, group, cfg)
             if fp is None:

@@ -3,7 +3,7 @@ the common shape the statistical detectors work on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,6 +111,14 @@ def iter_series(
             source_kind=m.get("source_kind"),
             o2_informative=p25 is not None and p25 == p25 and p25 < o2_informative_p25,
         )
+
+
+def by_device(series: Sequence[Series]) -> dict[str, list[Series]]:
+    """The series of each device (MN), in their order."""
+    out: dict[str, list[Series]] = {}
+    for s in series:
+        out.setdefault(s.mn, []).append(s)
+    return out
 
 
 def month_slices(times: list[datetime]) -> list[tuple[int, int]]:

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from dagster_project.detectors.channels import fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, runs
-from dagster_project.detectors.series import Series
+from dagster_project.detectors.series import Series, by_device
 
 GAS_CODES = ("a21026", "a21002", "a21005", "a21001", "a24088")
 
@@ -161,21 +162,11 @@ class Changes:
 
 
 def channel_residual(y: np.ndarray, channels: list[np.ndarray]) -> np.ndarray:
-    """`y` minus its least-squares fit on the given channels (standardised; refitted once without
-    the worst-fitting 5 %: start-ups, spikes). Channels that are not finite or do not vary are
-    left out; with none left, `y` minus its median."""
-    cols = [np.ones(y.size)]
-    for ch in channels:
-        if np.all(np.isfinite(ch)) and np.std(ch) > 0:
-            cols.append((ch - ch.mean()) / ch.std())
-    x = np.column_stack(cols)
-    if x.shape[1] == 1 or y.size < 4 * x.shape[1]:
-        return y - np.median(y)
-    beta = np.linalg.lstsq(x, y, rcond=None)[0]
-    r = y - x @ beta
-    keep = np.abs(r - np.median(r)) <= np.quantile(np.abs(r - np.median(r)), 0.95)
-    beta = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
-    return y - x @ beta
+    """`y` minus its robust least-squares fit on the given channels (aligned with it); with no
+    usable channel, `y` minus its median."""
+    rows = np.arange(y.size)
+    fit = fit_channels(y, channels, rows, rows_per_term=4)
+    return y - (fit.predict(channels, rows) if fit is not None else np.median(y))
 
 
 def load_residual(y: np.ndarray, s: Series, idx: np.ndarray) -> np.ndarray:
@@ -268,13 +259,6 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     )
 
 
-def _by_mn(series: Sequence[Series]) -> dict[str, list[Series]]:
-    out: dict[str, list[Series]] = {}
-    for s in series:
-        out.setdefault(s.mn, []).append(s)
-    return out
-
-
 def _report_conflicting_hours(
     fb: FindingsBuilder,
     d: Series,
@@ -313,7 +297,7 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
     O2 up with measured gases down at unchanged flow: dilution."""
     c = cfg["o2"]
     w = int(c["window_hours"])
-    for mn, group in _by_mn(series).items():
+    for mn, group in by_device(series).items():
         d = group[0]
         if not d.o2_informative:
             continue
@@ -427,7 +411,7 @@ def flow_load(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> Non
     share; or flow says stopped while O2 and temperature say running."""
     c = cfg["flow_load"]
     w = int(c["window_hours"])
-    for mn, group in _by_mn(series).items():
+    for mn, group in by_device(series).items():
         d = group[0]
         # (a) flow off while the rest of the flue gas runs
         _report_conflicting_hours(
@@ -522,7 +506,7 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
     collapsing together while flow holds (blocked probe)."""
     c = cfg["cross_sensor"]
     ambient = cfg["sql"]["anomaly_o2_ambient_pct"]
-    for mn, group in _by_mn(series).items():
+    for mn, group in by_device(series).items():
         d = group[0]
         undeclared = ~declared_maintenance(d, group)
         if d.o2_informative:

@@ -10,8 +10,11 @@ from dagster_project.detectors.series import Series
 
 def running_reported(s: Series) -> np.ndarray:
     """Grid positions of running hours with a measured value, whatever their validity or flag
-    (unlike `Series.usable`)."""
-    return np.flatnonzero(s.running & s.present & np.isfinite(s.measured))
+    (unlike `Series.usable`), except under a declared maintenance or calibration mark (M, C):
+    there the DAS holds, zeroes or reads a gas by design, and calibration_timing judges when."""
+    return np.flatnonzero(
+        s.running & s.present & np.isfinite(s.measured) & ~np.isin(s.flag, ["M", "C"])
+    )
 
 
 def merged_windows(flags: np.ndarray, w: int) -> list[tuple[int, int]]:

@@ -29,13 +29,24 @@ def _agreeing_tests(hourly: pl.DataFrame, rng: np.random.Generator) -> pl.DataFr
     for mn, pol in keys:
         if rng.random() > 0.33:
             continue
-        g = hourly.filter(
-            (pl.col("mn") == mn) & (pl.col("pollutant_code") == pol) & (pl.col("flag") == "N")
-        ).sort("hour_start")
-        if g.height < 200:
+        g = hourly.filter((pl.col("mn") == mn) & (pl.col("pollutant_code") == pol)).sort(
+            "hour_start"
+        )
+        # three consecutive normal hours at load, as a comparison test would be run
+        ok = (
+            (g["flag"] == "N")
+            & g["is_valid"]
+            & (g["flow_m3_s"] > 0.5 * g["flow_m3_s"].quantile(0.95))
+        ).to_numpy()
+        starts = [
+            i
+            for i in range(48, g.height - 48)
+            if ok[i : i + 3].all()
+            and (g["hour_start"][i + 2] - g["hour_start"][i]) == timedelta(hours=2)
+        ]
+        if not starts:
             continue
-        i = int(rng.integers(48, g.height - 48))
-        h = g.slice(i, 3)
+        h = g.slice(int(rng.choice(starts)), 3)
         comp = h["avg_converted"] if h["avg_converted"].null_count() == 0 else h["avg_measured"]
         rows.append(
             {

@@ -5,12 +5,12 @@
 --  * where the hour's unmarked minutes were sent (minute data), their mean decides: the flue gas
 --    over those minutes must itself be above the limit;
 --  * otherwise a marked hour is excused as a gas reading when its measured value recurs (within a
---    tolerance) in marked hours of other days (the same zero/span cylinder read again), when it is
---    a one-hour mark at the outlet's routine calibration clock hour (marked on many days spread
---    over the series),
---    when its stretch of marked hours reads flat (a cylinder, not a flue), when it is a zero reading that
---    only the O2 conversion inflates, or when its O2 reads ambient air on an outlet whose flue gas
---    is well below ambient (probe out of the stack).
+--    tolerance) in marked hours of other days (the same zero/span cylinder read again), when it
+--    is a one-hour mark at the outlet's routine calibration clock hour (marked on many days
+--    spread over the series), when its stretch of hours under the same mark reads flat (a
+--    cylinder, not a flue), when it is a zero reading that only the O2 conversion inflates, or
+--    when its O2 reads ambient air on an outlet whose flue gas is well below ambient (probe out
+--    of the stack).
 -- Evidence: the values under the mark, the unmarked minutes, the unmarked neighbours (± 3 h),
 -- flow and O2 against the outlet's running medians, the standard behind the limit.
 -- Grain: one episode of consecutive marked hours.
@@ -66,17 +66,18 @@ running_medians as (
 
 marked as (
     select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code order by hour_start)) as mark_run
+               partition by mn, pollutant_code, flag order by hour_start)) as mark_run
     from base
     where marked and flag <> 'T'
 ),
 
--- each stretch of consecutive marked hours: a cylinder reads flat across it, a flue does not
+-- each stretch of consecutive hours under the same mark: a cylinder reads flat across it, a flue
+-- does not
 mark_runs as (
-    select mn, pollutant_code, mark_run, count(*) as run_hours,
+    select mn, pollutant_code, flag, mark_run, count(*) as run_hours,
            min(avg_measured) as run_min, max(avg_measured) as run_max
     from marked
-    group by mn, pollutant_code, mark_run
+    group by mn, pollutant_code, flag, mark_run
 ),
 
 -- the same reading in marked hours of other days: a gas cylinder read again
@@ -118,7 +119,7 @@ candidates as (
     join state s using (mn, hour_start)
     left join running_medians r using (mn)
     left join recurring rc using (mn, pollutant_code, hour_start)
-    join mark_runs mr using (mn, pollutant_code, mark_run)
+    join mark_runs mr using (mn, pollutant_code, flag, mark_run)
     left join routine_hours rh
       on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code
      and rh.clock_hour = hour(m.hour_start)
