@@ -149,11 +149,27 @@ def test_build_exports_the_inventory_and_the_inspector_report(sample_build) -> N
 
 def test_anomalies_are_summarised_by_type(sample_build) -> None:
     summary, target, _ = sample_build
-    # The sample holds three planned exceedances (generator events) and logger outages.
-    assert summary.anomalies_by_type.get("exceedance", 0) >= 1
+    # The sample holds three planned exceedances (generator events) and logger outages, and
+    # nothing else the detectors should call: shutdowns, daily calibrations, maintenance and a
+    # high-but-legal day are clean traps.
+    assert summary.anomalies_by_type.get("exceedance", 0) == 3
+    assert set(summary.anomalies_by_type) == {"exceedance", "missing_data"}
     assert sum(summary.anomalies_by_type.values()) == _count(
         target, "select count(*) from marts.monitoring_anomalies"
     )
+    # each exceedance names the standard behind its outlet's limit (seeded, with its status)
+    con = warehouse.connect(target, read_only=True)
+    try:
+        bases = [
+            r[0]
+            for r in con.execute(
+                "select rule_basis from marts.monitoring_anomalies "
+                "where anomaly_type = 'exceedance'"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    assert bases and all(b.startswith("D01") and "GB " in b and "HJ 76" not in b for b in bases)
 
 
 def test_ambient_dustfall_and_ranking_marts_are_filled(sample_build) -> None:

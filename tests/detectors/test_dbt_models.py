@@ -39,7 +39,7 @@ STUBS = {
     "stg_registry__enterprises": """
         select 'E1' as enterprise_id, 'heat_power' as key_industry""",
     "stg_ledgers__boilers": """
-        select 'E1' as enterprise_id, 'GL01' as unit_id, 'coal' as fuel""",
+        select 'E1' as enterprise_id, 'GL01' as unit_id, '燃煤' as fuel""",
     "stg_ledgers__kilns": """
         select 'E1' as enterprise_id, 'YL01' as unit_id, 'coal' as fuel""",
     "stg_manual_tests__stack_tests": """
@@ -53,7 +53,8 @@ def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
     shutil.copytree(MODELS_DIR, project / "models" / "intermediate" / "anomalies")
     shutil.copytree(MODELS_DIR.parents[2] / "macros", project / "macros")
     (project / "seeds").mkdir()
-    for seed in MODELS_DIR.parents[2].glob("seeds/*anomaly_*"):
+    seeds = MODELS_DIR.parents[2] / "seeds"
+    for seed in [*seeds.glob("*anomaly_*"), seeds / "inventory_activity_items.csv"]:
         shutil.copy(seed, project / "seeds" / seed.name)
     (project / "models" / "stubs").mkdir(parents=True)
     for name, sql in STUBS.items():
@@ -90,11 +91,13 @@ def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
     try:
         summary = detect_and_store(con, "dbt-test", None)
         assert summary.by_type == {"exceedance": 1, "missing_data": 1, "negative_value": 1}
-        # the exceedance cites the coal boiler's standard from the seed, not HJ 76
+        # the exceedance cites the coal boiler's standard from the seed (the ledger's 燃煤 read as
+        # coal), not HJ 76
         (basis,) = con.execute(
             "select rule_basis from marts.monitoring_anomalies where anomaly_type = 'exceedance'"
         ).fetchone()
         assert "GB 13271-2014" in basis and "DB41/2089-2021" in basis and "HJ 76" not in basis
+        assert "[sourced (secondary)]" in basis  # the coal-boiler row, not the any-fuel one
         state = con.execute(
             "select state from intermediate.int_anomalies__operating_state order by hour_start"
         ).fetchall()

@@ -19,15 +19,21 @@ enterprises as (
     select * from {{ ref('stg_registry__enterprises') }}
 ),
 
+-- the ledgers' fuel words (gas, coal_gangue_internal, 天然气 …) in the canonical vocabulary
+fuel_words as (
+    select * from {{ ref('inventory_activity_items') }}
+),
+
 unit_fuels as (
-    select enterprise_id, unit_id, any_value(fuel) as fuel
+    select u.enterprise_id, u.unit_id, any_value(coalesce(w.activity_item, u.fuel)) as fuel
     from (
         select enterprise_id, unit_id, fuel from {{ ref('stg_ledgers__boilers') }}
         union all
         select enterprise_id, unit_id, fuel from {{ ref('stg_ledgers__kilns') }}
-    )
-    where fuel is not null
-    group by enterprise_id, unit_id
+    ) u
+    left join fuel_words w on w.raw_item = u.fuel
+    where u.fuel is not null
+    group by u.enterprise_id, u.unit_id
 ),
 
 joined as (
