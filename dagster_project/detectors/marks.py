@@ -127,19 +127,18 @@ def routine_clock_hours(
     }
 
 
-def _test(ranks: list[float], high: float) -> tuple[int, int, float, float]:
-    """Ranks against Uniform(0, 1), two ways that must agree: the mean rank (one-sided z-test; sd
-    of a mean of n uniforms is 1/sqrt(12 n)) and the count of episodes at or above `high`
-    (binomial, chance 1 − high each). Returns (episodes at/above `high`, episodes, mean rank, the
-    larger p): a few lucky episodes lift the mean but not the count, one outlier the count of a
-    handful but not the mean."""
+def _test(ranks: list[float], high: float) -> tuple[int, int, float, float, float]:
+    """Ranks against Uniform(0, 1), two ways: the mean rank (one-sided z-test; sd of a mean of n
+    uniforms is 1/sqrt(12 n)) and a sign test of the ranks above the median (binomial, 1/2 each;
+    a few lucky episodes lift the mean but not the count). Returns (episodes at/above `high`,
+    episodes, mean rank, p of the mean, p of the signs)."""
     r = np.array([x for x in ranks if np.isfinite(x)])
     if r.size == 0:
-        return 0, 0, float("nan"), 1.0
+        return 0, 0, float("nan"), 1.0, 1.0
     z = (r.mean() - 0.5) / (1 / np.sqrt(12 * r.size))
-    k = int(np.sum(r >= high))
-    p_count = float(stats.binomtest(k, int(r.size), 1 - high, alternative="greater").pvalue)
-    return k, int(r.size), float(r.mean()), max(float(stats.norm.sf(z)), p_count)
+    above = int(np.sum(r > 0.5))
+    p_sign = float(stats.binomtest(above, int(r.size), 0.5, alternative="greater").pvalue)
+    return int(np.sum(r >= high)), int(r.size), float(r.mean()), float(stats.norm.sf(z)), p_sign
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,14 @@ def _judge(
     if len(eps) < c[spec.min_key]:
         return False
     ranks = _context_ranks(s, eps, clean, reference, pred, own)
-    k, n, mean_rank, p = _test(ranks, c["high_rank"])
+    k, n, mean_rank, p, p_sign = _test(ranks, c["high_rank"])
     # written as the condition to report: a NaN mean rank must not pass
-    if not (n >= c[spec.min_key] and p < p_value and mean_rank >= c["min_mean_rank"]):
+    if not (
+        n >= c[spec.min_key]
+        and p < p_value
+        and p_sign < c["sign_p_value"]
+        and mean_rank >= c["min_mean_rank"]
+    ):
         return False
     high = [e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]]
     listed = [
@@ -206,6 +210,7 @@ def _judge(
         {
             "min_mean_rank": c["min_mean_rank"],
             "p_value": p_value,
+            "sign_p_value": c["sign_p_value"],
             spec.min_name: c[spec.min_key],
         },
         {
@@ -218,6 +223,7 @@ def _judge(
             "at_high_emission": k,
             "mean_context_rank": mean_rank,
             "p": p,
+            "sign_test_p": p_sign,
             spec.list_name: listed,
             **extra,
         },

@@ -16,9 +16,9 @@ from dagster_project.detectors.series import Series, by_device
 from dagster_project.detectors.windows import merged_windows
 
 
-def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray]]:
+def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, int]]:
     """24-value vectors of the reported measured values per calendar day (whatever their flag:
-    a copied day is copied whole) with enough reported hours and at least 6 running hours."""
+    a copied day is copied whole) with enough reported hours, and each day's running hours."""
     out = []
     by_day: dict[datetime, np.ndarray] = {}
     running: dict[datetime, int] = {}
@@ -29,24 +29,28 @@ def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray]]
             vec[t.hour] = s.measured[i]
         running[day] = running.get(day, 0) + int(s.state[i] == "running")
     for day, vec in by_day.items():
-        if np.isfinite(vec).sum() >= min_hours and running[day] >= 6:
-            out.append((day, vec))
+        if np.isfinite(vec).sum() >= min_hours:
+            out.append((day, vec, running[day]))
     return out
 
 
 def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
-    """A day whose 24-h vector matches an earlier day (same or another outlet) within 1 % RMSE."""
+    """A running day whose 24-h vector matches an earlier day (same or another outlet, running or
+    not: a quiet day can be pasted too) within 0.5 % relative RMSE."""
     c = cfg["copy_paste"]
-    by_pol: dict[str, list[tuple[Series, datetime, np.ndarray]]] = {}
+    by_pol: dict[str, list[tuple[Series, datetime, np.ndarray, int]]] = {}
     for s in series:
         zero_tol = s.zero_tol(cfg["sql"]["anomaly_zero_span_share"])
-        for day, vec in _day_vectors(s, int(c["min_hours_per_day"])):
+        for day, vec, running in _day_vectors(s, int(c["min_hours_per_day"])):
+            # a day of zeros matches any other day of zeros: that is zero_while_operating's
             if np.nanmean(np.abs(vec)) > 2 * zero_tol:
-                by_pol.setdefault(s.pollutant_code, []).append((s, day, vec))
+                by_pol.setdefault(s.pollutant_code, []).append((s, day, vec, running))
     for pol, items in by_pol.items():
         items.sort(key=lambda it: (it[1], it[0].mn))
-        mat = np.vstack([v for _, _, v in items])
+        mat = np.vstack([v for _, _, v, _ in items])
         for i in range(1, len(items)):
+            if items[i][3] < 6:
+                continue  # only a day the unit ran can hide its real values behind a copy
             diff = mat[:i] - mat[i]
             both = np.isfinite(diff)
             n_both = both.sum(axis=1)
@@ -56,8 +60,8 @@ def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> No
                 rel = np.where(n_both >= c["min_hours_per_day"], rmse / level, np.inf)
             j = int(np.argmin(rel))
             if rel[j] < c["rel_rmse"]:
-                s, day, _ = items[i]
-                src, src_day, _ = items[j]
+                s, day, _, _ = items[i]
+                src, src_day, _, _ = items[j]
                 t0, t1 = day, day + timedelta(hours=23)
                 fb.report(
                     "copy_paste",

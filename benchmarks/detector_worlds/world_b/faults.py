@@ -459,10 +459,13 @@ def copy_paste(wb: Workbench, mn: str, pol: str) -> bool:
     run = wb.running(mn, pol)
     ndays = _hours(wb, 1, 3)
     lag = _hours(wb, 1, 14)
+    # a working day pasted over a working day
     midnights = [
         i
         for i in range(24 * (lag + 1), t.size - 24 * (ndays + 1))
-        if t[i].hour == 0 and run[i : i + 24 * ndays].sum() >= 8 * ndays
+        if t[i].hour == 0
+        and run[i : i + 24 * ndays].sum() >= 8 * ndays
+        and run[i - 24 * lag : i - 24 * lag + 24 * ndays].sum() >= 8 * ndays
     ]
     if not midnights:
         return False
