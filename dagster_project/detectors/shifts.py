@@ -180,6 +180,51 @@ def load_residual(y: np.ndarray, s: Series, idx: np.ndarray) -> np.ndarray:
     return channel_residual(y, channels)
 
 
+def abrupt(
+    resid: np.ndarray, idx: np.ndarray, k: np.ndarray, d: np.ndarray, h: int, share: float
+) -> np.ndarray:
+    """Whether the shift `d` at each scan position `k` happens from one hour to the next: the
+    medians of the `h` running hours just before and just after it (none of them across a stop:
+    the 2h of them lie within 4h grid hours) already differ by `share` of it, in its direction. An
+    edit or a stepping analyser jumps between two hours; the process's own wandering, drift and
+    load-driven swings (left in the residual) move gradually, so a smaller shift is accepted
+    only when it is abrupt."""
+    n = resid.size
+    out = np.zeros(k.size, bool)
+    if n < 2 * h + 1:
+        return out
+    short = scan(resid, h)
+    if short is None:
+        return out
+    j = k - h  # index of position k in the short scan
+    ok = (j >= 0) & (j < short.k.size) & (k - h >= 0) & (k + h - 1 < n)
+    jj = np.where(ok, j, 0)
+    kk = np.clip(k, h, n - h)
+    span = idx[np.minimum(kk + h - 1, n - 1)] - idx[kk - h]
+    ds = short.after[jj] - short.before[jj]
+    out = ok & (span <= 2 * 2 * h) & (np.sign(ds) == np.sign(d)) & (np.abs(ds) >= share * np.abs(d))
+    return out
+
+
+def undone_changes(
+    picks: list[tuple[int, int]], d: np.ndarray, idx: np.ndarray, max_hours: int, tol: float
+) -> dict[int, bool]:
+    """For each picked change (position, scan index), whether a later or earlier change within
+    `max_hours` grid hours takes it back: opposite sign, and the two sizes cancel to within
+    `tol` of the larger. An edit that is later undone puts the analyser back where it was; a
+    fuel or process change that moves the level by itself has no such twin."""
+    out: dict[int, bool] = {}
+    for a, (p, j) in enumerate(picks):
+        for q, i in picks[a + 1 :]:
+            if idx[q] - idx[p] > max_hours:
+                break
+            if np.sign(d[i]) == -np.sign(d[j]) and abs(d[i] + d[j]) <= tol * max(
+                abs(d[i]), abs(d[j])
+            ):
+                out[j] = out[i] = True
+    return out
+
+
 def _noise(x: np.ndarray) -> float:
     d = np.diff(x)
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
@@ -188,8 +233,11 @@ def _noise(x: np.ndarray) -> float:
 def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """Level shifts of the measured value that the outlet's own load does not explain: scanned on
     the log concentration less its load-channel fit, judged against the series' own wandering,
-    with flow and O2 unchanged. A multiplicative shift whose hour-to-hour noise scales with the
-    level is a rescaled signal, otherwise a step."""
+    with flow and O2 unchanged. A shift that stands out less (down to `abrupt_own_spread_z`)
+    counts when it is abrupt and taken back within `undo_max_days` by an opposite abrupt change
+    of about its size: an edit and its undo, which the process's wandering and a fuel change that
+    stays do not make. A multiplicative shift whose hour-to-hour noise scales with the level is a
+    rescaled signal, otherwise a step."""
     c = cfg["step_change"]
     w = int(c["window_hours"])
     idx = np.flatnonzero(s.usable)
@@ -208,12 +256,16 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         lr = np.log(np.maximum(raw.after, floor) / np.maximum(raw.before, floor))
     flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
     o2_moved = o2_shift(s.o2[idx], sc.k, w)
+    sharp = abrupt(resid, idx, sc.k, d, int(c["abrupt_hours"]), c["abrupt_share"])
     cand = (
         (np.abs(d) >= c["min_log_ratio"])
         & (np.abs(lr) >= c["min_log_ratio"])
         & (np.sign(d) == np.sign(lr))
         & (sc.z >= c["robust_z"])
-        & (np.abs(d) >= c["own_spread_z"] * spread)
+        & (
+            (np.abs(d) >= c["own_spread_z"] * spread)
+            | (sharp & (np.abs(d) >= c["abrupt_own_spread_z"] * spread))
+        )
         # the load (flow) must not move, neither absolutely nor as a sizeable part of the shift
         & (flow_lr <= c["max_flow_log_ratio"])
         & (flow_lr <= c["max_flow_share_of_shift"] * np.abs(lr))
@@ -221,7 +273,12 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
     changes = Changes(s.mn, s.pollutant_code, s.times, idx, w)
-    for p, j in pick_peaks(np.abs(d), cand, sc.k, int(c["min_separation_hours"])):
+    strong = np.abs(d) >= c["own_spread_z"] * spread
+    picks = pick_peaks(np.abs(d), cand, sc.k, int(c["min_separation_hours"]))
+    undone = undone_changes(picks, d, idx, int(c["undo_max_days"]) * 24, c["undo_tolerance"])
+    for p, j in picks:
+        if not (strong[j] or undone.get(j, False)):
+            continue
         level = float(lr[j])
         noise_ratio = _noise(x[p : p + w]) / max(_noise(x[p - w : p]), 1e-9)
         lnr = float(np.log(max(noise_ratio, 1e-9)))
@@ -238,6 +295,8 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "level_ratio": float(np.exp(level)),
                 "load_adjusted_log_shift": float(d[j]),
                 "own_spread_log": spread,
+                "abrupt": bool(sharp[j]),
+                "undone_within_days": bool(undone.get(j, False)),
                 "noise_ratio": float(noise_ratio),
                 "median_before_mg_m3": float(raw.before[j]),
                 "median_after_mg_m3": float(raw.after[j]),
@@ -253,6 +312,11 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             "min_abs_log_ratio": c["min_log_ratio"],
             "robust_z": c["robust_z"],
             "own_spread_z": c["own_spread_z"],
+            "abrupt_own_spread_z": c["abrupt_own_spread_z"],
+            "abrupt_hours": c["abrupt_hours"],
+            "abrupt_share": c["abrupt_share"],
+            "undo_max_days": c["undo_max_days"],
+            "undo_tolerance": c["undo_tolerance"],
             "max_flow_log_ratio": c["max_flow_log_ratio"],
             "rescale_tolerance": c["rescale_tolerance"],
         },
