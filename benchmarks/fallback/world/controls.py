@@ -6,7 +6,6 @@ activated carbon saturating between irregular replacements."""
 from __future__ import annotations
 
 import numpy as np
-
 from fallback.world.calendar import Hours, ar1, random_stops
 
 

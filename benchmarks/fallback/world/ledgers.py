@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from dagster_project.feeds import contracts as fc
-from dagster_project.generator.tables import Style, write_csv, write_xlsx
 from fallback.world.calendar import Hours
 from fallback.world.monitoring import CODES
 from fallback.world.physics import Item, UnitYear
 from fallback.world.plants import Plant
+
+from dagster_project.feeds import contracts as fc
+from dagster_project.generator.tables import Style, write_csv, write_xlsx
 
 CN = Style()
 CN_BOM = Style(alias_index=1, date_fmt="%Y/%m/%d")

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from dagster_project.hj212.writer import packet
 from fallback.world.calendar import Hours, random_stops
 from fallback.world.physics import UnitYear
 from fallback.world.plants import Plant, Stack
+
+from dagster_project.hj212.writer import packet
 
 CODES = {"pm": "a34013", "so2": "a21026", "nox": "a21002", "nh3": "a21001", "voc": "a24088"}
 SLUGS = {

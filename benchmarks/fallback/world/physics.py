@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-
 from fallback.world.calendar import (
     Hours,
     ar1,

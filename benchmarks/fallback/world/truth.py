@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-
 from fallback.score import Warehouses
 from fallback.world.calendar import Hours
 from fallback.world.monitoring import CODES
