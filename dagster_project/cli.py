@@ -213,6 +213,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
             str(args.days),
             "--enterprises",
             str(args.enterprises),
+            "--gzip-level",
+            str(args.gzip_level),
+            *(["--cems-outlets", str(args.cems_outlets)] if args.cems_outlets else []),
+            *(["--minute-share", str(args.minute_share)] if args.minute_share is not None else []),
         ]
     )
 
@@ -419,6 +423,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--days", type=int, default=30, help="days of CEMS packets")
     p.add_argument("--enterprises", type=int, default=60, help="enterprises in the registry")
+    p.add_argument(
+        "--cems-outlets", type=int, default=None, help="size the county by CEMS outlets (>= N)"
+    )
+    p.add_argument(
+        "--minute-share", type=float, default=None, help="share of CEMS outlets sending minute data"
+    )
+    p.add_argument("--gzip-level", type=int, default=9, help="gzip level of the logs (1: fast)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("hj212", help="HJ 212 protocol tools", formatter_class=_Formatter)

@@ -11,6 +11,14 @@ Writing a county
     python -m dagster_project.generator --out DIR [--seed N] [--start YYYY-MM-DD] [--days N]
         [--enterprises N]   (argparse in `__main__.main(argv=None)`; `lantian generate` reuses it)
 
+County-years at scale (benchmarks)
+    generate(..., cems_outlets=N, minute_share=F, gzip_level=L): the fewest enterprises with at
+        least N CEMS outlets (`county.enterprises_for`); minute data every day from a share F of
+        them (`physics.minute_outlets_share`, chosen independently of dates; minute frames built
+        on demand, one outlet at a time); gzip level L of the logs. `--cems-outlets`,
+        `--minute-share`, `--gzip-level` on the command line. Packets are written column-wise
+        (`packets.packet_lines`, byte for byte what the row-wise writer gives).
+
 Clean data for fault injection (physics and serialisation are separate steps)
     clean_truth(seed, start, days, enterprises, *, minute_mns=None, minute_days=2)
         -> (County, Truth)

@@ -1,5 +1,5 @@
 """`python -m dagster_project.generator --out DIR [--seed N] [--start YYYY-MM-DD] [--days N]
-[--enterprises N]`."""
+[--enterprises N] [--cems-outlets N] [--minute-share F] [--gzip-level N]`."""
 
 from __future__ import annotations
 
@@ -21,13 +21,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=date.fromisoformat, default=date(2023, 11, 1), help="YYYY-MM-DD")
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--enterprises", type=int, default=60)
+    # county-years at scale (benchmarks); the defaults write the sample
+    p.add_argument(
+        "--cems-outlets",
+        type=int,
+        default=None,
+        help="size the county by its CEMS outlets (at least N) instead of --enterprises",
+    )
+    p.add_argument(
+        "--minute-share",
+        type=float,
+        default=None,
+        help="share of CEMS outlets sending minute data every day (default: 2 outlets, 2 days)",
+    )
+    p.add_argument(
+        "--gzip-level", type=int, default=9, help="gzip level of the packet logs (1 is fastest)"
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     s = generate(
-        args.out, seed=args.seed, start=args.start, days=args.days, enterprises=args.enterprises
+        args.out,
+        seed=args.seed,
+        start=args.start,
+        days=args.days,
+        enterprises=args.enterprises,
+        cems_outlets=args.cems_outlets,
+        minute_share=args.minute_share,
+        gzip_level=args.gzip_level,
     )
     print(
         f"wrote {len(s.files)} files to {s.out_dir} in {s.seconds:.1f} s: "

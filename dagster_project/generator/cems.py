@@ -36,13 +36,13 @@ class CemsResult:
     corrupted: list[CorruptLine]
 
 
-def _write_lines(path: Path, lines: list[str], gz: bool) -> None:
+def _write_lines(path: Path, lines: list[str], gz: bool, level: int = 9) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = "".join(lines).encode("utf-8")
     if gz:
         with (
             path.open("wb") as fh,
-            gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=9) as g,
+            gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=level) as g,
         ):
             g.write(data)
     else:
@@ -50,16 +50,23 @@ def _write_lines(path: Path, lines: list[str], gz: bool) -> None:
 
 
 def write_cems(
-    out_dir: Path, county: County, truth: Truth, seed: int, *, realism: bool = True
+    out_dir: Path,
+    county: County,
+    truth: Truth,
+    seed: int,
+    *,
+    realism: bool = True,
+    gzip_level: int = 9,
 ) -> CemsResult:
     """Serialise `truth` into packet logs under out_dir/cems. With `realism`, add heartbeats,
-    restart reports after outages and the two corrupted lines."""
+    restart reports after outages and the two corrupted lines. `gzip_level` trades size for
+    speed (a county-year of minute data is tens of GB of text)."""
     rng = random.Random(seed * 13 + 2)
     res = CemsResult(files={}, hourly_packets=0, minute_packets=0, event_packets=0, corrupted=[])
     missing = {e.mn: e for e in truth.events if e.kind == "missing"}
     mns = sorted(truth.outlets)
     legacy = [m for m in mns if truth.outlets[m].outlet.protocol == "2005"]
-    modern = [m for m in mns if m not in legacy and truth.outlets[m].minute is None]
+    modern = [m for m in mns if m not in legacy and not truth.outlets[m].has_minutes]
     corrupt_mn = modern[rng.randrange(len(modern))] if realism and modern else None
     heartbeat_mns = set(rng.sample(mns, k=min(2, len(mns)))) if realism else set()
     t0 = datetime(truth.start.year, truth.start.month, truth.start.day)
@@ -71,8 +78,10 @@ def write_cems(
         hourly = list(pk.frame_packets(ot.hourly, o, "2061"))
         res.hourly_packets += len(hourly)
         entries += [(t, 1, line) for t, line in hourly]
-        if ot.minute is not None:
-            minute = list(pk.frame_packets(ot.minute, o, "2051"))
+        minute_frame = ot.minute_frame()
+        if minute_frame is not None:
+            minute = list(pk.frame_packets(minute_frame, o, "2051"))
+            del minute_frame
             res.minute_packets += len(minute)
             entries += [(t, 0, line) for t, line in minute]
         if realism:
@@ -118,7 +127,7 @@ def write_cems(
         slug = TOWNSHIP_SLUGS[o.township]
         for month, mlines in sorted(by_month.items()):
             rel = f"cems/{slug}/{mn}_{month}.log" + (".gz" if gz else "")
-            _write_lines(out_dir / rel, mlines, gz)
+            _write_lines(out_dir / rel, mlines, gz, gzip_level)
             res.files[rel] = len(mlines)
         if kinds:
             # line numbers are per file; corrupted lines all fall in one month here

@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster_project.generator.ambient import AmbientEvent
 from dagster_project.generator.ambient_files import write_ambient
 from dagster_project.generator.cems import CorruptLine, write_cems
-from dagster_project.generator.county import County, build_county
+from dagster_project.generator.county import County, build_county, enterprises_for
 from dagster_project.generator.ledgers import (
     write_activity,
     write_manual_tests,
@@ -20,7 +20,7 @@ from dagster_project.generator.ledgers import (
     write_transport,
     write_unit_ledgers,
 )
-from dagster_project.generator.physics import Event, Truth, simulate
+from dagster_project.generator.physics import Event, Truth, minute_outlets_share, simulate
 from dagster_project.generator.readme import write_readme
 
 # Folders the generator owns inside out_dir; emptied before writing so stale files never linger.
@@ -55,6 +55,7 @@ class GenerationSummary:
     ambient_events: list[AmbientEvent] = field(default_factory=list)
     ambient_duplicates: list[str] = field(default_factory=list)  # re-sent hourly records
     seconds: float = 0.0
+    minute_share: float | None = None  # None: the sample's two minute outlets for two days
 
     def rows_per_feed(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -87,20 +88,40 @@ def generate(
     *,
     truth_hook: Callable[[County, Truth], Truth] | None = None,
     realism: bool = True,
+    cems_outlets: int | None = None,
+    minute_share: float | None = None,
+    gzip_level: int = 9,
 ) -> GenerationSummary:
     """Write the synthetic county into out_dir (registry, ledgers, CEMS logs, README.md).
 
     `truth_hook(county, truth) -> truth` runs between physics and serialisation (fault injection).
+    Scale (county-years): `cems_outlets` sizes the county by its CEMS outlets instead of
+    `enterprises` (the fewest enterprises with at least that many); `minute_share` of the CEMS
+    outlets send minute data for every day (`minute_outlets_share`; default: the sample's two
+    outlets for two days); `gzip_level` of the logs (9, the sample's; 1 is several times faster).
     """
+    if cems_outlets is not None:
+        if cems_outlets < 1:
+            raise ValueError("cems_outlets must be positive")
+        enterprises = enterprises_for(seed, cems_outlets)
     if days < 1 or enterprises < 1:
         raise ValueError("days and enterprises must be positive")
+    if minute_share is not None and not 0 <= minute_share <= 1:
+        raise ValueError("minute_share must be between 0 and 1")
     t = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for folder in OWNED_FOLDERS:
         if (out_dir / folder).exists():
             shutil.rmtree(out_dir / folder)
-    county, truth = clean_truth(seed, start, days, enterprises)
+    if minute_share is None:
+        county, truth = clean_truth(seed, start, days, enterprises)
+    else:
+        county = build_county(seed, enterprises)
+        minute_mns = minute_outlets_share(county, minute_share, seed)
+        truth = simulate(
+            county, start, days, seed, minute_mns=minute_mns, minute_days=days, lazy_minutes=True
+        )
     if truth_hook is not None:
         truth = truth_hook(county, truth)
     s = GenerationSummary(
@@ -112,13 +133,14 @@ def generate(
         outlets=len(county.outlets),
         monitored_outlets=len(county.monitored_outlets),
         events=list(truth.events),
+        minute_share=minute_share,
     )
     s.files.update(write_registry(out_dir, county))
     s.files.update(write_unit_ledgers(out_dir, county))
     s.files.update(write_activity(out_dir, county, truth, seed))
     s.files.update(write_transport(out_dir, county, truth, seed))
     s.files.update(write_manual_tests(out_dir, county, truth, seed))
-    cems = write_cems(out_dir, county, truth, seed, realism=realism)
+    cems = write_cems(out_dir, county, truth, seed, realism=realism, gzip_level=gzip_level)
     s.files.update(cems.files)
     s.hourly_packets, s.minute_packets = cems.hourly_packets, cems.minute_packets
     s.event_packets, s.corrupted_lines = cems.event_packets, cems.corrupted

@@ -507,6 +507,21 @@ def build_county(seed: int = 2023, enterprises: int = 60) -> County:
     return county
 
 
+def enterprises_for(seed: int, cems_outlets: int) -> int:
+    """The fewest enterprises whose county has at least `cems_outlets` CEMS outlets. A county
+    grows enterprise by enterprise (a larger county extends a smaller one with the same seed),
+    so the count is read from one county large enough."""
+    n = 64
+    while True:
+        county = build_county(seed, n)
+        monitored = 0
+        for k, ent in enumerate(county.enterprises, start=1):
+            monitored += sum(1 for o in ent.outlets if o.monitored)
+            if monitored >= cems_outlets:
+                return k
+        n *= 2
+
+
 class _Builders:
     """Per-template construction of units and outlets."""
 

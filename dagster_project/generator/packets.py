@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from dagster_project.generator.county import POLLUTANT_CODES, POLLUTANT_CODES_2005, Outlet
+from dagster_project.hj212.writer import format_values, frame_many, packet
 from dagster_project.hj212.writer import frame as frame_segment
-from dagster_project.hj212.writer import packet
 
 PW = "123456"
 # aux column -> (2017 code, 2005 code, decimals)
@@ -41,9 +41,9 @@ def qn(t: datetime) -> str:
     return f"{t:%Y%m%d%H%M%S}{t.microsecond // 1000:03d}"
 
 
-def send_time(mn: str, period_start: datetime, cn: str) -> datetime:
+def send_time(mn: str, period_start, cn: str):
     """When the logger sends a period's packet: just after the period ends, with a fixed
-    per-logger delay."""
+    per-logger delay (a datetime, or a polars Series of them)."""
     h = zlib.crc32(mn.encode())
     delay = timedelta(seconds=5 + h % 40, milliseconds=h % 997)
     return period_start + PERIOD[cn] + delay
@@ -100,25 +100,106 @@ def frame_packets(
 ) -> Iterator[tuple[datetime, str]]:
     """(send time, packet line with \\r\\n) for every transmitted row of an hourly (2061) or
     minute (2051) frame. Legacy loggers (outlet.protocol == "2005") send Flag=0 and 2005 codes."""
+    lines = packet_lines(frame, outlet, cn)
+    send, line = lines.get_column("send_time").to_list(), lines.get_column("line").to_list()
+    return zip(send, line, strict=True)
+
+
+def packet_lines(frame: pl.DataFrame, outlet: Outlet, cn: str = "2061") -> pl.DataFrame:
+    """`frame_packets` as a frame (send_time, line), built column-wise: a county-year holds tens
+    of millions of minute packets. Each line equals `writer.packet` of `row_items(row)`."""
+    if frame.height > SLICE_ROWS:  # a year of minutes: a slice at a time bounds the memory
+        return pl.concat(
+            packet_lines(frame.slice(lo, SLICE_ROWS), outlet, cn)
+            for lo in range(0, frame.height, SLICE_ROWS)
+        )
     assert outlet.mn is not None
     legacy = outlet.protocol == "2005"
-    for row in frame.iter_rows(named=True):
-        if not row["transmitted"]:
-            continue
-        sent = send_time(outlet.mn, row["time"], cn)
-        line = packet(
-            qn=qn(sent),
-            st="31",
-            cn=cn,
-            mn=outlet.mn,
-            pw=PW,
-            flag=0 if legacy else 4,
-            data_time=row["time"],
-            items=row_items(row, outlet, cn),
+    rows = frame.filter(pl.col("transmitted"))
+    sent = send_time(outlet.mn, rows.get_column("time"), cn)
+    text = {name: _text(rows, name, d) for name, d in _decimals(outlet, cn).items()}
+    codes = []
+    for p in outlet.pollutants:
+        code = (POLLUTANT_CODES_2005 if legacy else POLLUTANT_CODES)[p]
+        head = _items(code, [("Avg", text[f"{p}_mg_m3"]), ("Min", text[f"{p}_mg_m3_min"])])
+        head += "," + _items(code, [("Max", text[f"{p}_mg_m3_max"])])
+        if outlet.reference_o2 is not None:
+            zs = _items(
+                code,
+                [
+                    ("ZsAvg", text[f"{p}_zs_mg_m3"]),
+                    ("ZsMin", text[f"{p}_zs_mg_m3_min"]),
+                    ("ZsMax", text[f"{p}_zs_mg_m3_max"]),
+                ],
+            )
+            head += (
+                pl.when(pl.col(f"{p}_zs_mg_m3").is_not_null()).then("," + zs).otherwise(pl.lit(""))
+            )
+        tail = _items(code, [("Cou", text[f"{p}_kg"]), ("Flag", _flag(f"{p}_flag"))])
+        codes.append(head + "," + tail)
+    flow = FLOW_CODES[1] if legacy else FLOW_CODES[0]
+    flow_fields = [(f, text[c]) for f, c in zip(_FIELDS, _columns("flow_m3_s"), strict=True)]
+    codes.append(_items(flow, [*flow_fields, ("Cou", text["flow_m3"]), ("Flag", _flag("flag"))]))
+    for col, (c17, c05, _d) in AUX_CODES.items():
+        fields = [(f, text[c]) for f, c in zip(_FIELDS, _columns(col), strict=True)]
+        codes.append(_items(c05 if legacy else c17, [*fields, ("Flag", _flag("flag"))]))
+    qn_text = sent.dt.strftime("%Y%m%d%H%M%S") + (sent.dt.millisecond()).cast(pl.String).str.zfill(
+        3
+    )
+    header = (
+        pl.lit("QN=")
+        + pl.lit(qn_text)
+        + pl.lit(f";ST=31;CN={cn};PW={PW};MN={outlet.mn};Flag={0 if legacy else 4};CP=&&")
+    )
+    segments = rows.select(
+        pl.concat_str(
+            header,
+            pl.lit("DataTime="),
+            pl.col("time").dt.strftime("%Y%m%d%H%M%S"),
+            pl.lit(";"),
+            pl.concat_str(codes, separator=";"),
+            pl.lit("&&"),
         )
-        if legacy:  # this vendor prints the CRC in lower case
-            line = line[:-6] + line[-6:-2].lower() + "\r\n"
-        yield sent, line
+    ).to_series()
+    return pl.DataFrame({"send_time": sent, "line": frame_many(segments, lower_crc=legacy)})
+
+
+_FIELDS = ("Avg", "Min", "Max")
+SLICE_ROWS = 1 << 16
+
+
+def _columns(base: str) -> tuple[str, str, str]:
+    return base, f"{base}_min", f"{base}_max"
+
+
+def _decimals(outlet: Outlet, cn: str) -> dict[str, int]:
+    """The frame columns a packet prints, with their decimals (as `row_items` does)."""
+    out: dict[str, int] = {}
+    for p in outlet.pollutants:
+        for c in (*_columns(f"{p}_mg_m3"), *_columns(f"{p}_zs_mg_m3")):
+            out[c] = 3
+        out[f"{p}_kg"] = 4 if cn == "2061" else 6
+    out.update(dict.fromkeys(_columns("flow_m3_s"), 3))
+    out["flow_m3"] = 1
+    for col, (_c17, _c05, d) in AUX_CODES.items():
+        out.update(dict.fromkeys(_columns(col), d))
+    return out
+
+
+def _text(rows: pl.DataFrame, name: str, decimals: int) -> pl.Expr:
+    return pl.lit(format_values(rows.get_column(name), decimals))
+
+
+def _flag(name: str) -> pl.Expr:
+    """A flag column as `row_items` prints it (`None` for a missing flag, as an f-string does)."""
+    return pl.col(name).cast(pl.String).fill_null("None")
+
+
+def _items(code: str, fields: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """`code-Field=value` items joined by commas."""
+    return pl.concat_str(
+        [pl.lit(f"{code}-{name}=") + value for name, value in fields], separator=","
+    )
 
 
 def heartbeat(mn: str, at: datetime) -> str:

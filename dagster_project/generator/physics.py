@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -67,6 +69,18 @@ class OutletTruth:
     outlet: Outlet
     hourly: pl.DataFrame
     minute: pl.DataFrame | None = None
+    # builds the minute frame on demand: a county-year's minute frames do not fit in memory
+    minute_source: Callable[[], pl.DataFrame] | None = field(default=None, repr=False)
+
+    @property
+    def has_minutes(self) -> bool:
+        return self.minute is not None or self.minute_source is not None
+
+    def minute_frame(self) -> pl.DataFrame | None:
+        """The minute frame, built now when it is produced on demand."""
+        if self.minute is not None or self.minute_source is None:
+            return self.minute
+        return self.minute_source()
 
 
 @dataclass
@@ -304,7 +318,7 @@ def _minute_frame(
     flags = a["flag"][sl]
     cols: dict[str, object] = {
         "mn": [o.mn] * n,
-        "time": [t0 + timedelta(minutes=i) for i in range(lo, hi)],
+        "time": _times(t0 + timedelta(minutes=lo), n, "1m"),
         "load_frac": a["load_frac"][sl],
         "state": np.where(a["run"][sl], "running", "stopped"),
         "transmitted": transmitted[sl],
@@ -335,6 +349,14 @@ def _minute_frame(
     return _frame(cols, o, n)
 
 
+def _times(first: datetime, n: int, step: str) -> pl.Series:
+    """n period starts from `first`, `step` apart."""
+    if n == 0:
+        return pl.Series("time", [], dtype=pl.Datetime("us"))
+    last = first + (n - 1) * (timedelta(minutes=1) if step == "1m" else timedelta(hours=1))
+    return pl.datetime_range(first, last, step, time_unit="us", eager=True).alias("time")
+
+
 def _frame(cols: dict[str, object], o: Outlet, n: int) -> pl.DataFrame:
     data = {}
     for k, v in cols.items():
@@ -355,7 +377,7 @@ def _hourly_frame(
     cnt = np.maximum(use.sum(axis=1), 1)
     cols: dict[str, object] = {
         "mn": [o.mn] * n_h,
-        "time": [t0 + timedelta(hours=i) for i in range(n_h)],
+        "time": _times(t0, n_h, "1h"),
         "load_frac": np.round(a["load_frac"].reshape(n_h, 60).mean(axis=1), 3),
         "state": np.where(a["run"].reshape(n_h, 60).sum(axis=1) >= 30, "running", "stopped"),
         "transmitted": transmitted_h,
@@ -469,6 +491,14 @@ def _plan_events(county: County, start: date, days: int, seed: int) -> dict[str,
     return plans
 
 
+def hourly_transmitted(plan: dict, n_h: int) -> np.ndarray:
+    """Which hours the logger sends (False during the plan's communication outages)."""
+    transmitted = np.ones(n_h, dtype=bool)
+    for s, e in plan.get("missing", []):
+        transmitted[s:e] = False
+    return transmitted
+
+
 def minute_outlets(county: County, k: int = 2) -> list[str]:
     """The outlets whose minute data (CN 2051) is serialised: a coal boiler and a brick kiln."""
     chosen: list[str] = []
@@ -486,6 +516,16 @@ def minute_outlets(county: County, k: int = 2) -> list[str]:
     return chosen
 
 
+def minute_outlets_share(county: County, share: float, seed: int) -> list[str]:
+    """A share of the CEMS outlets, drawn from those with a 2017 logger (legacy loggers send
+    hourly data only here), independently of dates: a county keeps its minute outlets from one
+    generated period to the next."""
+    candidates = sorted(o.mn for o in county.monitored_outlets if o.protocol == "2017" and o.mn)
+    k = min(len(candidates), round(share * len(county.monitored_outlets)))
+    random.Random(seed * 101 + 51).shuffle(candidates)
+    return sorted(candidates[:k])
+
+
 def simulate(
     county: County,
     start: date,
@@ -494,11 +534,13 @@ def simulate(
     *,
     minute_mns: list[str] | None = None,
     minute_days: int = 2,
+    lazy_minutes: bool = False,
 ) -> Truth:
     """The clean physical truth of every monitored outlet (no packets yet).
 
     `minute_mns` (default `minute_outlets(county)`) get minute frames for the first
-    `minute_days` days; every outlet gets an hourly frame for all `days`.
+    `minute_days` days; every outlet gets an hourly frame for all `days`. `lazy_minutes`: minute
+    frames are built on demand (`OutletTruth.minute_frame()`, same values), not kept.
     """
     if minute_mns is None:
         minute_mns = minute_outlets(county)
@@ -510,18 +552,30 @@ def simulate(
         assert o.mn is not None
         plan = plans[o.mn]
         arrays, events = _simulate_outlet(o, start, days, seed, plan)
-        transmitted_h = np.ones(n_h, dtype=bool)
+        transmitted_h = hourly_transmitted(plan, n_h)
         for s, e in plan.get("missing", []):
-            transmitted_h[s:e] = False
             note = "logger offline: no packets for these hours"
             events.append(_window_event(o.mn, "missing", t0, s, e, note=note))
         hourly = _hourly_frame(o, arrays, t0, n_h, transmitted_h)
-        minute = None
+        ot = OutletTruth(o, hourly)
         if o.mn in minute_mns and minute_days > 0:
-            rng = np.random.default_rng([seed, zlib.crc32(o.mn.encode()), 2051])
             hi = min(minute_days, days) * 1440
-            minute = _minute_frame(o, arrays, t0, 0, hi, np.repeat(transmitted_h, 60), rng)
-        truth.outlets[o.mn] = OutletTruth(o, hourly, minute)
+
+            def minutes(
+                o: Outlet = o, arrays: dict | None = arrays, plan: dict = plan, hi: int = hi
+            ) -> pl.DataFrame:
+                assert o.mn is not None
+                if arrays is None:  # built on demand: the same physics again
+                    arrays = _simulate_outlet(o, start, days, seed, plan)[0]
+                rng = np.random.default_rng([seed, zlib.crc32(o.mn.encode()), 2051])
+                sent = np.repeat(hourly_transmitted(plan, n_h), 60)
+                return _minute_frame(o, arrays, t0, 0, hi, sent, rng)
+
+            if lazy_minutes:
+                ot.minute_source = partial(minutes, arrays=None)
+            else:
+                ot.minute = minutes()
+        truth.outlets[o.mn] = ot
         truth.events.extend(events)
     truth.events.sort(key=lambda e: (e.start, e.mn, e.kind))
     return truth

@@ -25,7 +25,12 @@ def write_readme(out_dir: Path, s: GenerationSummary, county: County) -> None:
         f"Generated with seed {s.seed}, start {s.start}, {s.days} days, "
         f"{s.enterprises} enterprises: "
         f"{s.outlets} outlets, {s.monitored_outlets} with CEMS (MN), {s.hourly_packets} hourly and "
-        f"{s.minute_packets} minute packets, {s.event_packets} heartbeat/restart packets.",
+        f"{s.minute_packets} minute packets, {s.event_packets} heartbeat/restart packets."
+        + (
+            f" Minute data from {s.minute_share:.0%} of the CEMS outlets, every day."
+            if s.minute_share is not None
+            else ""
+        ),
         "",
         "| file | records |",
         "|---|---|",
