@@ -2,8 +2,13 @@
 
 Writes DIR/values.parquet and DIR/rejects.parquet (ARCHITECTURE.md contract columns first; the
 values file adds crc_variant, unit, code_sent, eflag, length_ok, pno, sample_time) and
-DIR/events.parquet (device events), every file in line order, and returns the counts by outcome.
-The access password is in none of them.
+DIR/events.parquet (device events), and returns the counts by outcome. The access password is in
+none of them.
+
+The logs stream through piece by piece (parse.ParseStream): each piece's rows are appended as
+Parquet row groups while the next pieces parse, so memory stays bounded by a few pieces whatever
+the size of the logs. Rows come in file and line order; the values of split packets (rare) follow
+at the end of values.parquet. Repeated strings are dictionary-encoded; readers see plain strings.
 """
 
 from __future__ import annotations
@@ -11,25 +16,42 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from dagster_project.hj212.parse import parse_files
+from dagster_project.hj212.parse import EVENT_SCHEMA, REJECT_SCHEMA, ParseStream
+from dagster_project.hj212.tables import values_schema, values_table
+from dagster_project.warehouse import CEMS_EVENTS_COLUMNS
 
 
-def _plain(df: pl.DataFrame) -> pl.DataFrame:
-    """Categoricals as plain strings, so any parquet reader sees varchar columns."""
-    return df.with_columns(pl.col(pl.Categorical).cast(pl.String))
+def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    # no stored Arrow schema: readers see plain strings, not dictionaries
+    return pq.ParquetWriter(path, schema, compression="zstd", store_schema=False)
 
 
 def run_parse_command(files: list[Path], out_dir: Path) -> dict[str, int]:
-    result = parse_files(files)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # in file and line order for reading by hand (the parser emits fast-path packets first);
-    # a stable sort keeps each packet's values in CP order
-    values = result.values.sort("source_file", "line_no", maintain_order=True)
-    _plain(values).write_parquet(out_dir / "values.parquet")
-    _plain(result.rejects).write_parquet(out_dir / "rejects.parquet")
-    _plain(result.events).write_parquet(out_dir / "events.parquet")
-    return outcome_counts(result.counts)
+    stream = ParseStream(files)
+    events_schema = {c: EVENT_SCHEMA[c] for c in CEMS_EVENTS_COLUMNS}
+    values = _writer(out_dir / "values.parquet", values_schema())
+    rejects = _writer(out_dir / "rejects.parquet", _schema(REJECT_SCHEMA))
+    events = _writer(out_dir / "events.parquet", _schema(events_schema))
+    try:
+        for batch in stream:
+            if batch.items.height:
+                values.write_table(values_table(batch.items, batch.packet_cols))
+            if batch.rejects.height:
+                rejects.write_table(batch.rejects.to_arrow())
+            if batch.events.height:
+                events.write_table(batch.events.to_arrow())
+    finally:
+        for writer in (values, rejects, events):
+            writer.close()
+    return outcome_counts(dict(stream.counts))
+
+
+def _schema(schema: dict) -> pa.Schema:
+    return pl.DataFrame(schema=schema).to_arrow().schema
 
 
 def outcome_counts(counts: dict[str, int]) -> dict[str, int]:

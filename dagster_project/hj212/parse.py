@@ -1,30 +1,35 @@
-"""Parse HJ 212 packet logs into values, device events and rejects (all polars DataFrames).
+"""Parse HJ 212 packet logs into values, device events and rejects (all polars DataFrames),
+streaming by piece so memory stays bounded whatever the size of the logs.
 
 Every record (see framing.py) ends up in exactly one place:
   * values: a usable data packet (CN in codes.DATA_CNS), one row per CP value;
   * events: a usable packet of any other command (replies, heartbeats, restarts, device info);
   * rejects: with a named reason (framing: bad_header, truncated, bad_crc_field, crc_mismatch,
-    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value,
-    out_of_range:<code>-<field> (bounds.py); duplicate).
-A file that cannot be read whole (logfile.py: truncated_file, empty_file, unreadable_file) adds
-one reject row of its own, at the line where reading stopped (0: the file as a whole), with the
-`detail`; it counts as one record read and rejected. Blank lines are no records: the counts
-name them (`blank_lines`).
+    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value;
+    duplicate).
+
+`ParseStream` yields one `Batch` per piece of a file (whole lines, about 24 MB), in file and line
+order, then one closing batch. `parse_files` collects them into one `ParseResult`.
 
 Duplicates: data packets with the same (MN, CN, DataTime, PNO) are one measurement sent twice.
-The first one received wins (files in `source_file` order, then line order); each later copy is
-rejected with reason `duplicate`, so read = loaded + rejected always holds.
+The first one received wins (files in `source_file` order, then line order; `seen_before` can
+name packets loaded by an earlier run, e.g. an earlier build); each later copy is rejected with
+reason `duplicate`, so read = loaded + rejected always holds. Decided piece by piece, in order
+(keys.py keeps the keys of the packets kept so far).
 
 Split packets (Flag bit D, PNUM/PNO) are reassembled as a set keyed by (MN, CN, DataTime, PNUM)
 over all files parsed together (a set may straddle two hourly logs): as in the standard's
 examples each part carries DataTime and whole items, so each part's values are kept with its own
-line, and `-Flag` attributes are joined across the whole set. Sets missing a part are counted
-(`split_sets_incomplete`) and their parts still loaded.
+line, and `-Flag` attributes are joined across the whole set. Their values come in the closing
+batch, after every piece. Sets missing a part are counted (`split_sets_incomplete`) and their
+parts still loaded.
 
-Speed: each file is cut into pieces of whole lines that are framed, checked and parsed in a
-thread pool (numpy and polars release the GIL); see framing.py (vectorised CRC) and layout.py
-(header and CP located in numpy, regular CPs split once). Only duplicates and split sets, which
-need every piece, are settled at the end.
+Units are decided per piece (values.units: a station's pressure readings Pa-sized or not).
+
+Speed: pieces are framed, checked and parsed in a thread pool (numpy and polars release the GIL)
+while the next piece is read (and gunzipped); see framing.py (vectorised CRC) and layout.py
+(header and CP located in numpy, regular CPs split once). Only duplicates, which need the pieces
+in order, are settled in the consuming thread.
 
 The access password (PW) is never carried into any output; raw text of rejects is masked.
 """
@@ -32,9 +37,9 @@ The access password (PW) is never carried into any output; raw text of rejects i
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,20 +48,54 @@ import polars as pl
 
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing
-from dagster_project.hj212.logfile import read_log
+from dagster_project.hj212.keys import SeenPackets
 from dagster_project.hj212.masking import mask_raw
-from dagster_project.hj212.pieces import (
-    Chunk,
-    empty_segments,
-    frames_of_file,
-    parse_chunk,
-    parse_piece,
-    split_pieces,
+from dagster_project.hj212.pieces import Piece, parse_piece, read_pieces
+from dagster_project.hj212.values import (
+    ITEM_COLUMNS,
+    PACKET_COLUMNS,
+    VALUES_SCHEMA,
+    long_values,
+    packet_columns,
+    units,
+    value_rows,
 )
-from dagster_project.hj212.values import packet_columns, units, value_rows
 
 # One piece per core (measured on 2 cores: a third worker gains nothing).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+KEY = ["mn", "cn", "data_time", "pno"]
+
+REJECT_SCHEMA = {
+    "source_file": pl.String,
+    "line_no": pl.Int64,
+    "reason": pl.String,
+    "raw_text": pl.String,
+}
+EVENT_SCHEMA = {**dict.fromkeys(warehouse.CEMS_EVENTS_COLUMNS, pl.String)} | {
+    "line_no": pl.Int64,
+    "data_time": pl.Datetime("us"),
+}
+
+
+@dataclass
+class Batch:
+    """What one piece (or the closing step) adds, in file and line order: value rows as
+    `items` (`pkt`, ITEM_COLUMNS) with their packets' columns in `packet_cols` (row `pkt`), so
+    packet columns are stored once per packet until a writer needs them. `finished` names a
+    file all of whose pieces have now been handed out (its counts in `ParseStream.per_file`
+    are final, split parts included)."""
+
+    items: pl.DataFrame
+    packet_cols: pl.DataFrame
+    events: pl.DataFrame
+    rejects: pl.DataFrame
+    source_file: str | None = None
+    finished: str | None = None
+
+    @property
+    def values(self) -> pl.DataFrame:
+        """The value rows with all their columns (VALUES_SCHEMA)."""
+        return long_values(self.items, self.packet_cols)
 
 
 @dataclass
@@ -67,10 +106,6 @@ class ParseResult:
     counts: dict[str, int] = field(default_factory=dict)
     # per source_file: records read, packets loaded (values or events), records rejected
     per_file: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    # per source_file: the framed buffer, to fetch a record's raw text later
-    frames: dict[str, framing.Frames] = field(default_factory=dict, repr=False)
-    # per source_file: what the counts do not say (blank lines, a file-level problem)
-    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -82,198 +117,203 @@ def _rel(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
+SeenBefore = Callable[[pl.DataFrame], np.ndarray]
+
+
+class ParseStream:
+    """Parse packet logs (plain or gzip) piece by piece; iterate for the batches. `source_file`
+    is relative to `root` when given. MODBUS-LE CRC lines are rejected (`crc_modbus_le`) unless
+    their MN is in `modbus_le_allowed`. `station_units` overrides units: {mn: {code: unit}}.
+    `seen_before(keys)` (mn, cn, data_time, pno) returns a mask of packets already loaded
+    elsewhere (rejected here as duplicates). After iteration, `counts` and `per_file` hold the
+    totals."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        root: Path | None = None,
+        modbus_le_allowed: Collection[str] = (),
+        station_units: Mapping[str, Mapping[str, str]] | None = None,
+        seen_before: SeenBefore | None = None,
+    ) -> None:
+        self.named = sorted(((_rel(Path(p), root), Path(p)) for p in paths), key=lambda x: x[0])
+        self.names = [n for n, _ in self.named]
+        self.allowed = list(modbus_le_allowed)
+        self.station_units = station_units
+        self.seen_before = seen_before
+        self.counts: Counter[str] = Counter()
+        self.per_file: dict[str, tuple[int, int, int]] = dict.fromkeys(self.names, (0, 0, 0))
+        self._seen = SeenPackets()
+        self._split: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = []
+        self._split_packets = 0
+
+    def __iter__(self) -> Iterator[Batch]:
+        pending: deque[tuple[int, Future[Piece] | None]] = deque()
+        with ThreadPoolExecutor(WORKERS) as pool:
+            for file_idx, (_name, path) in enumerate(self.named):
+                line_base = 0
+                for data in read_pieces(path):
+                    job = pool.submit(
+                        parse_piece, data, file_idx, line_base, self.names, self.allowed
+                    )
+                    pending.append((file_idx, job))
+                    line_base += data.count(b"\n")
+                    while len(pending) > WORKERS:  # bounded: the next pieces parse meanwhile
+                        yield self._finish(*pending.popleft())
+                pending.append((file_idx, None))  # the file is done
+            while pending:
+                yield self._finish(*pending.popleft())
+        yield self._close()
+
+    def _finish(self, file_idx: int, job: Future[Piece] | None) -> Batch:
+        name = self.names[file_idx]
+        if job is None:
+            return _empty_batch(name, finished=name)
+        piece = job.result()
+        counts = self.counts
+        counts["lines_read"] += len(piece.start)
+        counts["variant_classified"] += int((piece.status == framing.MODBUS_LE).sum())
+        packets = self._duplicates(piece.chunk.packets)
+        ok = packets.filter(pl.col("reason").is_null())
+        split = ok.filter(pl.col("pnum") > 1)
+        if split.height:
+            self._defer(piece, split)
+        dup = packets.filter(pl.col("reason") == "duplicate").get_column("pkt")
+        items, packet_cols = piece.chunk.items, piece.chunk.packet_cols
+        if len(dup):
+            items = items.filter(~pl.col("pkt").is_in(dup.implode()))
+        if not items.get_column("pkt").is_sorted():  # item-by-item CPs come after the others
+            items = items.sort("pkt", maintain_order=True)
+        items = _with_units(items, packet_cols, self.station_units)
+        events = _events(ok.filter(~pl.col("is_data")), self.names)
+        rejects = _piece_rejects(piece, packets, name)
+        counts["packets_valid"] += ok.height
+        counts["values"] += items.height
+        counts["events"] += events.height
+        counts["modbus_le_accepted"] += int(ok.get_column("modbus").sum())
+        counts["length_mismatch_accepted"] += int((~ok.get_column("length_ok")).sum())
+        for reason, n in Counter(rejects.get_column("reason").to_list()).items():
+            counts[f"rejected_{reason}"] += n
+        counts["rejected"] += rejects.height
+        read, loaded, rejected = self.per_file[name]
+        self.per_file[name] = (
+            read + len(piece.start),
+            loaded + ok.height,
+            rejected + rejects.height,
+        )
+        return Batch(items, packet_cols, events, rejects, source_file=name)
+
+    def _duplicates(self, packets: pl.DataFrame) -> pl.DataFrame:
+        """Usable data packets whose key came earlier (in this piece, an earlier piece, or
+        before this run) get reason `duplicate`."""
+        usable = pl.col("reason").is_null() & pl.col("is_data")
+        first = pl.struct(KEY).is_first_distinct().over(usable)
+        packets = packets.with_columns(
+            reason=pl.when(usable & ~first).then(pl.lit("duplicate")).otherwise(pl.col("reason"))
+        )
+        candidates = packets.filter(usable)
+        if candidates.height:
+            dup = self._seen.add(candidates.select(KEY))
+            if self.seen_before is not None and not dup.all():
+                rest = np.flatnonzero(~dup)
+                dup[rest[self.seen_before(candidates[rest].select(KEY))]] = True
+            if dup.any():
+                later = candidates.get_column("pkt").filter(pl.Series(dup))
+                packets = packets.with_columns(
+                    reason=pl.when(pl.col("pkt").is_in(later.implode()))
+                    .then(pl.lit("duplicate"))
+                    .otherwise(pl.col("reason"))
+                )
+        self.counts["duplicates_resolved"] += int(
+            (packets.get_column("reason") == "duplicate").sum()
+        )
+        return packets
+
+    def _defer(self, piece: Piece, split: pl.DataFrame) -> None:
+        """Keep usable split packets (renumbered after those kept so far) and their items for
+        the closing batch: a set's flags join across all its parts."""
+        renumber = np.full(piece.chunk.packets.height, -1, dtype=np.int64)
+        renumber[split.get_column("pkt").to_numpy()] = np.arange(
+            self._split_packets, self._split_packets + split.height
+        )
+        self._split_packets += split.height
+
+        def moved(df: pl.DataFrame) -> pl.DataFrame:
+            new = renumber[df.get_column("pkt").to_numpy()]
+            return df.with_columns(pkt=pl.Series(new, dtype=pl.UInt32)).filter(pl.Series(new >= 0))
+
+        self._split.append(
+            (moved(split), moved(piece.chunk.split_attrs), moved(piece.chunk.split_vals))
+        )
+
+    def _close(self) -> Batch:
+        """The values of the split packets, with flags joined per set."""
+        if not self._split:
+            self.counts["split_sets_complete"] += 0
+            self.counts["split_sets_incomplete"] += 0
+            return _empty_batch(None)
+        packets = pl.concat([p for p, _, _ in self._split])
+        attrs = pl.concat([a for _, a, _ in self._split])
+        vals = pl.concat([v for _, _, v in self._split])
+        self._split = []
+        packets = packets.with_columns(
+            set_key=pl.col("pkt").min().over("mn", "cn", "data_time", "pnum")
+        )
+        sets = packets.group_by("set_key").agg(
+            pl.col("pnum").first(), pl.col("pno").n_unique().alias("parts")
+        )
+        self.counts["split_sets_complete"] += int((sets["parts"] >= sets["pnum"]).sum())
+        self.counts["split_sets_incomplete"] += int((sets["parts"] < sets["pnum"]).sum())
+        packet_cols = packet_columns(packets, self.names)
+        items = _with_units(value_rows(packets, attrs, vals), packet_cols, self.station_units)
+        self.counts["values"] += items.height
+        return Batch(items, packet_cols, _empty_events(), _empty_rejects())
+
+
 def parse_files(
     paths: Sequence[Path],
     root: Path | None = None,
     modbus_le_allowed: Collection[str] = (),
     station_units: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ParseResult:
-    """Parse packet logs (plain or gzip). `source_file` is relative to `root` when given.
-    MODBUS-LE CRC lines are rejected (`crc_modbus_le`) unless their MN is in `modbus_le_allowed`.
-    `station_units` overrides units: {mn: {pollutant_code: unit}}."""
-    named = sorted(((_rel(Path(p), root), Path(p)) for p in paths), key=lambda x: x[0])
-    names = [n for n, _ in named]
-    reject_parts: list[pl.DataFrame] = []
-    file_frames: list[framing.Frames] = []
-    counts: Counter[str] = Counter()
-    records_per_file: dict[str, int] = {}
-    notes: dict[str, list[str]] = {}
-    allowed = list(modbus_le_allowed)
-    # Each piece of a file (whole lines, PIECE_BYTES or so) is framed, checked (CRC included,
-    # numpy) and parsed (polars) in the thread pool: both release the GIL, so pieces run in
-    # parallel. Pieces also keep polars frames small: its string kernels scale worse than
-    # linearly on huge frames. Packet, record and line numbers are piece-local until the end.
-    with ThreadPoolExecutor(WORKERS) as pool:
-        files = []
-        for file_idx, (name, path) in enumerate(named):
-            log = read_log(path)
-            data = log.data
-            if log.problem is not None:
-                p = log.problem
-                reject_parts.append(
-                    pl.DataFrame(
-                        [(name, p.line_no, p.reason, mask_raw(p.raw_text), p.detail)],
-                        schema=_REJECT_SCHEMA,
-                        orient="row",
-                    )
-                )
-                counts["file_problems"] += 1
-            buf = np.frombuffer(data, dtype=np.uint8)
-            pieces = [
-                pool.submit(parse_piece, buf, lo, hi, file_idx, names, allowed)
-                for lo, hi in split_pieces(data)
-            ]
-            files.append((name, log, buf, pieces))
-        chunks: list[Chunk] = []
-        next_pkt = 0
-        for name, log, buf, pieces in files:
-            done = [f.result() for f in pieces]
-            next_rec = next_line = 0
-            for piece in done:
-                chunks.append(piece.chunk.shifted(next_pkt, next_rec, next_line))
-                next_pkt += piece.chunk.packets.height
-                next_rec += len(piece.start)
-                next_line += piece.lines
-            fr = frames_of_file(buf, done)
-            file_frames.append(fr)
-            records_per_file[name] = len(fr.start) + (log.problem is not None)
-            counts["lines_read"] += len(fr.start)
-            blank = sum(p.blank_lines for p in done)
-            counts["blank_lines"] += blank
-            notes[name] = [f"{blank} blank lines"] if blank else []
-            if log.problem is not None:
-                where = f" at line {log.problem.line_no}" if log.problem.line_no else ""
-                notes[name].append(f"{log.problem.reason}{where}: {log.problem.detail}")
-            counts["variant_classified"] += int((fr.status == framing.MODBUS_LE).sum())
-            bad = np.flatnonzero((fr.status != framing.OK) & (fr.status != framing.MODBUS_LE))
-            if len(bad):
-                reasons = [framing.STATUS_NAMES[int(s)] for s in fr.status[bad]]
-                reject_parts.append(_rejects(name, fr, bad, reasons))
-    if not chunks:
-        chunks.append(parse_chunk(empty_segments(), names, allowed, np.zeros(0, np.uint8)))
-    packets = pl.concat([c.packets for c in chunks])
-    # duplicates among the surviving data packets: first received wins
-    key = ["mn", "cn", "data_time", "pno"]
-    packets = packets.with_columns(
-        reason=pl.when(
-            pl.col("reason").is_null()
-            & pl.col("is_data")
-            & ~pl.struct(key)
-            .is_first_distinct()
-            .over(pl.col("reason").is_null() & pl.col("is_data"))
-        )
-        .then(pl.lit("duplicate"))
-        .otherwise(pl.col("reason"))
-    )
-    counts["duplicates_resolved"] = int((packets.get_column("reason") == "duplicate").sum())
-
-    # split sets: key and completeness
-    packets = packets.with_columns(
-        set_key=pl.when(pl.col("pnum") > 1)
-        .then(pl.col("pkt").min().over("mn", "cn", "data_time", "pnum"))
-        .otherwise(pl.col("pkt"))
-    )
-    ok = packets.filter(pl.col("reason").is_null())
-    split = (
-        ok.filter(pl.col("pnum") > 1)
-        .group_by("set_key")
-        .agg(pl.col("pnum").first(), pl.col("pno").n_unique().alias("parts"))
-    )
-    counts["split_sets_complete"] = int((split["parts"] >= split["pnum"]).sum())
-    counts["split_sets_incomplete"] = int((split["parts"] < split["pnum"]).sum())
-
-    values = pl.concat([c.values for c in chunks])
-    duplicate = packets.filter(pl.col("reason") == "duplicate").get_column("pkt")
-    if len(duplicate):
-        values = values.filter(~pl.col("pkt").is_in(duplicate.implode()))
-    values = _with_split_sets(values, chunks, packets, ok, names).drop("pkt")
-    values = values.with_columns(unit=units(values, station_units))
-    events = _events(ok.filter(~pl.col("is_data")), names)
-
-    # packet-level rejects (content, variant, duplicate)
-    pkt_rejects = packets.filter(pl.col("reason").is_not_null()).select(
-        "file_idx", "rec", "reason", "detail"
-    )
-    for (file_idx,), part in pkt_rejects.group_by(["file_idx"], maintain_order=True):
-        fr = file_frames[int(file_idx)]
-        reject_parts.append(
-            _rejects(
-                names[int(file_idx)],
-                fr,
-                part["rec"].to_numpy(),
-                part["reason"].to_list(),
-                part["detail"].to_list(),
-            )
-        )
-    rejects = (
-        pl.concat(reject_parts).sort("source_file", "line_no")
-        if reject_parts
-        else pl.DataFrame(schema=_REJECT_SCHEMA)
-    )
-    counts["packets_valid"] = ok.height
-    counts["values"] = values.height
-    counts["events"] = events.height
-    counts["modbus_le_accepted"] = int(ok.get_column("modbus").sum())
-    counts["length_mismatch_accepted"] = int((~ok.get_column("length_ok")).sum())
-    for reason, n in Counter(rejects.get_column("reason").to_list()).items():
-        counts[f"rejected_{reason}"] = n
-    counts["rejected"] = rejects.height
-    per_file = _per_file(names, records_per_file, ok, rejects)
-    frames = dict(zip(names, file_frames, strict=True))
-    return ParseResult(values, rejects, events, dict(counts), per_file, frames, notes)
+    """Parse packet logs into one result (see ParseStream for the arguments)."""
+    stream = ParseStream(paths, root, modbus_le_allowed, station_units)
+    batches = list(stream)
+    values = pl.concat([b.values for b in batches])
+    events = pl.concat([b.events for b in batches])
+    rejects = pl.concat([b.rejects for b in batches])
+    return ParseResult(values, rejects, events, dict(stream.counts), dict(stream.per_file))
 
 
-def _with_split_sets(
-    values: pl.DataFrame,
-    chunks: list[Chunk],
-    packets: pl.DataFrame,
-    ok: pl.DataFrame,
-    names: list[str],
+def _with_units(
+    items: pl.DataFrame,
+    packet_cols: pl.DataFrame,
+    station_units: Mapping[str, Mapping[str, str]] | None,
 ) -> pl.DataFrame:
-    """`values` plus the values of usable split packets, each part's items with the Flag and
-    EFlag attributes joined across its whole set (`set_key`)."""
-    if not ok.filter(pl.col("pnum") > 1).height:
-        return values
-    attrs = pl.concat([c.split_attrs for c in chunks])
-    vals = pl.concat([c.split_vals for c in chunks])
-    split_values = value_rows(packets, packet_columns(packets, names), attrs, vals)
-    return pl.concat([values, split_values])
+    return items.with_columns(unit=units(items, packet_cols.get_column("mn"), station_units))
 
 
-_REJECT_SCHEMA = {
-    "source_file": pl.String,
-    "line_no": pl.Int64,
-    "reason": pl.String,
-    "raw_text": pl.String,
-    "detail": pl.String,
-}
-
-
-def _rejects(
-    name: str,
-    fr: framing.Frames,
-    idx: np.ndarray,
-    reasons: list[str],
-    details: list[str | None] | None = None,
-) -> pl.DataFrame:
+def _piece_rejects(piece: Piece, packets: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Framing rejects and packet rejects (content, variant, duplicate) of a piece, by line."""
+    status = piece.status
+    bad = np.flatnonzero((status != framing.OK) & (status != framing.MODBUS_LE))
+    reasons = [framing.STATUS_NAMES[int(s)] for s in status[bad]]
+    failed = packets.filter(pl.col("reason").is_not_null())
+    idx = np.concatenate((bad, failed.get_column("rec").to_numpy())).astype(np.int64)
+    reasons += failed.get_column("reason").to_list()
+    if not len(idx):
+        return _empty_rejects()
+    order = np.argsort(idx, kind="stable")
+    idx = idx[order]
     return pl.DataFrame(
         {
             "source_file": [name] * len(idx),
-            "line_no": fr.line_no[idx].astype(np.int64),
-            "reason": reasons,
-            "raw_text": [mask_raw(fr.text(int(i))) for i in idx],
-            "detail": details or [None] * len(idx),
+            "line_no": piece.line_no[idx].astype(np.int64),
+            "reason": [reasons[i] for i in order],
+            "raw_text": [mask_raw(piece.text(int(i))) for i in idx],
         },
-        schema=_REJECT_SCHEMA,
+        schema=REJECT_SCHEMA,
     )
-
-
-def _per_file(
-    names: list[str], records: dict[str, int], ok: pl.DataFrame, rejects: pl.DataFrame
-) -> dict[str, tuple[int, int, int]]:
-    loaded = Counter(ok.get_column("file_idx").to_list())
-    rejected = Counter(rejects.get_column("source_file").to_list())
-    return {n: (records[n], loaded.get(i, 0), rejected.get(n, 0)) for i, n in enumerate(names)}
 
 
 def _events(pkts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
@@ -294,4 +334,18 @@ def _events(pkts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
         detail=fields.mask_cp(pl.col("cp")),
     )
     assert list(out.columns) == list(warehouse.CEMS_EVENTS_COLUMNS)
-    return out.sort("source_file", "line_no")
+    return out.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+
+
+def _empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def _empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema={c: EVENT_SCHEMA[c] for c in warehouse.CEMS_EVENTS_COLUMNS})
+
+
+def _empty_batch(source_file: str | None, finished: str | None = None) -> Batch:
+    items = pl.DataFrame(schema={"pkt": pl.UInt32, **{c: VALUES_SCHEMA[c] for c in ITEM_COLUMNS}})
+    packet_cols = pl.DataFrame(schema={c: VALUES_SCHEMA[c] for c in PACKET_COLUMNS})
+    return Batch(items, packet_cols, _empty_events(), _empty_rejects(), source_file, finished)

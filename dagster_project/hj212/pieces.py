@@ -1,11 +1,15 @@
-"""One piece of a packet log (whole lines): framed, checked and parsed into packets and the
-value rows of its usable unsplit data packets, numbered from 0 (parse.py shifts the numbers).
-Pieces run in a thread pool: numpy and polars release the GIL."""
+"""One piece of a packet log (whole lines): read from the file, framed, checked and parsed into
+packets and the value rows of its usable unsplit data packets, numbered from 0 within the piece
+(parse.py numbers lines per file). Pieces run in a thread pool: numpy and polars release the GIL.
+"""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import polars as pl
@@ -16,74 +20,97 @@ from dagster_project.hj212.values import cp_items, packet_columns, value_rows
 
 @dataclass
 class Chunk:
-    """One piece's packets and the values of its usable data packets. Only what needs every
-    piece is left for the end: duplicates across pieces, and split packets (pnum > 1), whose
+    """One piece's packets and the values of its usable data packets. Only what needs other
+    pieces is left for later: duplicates across pieces, and split packets (pnum > 1), whose
     Flag/EFlag and value items wait in `split_attrs` / `split_vals` for their whole set."""
 
     packets: pl.DataFrame  # header fields and the reason a packet is not usable, if any
-    values: pl.DataFrame  # output value rows of usable unsplit data packets, with `pkt`
+    items: pl.DataFrame  # value rows of usable unsplit data packets (`pkt`, ITEM_COLUMNS)
+    packet_cols: pl.DataFrame  # the value rows' packet columns, one row per `pkt`
     split_attrs: pl.DataFrame
     split_vals: pl.DataFrame
 
-    def shifted(self, pkt: int, rec: int, line: int) -> Chunk:
-        """The chunk with its packet, record and line numbers raised by the given bases."""
-        if not (pkt or rec or line):
-            return self
-        new_pkt = pl.col("pkt") + pkt
-        return Chunk(
-            self.packets.with_columns(new_pkt, pl.col("rec") + rec, pl.col("line_no") + line),
-            self.values.with_columns(new_pkt, pl.col("line_no") + line),
-            self.split_attrs.with_columns(new_pkt),
-            self.split_vals.with_columns(new_pkt),
-        )
-
 
 PIECE_BYTES = 24 << 20
+READ_BYTES = 1 << 20
 
 
-def split_pieces(data: bytes) -> list[tuple[int, int]]:
-    """[lo, hi) byte ranges of about PIECE_BYTES that end just after a newline (or at the end):
-    no record spans two pieces, since records end at line ends."""
-    cuts = [0]
-    while cuts[-1] + PIECE_BYTES < len(data):
-        nl = data.find(b"\n", cuts[-1] + PIECE_BYTES)
-        if nl < 0:
-            break
-        cuts.append(nl + 1)
-    if cuts[-1] < len(data) or len(cuts) == 1:
-        cuts.append(len(data))
-    return list(pairwise(cuts))
+def read_pieces(path: Path) -> Iterator[bytes]:
+    """The file's bytes in pieces of whole lines, about PIECE_BYTES each (the last one may end
+    without a newline), gunzipped on the way when the file is gzip (by magic number, whatever
+    its name; members one after another). A damaged or cut gzip file is read up to the damage;
+    its last line then fails its checks. Memory: about one piece, not the file."""
+    with path.open("rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+        fh.seek(0)
+        blocks = _gunzipped(fh) if gz else iter(lambda: fh.read(READ_BYTES), b"")
+        parts: list[bytes] = []
+        size = 0
+        for block in blocks:
+            parts.append(block)
+            size += len(block)
+            if size < PIECE_BYTES:
+                continue
+            data = b"".join(parts)
+            cut = data.rfind(b"\n") + 1
+            if not cut:  # no line end yet: the piece grows until one comes
+                parts = [data]
+                continue
+            yield data[:cut]
+            rest = data[cut:]
+            parts, size = ([rest] if rest else []), len(rest)
+        if parts:
+            yield b"".join(parts)
+
+
+def _gunzipped(fh: BinaryIO) -> Iterator[bytes]:
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = fh.read(READ_BYTES)
+    while data:
+        try:
+            out = inflate.decompress(data)
+        except zlib.error:  # damaged: what came before stays
+            return
+        if out:
+            yield out
+        if inflate.eof:  # a member ended: another may follow
+            data = inflate.unused_data or fh.read(READ_BYTES)
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:
+            data = fh.read(READ_BYTES)
+    try:
+        tail = inflate.flush()
+    except zlib.error:
+        return
+    if tail:
+        yield tail
 
 
 @dataclass
 class Piece:
     """One piece's records with their check results, and its parsed chunk."""
 
-    start: np.ndarray  # records, as file offsets
+    buf: np.ndarray  # the piece's bytes
+    start: np.ndarray  # records, as offsets into buf
     end: np.ndarray
-    line_no: np.ndarray  # 1-based within the piece
-    lines: int  # newlines in the piece
-    blank_lines: int  # whitespace-only lines: not records
+    line_no: np.ndarray  # 1-based line in the file
     status: np.ndarray
-    declared: np.ndarray
-    length_ok: np.ndarray
     chunk: Chunk
+
+    def text(self, i: int) -> str:
+        """Record i as text (for rejects; bytes that are not UTF-8 replaced)."""
+        return bytes(self.buf[self.start[i] : self.end[i]]).decode("utf-8", "replace")
 
 
 def parse_piece(
-    buf: np.ndarray,
-    lo: int,
-    hi: int,
-    file_idx: int,
-    names: list[str],
-    modbus_le_allowed: list[str],
+    data: bytes, file_idx: int, line_base: int, names: list[str], modbus_le_allowed: list[str]
 ) -> Piece:
-    """Frame, check and parse the records of buf[lo:hi] (`pkt`, `rec` numbered from 0)."""
-    rec = framing.split_records(buf[lo:hi])
-    start, end = rec.start + lo, rec.end + lo
-    start, end, line_no, status, declared, length_ok = framing.merge_unchecked_splits(
-        buf, start, end, rec.line_no, *framing.check_records(buf, start, end)
-    )
+    """Frame, check and parse the records of one piece (`pkt`, `rec` numbered from 0; lines
+    after the `line_base` lines of the file's earlier pieces)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    start, end, line_no, _lines = framing.split_records(buf)
+    line_no = line_no + line_base
+    status, _declared, length_ok = framing.check_records(buf, start, end)
     usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
     segs = pl.DataFrame(
         {
@@ -96,27 +123,7 @@ def parse_piece(
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
     chunk = parse_chunk(segs, names, modbus_le_allowed, buf)
-    return Piece(
-        start, end, line_no, rec.newlines, rec.blank_lines, status, declared, length_ok, chunk
-    )
-
-
-def frames_of_file(buf: np.ndarray, pieces: list[Piece]) -> framing.Frames:
-    """One file's records and check results, from its pieces in order."""
-    line_base = np.cumsum([0] + [p.lines for p in pieces[:-1]])
-
-    def joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-        return np.concatenate([*arrays, np.zeros(0, dtype)])
-
-    return framing.Frames(
-        buf,
-        joined([p.start for p in pieces], np.int64),
-        joined([p.end for p in pieces], np.int64),
-        joined([p.line_no + base for p, base in zip(pieces, line_base, strict=True)], np.int64),
-        joined([p.status for p in pieces], np.int8),
-        joined([p.declared for p in pieces], np.int64),
-        joined([p.length_ok for p in pieces], bool),
-    )
+    return Piece(buf, start, end, line_no, status, chunk)
 
 
 def parse_chunk(
@@ -132,25 +139,18 @@ def parse_chunk(
     )
     data = packets.filter(pl.col("is_data") & pl.col("reason").is_null())
     cp_offset = packets.get_column("cp_offset").to_numpy()
-    items = cp_items(
+    attrs, vals, bad_value = cp_items(
         data,
         packets.get_column("protocol_version"),
         lambda flat: layout.irregular_cps(flat, cp_offset, buf),
     )
-    attrs, vals = items.attrs, items.values
-    far = _by_packet(items.out_of_range, packets.height)
-    reason = (
-        pl.when(pl.col("reason").is_not_null())
+    packets = packets.drop("cp_fast", "cp_offset").with_columns(
+        reason=pl.when(pl.col("reason").is_not_null())
         .then(pl.col("reason"))
         .when(pl.col("is_data") & pl.col("data_time").is_null())
         .then(pl.lit("bad_datatime"))
-        .when(pl.col("pkt").is_in(items.bad_value.implode()))
-        .then(pl.lit("bad_value"))
-        .otherwise(far.get_column("reason"))
-    )
-    packets = packets.drop("cp_fast", "cp_offset").with_columns(
-        reason=reason,
-        detail=pl.when(reason == far.get_column("reason")).then(far.get_column("detail")),
+        .when(pl.col("pkt").is_in(bad_value.implode()))
+        .then(pl.lit("bad_value")),
         set_key=pl.col("pkt"),
         cp=pl.when(~pl.col("is_data")).then("cp"),  # only device events keep their CP text
     )
@@ -161,20 +161,9 @@ def parse_chunk(
         attrs, vals = attrs.filter(~in_split), vals.filter(~in_split)
     else:
         split_attrs, split_vals = attrs.clear(), vals.clear()
-    values = value_rows(packets, packet_columns(packets, names), attrs, vals)
-    return Chunk(packets.drop("set_key"), values, split_attrs, split_vals)
-
-
-def _by_packet(rows: pl.DataFrame, n: int) -> pl.DataFrame:
-    """reason and detail of `rows` (pkt, reason, detail) laid out by packet number 0..n-1."""
-    out = pl.DataFrame({"reason": pl.repeat(None, n, dtype=pl.String, eager=True)}).with_columns(
-        detail=pl.col("reason")
-    )
-    if not rows.height:
-        return out
-    idx = rows.get_column("pkt")
-    return out.with_columns(
-        out.get_column(c).scatter(idx, rows.get_column(c)) for c in ("reason", "detail")
+    items = value_rows(packets, attrs, vals)
+    return Chunk(
+        packets.drop("set_key"), items, packet_columns(packets, names), split_attrs, split_vals
     )
 
 

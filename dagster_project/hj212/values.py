@@ -12,6 +12,32 @@ import polars as pl
 from dagster_project import warehouse
 from dagster_project.hj212 import bounds, codes, fields
 
+# Columns of a value row that come from its packet (`packet_columns`) and from its item.
+PACKET_COLUMNS = (
+    "source_file",
+    "line_no",
+    "qn",
+    "st",
+    "cn",
+    "mn",
+    "protocol_version",
+    "data_time",
+    "crc_variant",
+    "length_ok",
+    "pno",
+)
+ITEM_COLUMNS = (
+    "pollutant_code",
+    "field",
+    "value",
+    "flag",
+    "flag_2017",
+    "unit",
+    "code_sent",
+    "eflag",
+    "sample_time",
+)
+
 VALUE_EXTRA_COLUMNS = (
     "crc_variant",
     "unit",
@@ -24,6 +50,28 @@ VALUE_EXTRA_COLUMNS = (
 
 
 CAT = pl.Categorical
+
+# The value rows' columns as the parser gives them (repeated strings as categoricals).
+VALUES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "source_file": CAT,
+    "line_no": pl.Int64,
+    "qn": pl.String,
+    **dict.fromkeys(("st", "cn", "mn", "protocol_version"), CAT),
+    "data_time": pl.Datetime("us"),
+    "pollutant_code": CAT,
+    "field": CAT,
+    "value": pl.Float64,
+    "flag": CAT,
+    "flag_2017": CAT,
+    "crc_variant": CAT,
+    "unit": CAT,
+    "code_sent": CAT,
+    "eflag": CAT,
+    "length_ok": pl.Boolean,
+    "pno": pl.Int32,
+    "sample_time": pl.Datetime("us"),
+}
+assert list(VALUES_SCHEMA) == [*warehouse.CEMS_VALUES_COLUMNS, *VALUE_EXTRA_COLUMNS]
 
 
 class CpItems(NamedTuple):
@@ -125,14 +173,16 @@ def _out_of_range(items: pl.DataFrame) -> pl.DataFrame:
 
 
 def packet_columns(packets: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    """The packet-level output columns, one row per `pkt`, computed once for all value rows."""
+    """The packet-level output columns (PACKET_COLUMNS), one row per `pkt`, computed once for
+    all value rows."""
     return packets.select(
         pl.col("file_idx")
         .replace_strict(dict(enumerate(names)), return_dtype=pl.String)
         .cast(CAT)
         .alias("source_file"),
         "line_no",
-        *(pl.col(c).cast(CAT) for c in ("qn", "st", "cn", "mn", "protocol_version")),
+        "qn",  # one per packet: not worth a category
+        *(pl.col(c).cast(CAT) for c in ("st", "cn", "mn", "protocol_version")),
         "data_time",
         crc_variant=pl.when(pl.col("modbus"))
         .then(pl.lit("modbus_le"))
@@ -145,13 +195,12 @@ def packet_columns(packets: pl.DataFrame, names: list[str]) -> pl.DataFrame:
 
 def value_rows(
     packets: pl.DataFrame,
-    packet_cols: pl.DataFrame,
     attrs: pl.DataFrame,
     value_items: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Long-format values of the usable data packets, with flags joined per code and set.
-    `packets` and `packet_cols` are indexed by `pkt` (row number), so packet columns are
-    gathered, not joined; flags join on one integer key (set, code)."""
+    """Long-format values of the usable data packets (`pkt` and ITEM_COLUMNS: the packet's own
+    columns stay in `packet_columns`, one row per packet), with flags joined per code and set.
+    `packets` is indexed by `pkt` (row number); flags join on one integer key (set, code)."""
     usable = packets.get_column("reason").is_null() & packets.get_column("is_data")
     set_key = packets.get_column("set_key").cast(pl.UInt64)
 
@@ -225,22 +274,27 @@ def value_rows(
                 flag_2017=pl.coalesce("flag_2017", "packet_flag_2017"),
             )
         )
-    pk = packet_cols[v.get_column("pkt")]
-    v = pl.concat([v, pk], how="horizontal")
-    cols = {**warehouse.CEMS_VALUES_COLUMNS}
     out = v.select(
-        *cols,
-        "crc_variant",
+        "pkt",
+        "pollutant_code",
+        "field",
+        "value",
+        "flag",
+        "flag_2017",
         pl.col("default_unit").alias("unit"),  # units() adjusts it per station later
         pl.col("code").alias("code_sent"),
         pl.col("eflag").cast(CAT),
-        "length_ok",
-        "pno",
         fields.parse_time(pl.col("sample_time")).alias("sample_time"),
-        "pkt",
     )
-    assert out.columns == [*cols, *VALUE_EXTRA_COLUMNS, "pkt"]
+    assert out.columns == ["pkt", *ITEM_COLUMNS]
     return out
+
+
+def long_values(items: pl.DataFrame, packet_cols: pl.DataFrame) -> pl.DataFrame:
+    """Value rows in the contract's columns: the items with their packet's columns gathered."""
+    pk = packet_cols[items.get_column("pkt")]
+    v = pl.concat([items.drop("pkt"), pk], how="horizontal")
+    return v.select(*VALUES_SCHEMA)
 
 
 def flag_columns(name: str) -> list[pl.Expr]:
@@ -254,12 +308,18 @@ def flag_columns(name: str) -> list[pl.Expr]:
     return [sent.cast(CAT).alias("flag"), flag_2017.cast(CAT).alias("flag_2017")]
 
 
-def units(v: pl.DataFrame, station_units: Mapping[str, Mapping[str, str]] | None) -> pl.Series:
-    """Unit per row: a station override, else Pa where a station's pressure readings are
-    Pa-sized, else the standard's default for the code (`unit` holds it on the way in)."""
+def units(
+    items: pl.DataFrame,
+    packet_mn: pl.Series,
+    station_units: Mapping[str, Mapping[str, str]] | None,
+) -> pl.Series:
+    """Unit per value row: a station override, else Pa where a station's pressure readings are
+    Pa-sized, else the standard's default for the code (`unit` holds it on the way in).
+    `items` are value rows by `pkt`; `packet_mn` is each packet's MN."""
     pressure = pl.col("pollutant_code").is_in(list(codes.PA_OR_KPA_CODES))
+    readings = items.filter(pressure & pl.col("field").is_in(["Rtd", "Avg"]))
     level = (
-        v.filter(pressure & pl.col("field").is_in(["Rtd", "Avg"]))
+        readings.with_columns(mn=packet_mn.gather(readings.get_column("pkt")))
         .group_by("mn", "pollutant_code")
         .agg(level=pl.col("value").abs().median())
         .filter(pl.col("level") > codes.PA_THRESHOLD)
@@ -267,7 +327,8 @@ def units(v: pl.DataFrame, station_units: Mapping[str, Mapping[str, str]] | None
     )
     overrides = [(mn, c, u) for mn, m in (station_units or {}).items() for c, u in m.items()]
     if not level.height and not overrides:
-        return v.get_column("unit")
+        return items.get_column("unit")
+    v = items.with_columns(mn=packet_mn.gather(items.get_column("pkt")))
     keys = v.select(
         pl.col("mn").cast(pl.String),
         pl.col("pollutant_code").cast(pl.String),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 from datetime import datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +100,8 @@ def test_parsing_in_small_pieces_gives_the_same_result(tmp_path: Path, monkeypat
     path = _mixed_log(tmp_path)
     whole = parse.parse_files([path])
     monkeypatch.setattr(pieces, "PIECE_BYTES", 4096)
-    assert len(pieces.split_pieces(path.read_bytes())) > 10
+    monkeypatch.setattr(pieces, "READ_BYTES", 1000)
+    assert len(list(pieces.read_pieces(path))) > 10
     small = parse.parse_files([path])
     assert small.counts == whole.counts
     assert whole.counts["duplicates_resolved"] == 1
@@ -116,18 +117,29 @@ def test_parsing_in_small_pieces_gives_the_same_result(tmp_path: Path, monkeypat
     assert split.select("value", "flag").rows() == [(7.0, "D")]  # flag joined across parts
 
 
-def test_pieces_end_at_line_ends_and_cover_the_file() -> None:
+@pytest.mark.parametrize("gz", [False, True])
+def test_pieces_end_at_line_ends_and_cover_the_file(tmp_path: Path, monkeypatch, gz) -> None:
     data = b"".join(b"line %d\n" % i for i in range(1000)) + b"last without newline"
-    old = pieces.PIECE_BYTES
-    try:
-        pieces.PIECE_BYTES = 100
-        cuts = pieces.split_pieces(data)
-    finally:
-        pieces.PIECE_BYTES = old
-    assert cuts[0][0] == 0 and cuts[-1][1] == len(data)
-    assert all(a[1] == b[0] for a, b in pairwise(cuts))
-    assert all(data[hi - 1 : hi] == b"\n" for _, hi in cuts[:-1])
-    assert pieces.split_pieces(b"") == [(0, 0)]
+    path = tmp_path / "log"
+    path.write_bytes(gzip.compress(data[:3000]) + gzip.compress(data[3000:]) if gz else data)
+    monkeypatch.setattr(pieces, "PIECE_BYTES", 100)
+    monkeypatch.setattr(pieces, "READ_BYTES", 64)
+    got = list(pieces.read_pieces(path))
+    assert b"".join(got) == data  # gzip members one after another
+    # a piece ends at the last line end once it holds PIECE_BYTES: at most a line short of it
+    assert len(got) > 5 and all(p.endswith(b"\n") and len(p) > 100 - 20 for p in got[:-1])
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert list(pieces.read_pieces(empty)) == []
+
+
+def test_a_cut_gzip_file_is_read_up_to_the_cut(tmp_path: Path) -> None:
+    data = b"".join(b"line %d\n" % i for i in range(20000))
+    packed = gzip.compress(data)
+    path = tmp_path / "cut.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    got = b"".join(pieces.read_pieces(path))
+    assert 0 < len(got) < len(data) and data.startswith(got)
 
 
 def test_long_segments_crc_matches_the_reference() -> None:
