@@ -9,6 +9,9 @@ and exports byte for byte as they were; its temporary files are removed by the b
 if it was killed, by its supervisor or by the next build, which holds a lock so that two builds
 never race. Each build keeps its log and dbt artifacts in `<state>/builds/<build id>/`; the
 folders and Dagster runs of the last N builds are kept.
+CEMS values live in the lake folder beside the warehouse (hj212/lake.py): a build only adds
+files to it, and the warehouse's manifest says which belong to it, so the swap covers them too;
+the next build deletes the files no warehouse lists.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import dagster as dg
 
 from dagster_project import guard, paths, warehouse
 from dagster_project.dagster_home import ensure_dagster_home
+from dagster_project.hj212 import lake
 from dagster_project.input_problems import InputReport, read_input_report
 from dagster_project.operate import exit_codes, publish, retention, runs
 from dagster_project.operate.errors import root_cause
@@ -203,6 +207,30 @@ def _build_lock(target: Path) -> Iterator[None]:
         yield
 
 
+def _collect_lake_garbage(target: Path) -> None:
+    """Delete the lake files no warehouse lists (a killed or failed build's), under the lock."""
+    lake_dir = warehouse.lake_path(target)
+    if lake_dir.is_dir():
+        lake.collect_garbage(lake_dir, _lake_files_of(target))
+
+
+def _lake_files_of(target: Path) -> list[str]:
+    """The lake files the warehouse lists (none when there is no warehouse or no manifest)."""
+    if not target.exists():
+        return []
+    con = warehouse.connect(target, read_only=True)
+    try:
+        listed = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'cems_lake_files'"
+        ).fetchone()[0]
+        if not listed:
+            return []
+        return [p for (p,) in con.execute("select path from audit.cems_lake_files").fetchall()]
+    finally:
+        con.close()
+
+
 def _previous_measures(target: Path, full_refresh: bool) -> dict[str, float] | None:
     """What the guard compares with; None for a first build. A warehouse that cannot be read is
     named as the user knows it, not as the build's temporary copy."""
@@ -308,6 +336,7 @@ def _build_locked(
     started = time.monotonic()
     # Nothing else can be building this warehouse now: leftovers are from killed builds.
     publish.remove_build_files(where.target)
+    _collect_lake_garbage(where.target)
     publish.remove_unreferenced_exports(where.exports)
     guard_file = log_file.with_name("guard.json")
     settings = guard.GuardSettings(
@@ -334,6 +363,7 @@ def _build_locked(
                 warehouse.BUILD_ID_ENV: build_id,
                 paths.STATE_ENV: str(where.state),
                 guard.GUARD_FILE_ENV: str(guard_file),
+                warehouse.LAKE_ENV: str(warehouse.lake_path(where.target)),
             }
         ):
             tags = runs.launch_tags(build_id, where.target, where.sources, accept_shrink)

@@ -19,6 +19,7 @@ SOURCES_ENV = paths.SOURCES_ENV
 EXPORTS_ENV = paths.EXPORTS_ENV
 BUILD_ID_ENV = "LANTIAN_BUILD_ID"
 LANDING_ENV = "LANTIAN_LANDING"
+LAKE_ENV = "LANTIAN_LAKE"
 
 
 def warehouse_path() -> Path:
@@ -36,6 +37,15 @@ def landing_path() -> Path:
 
 def exports_path() -> Path:
     return paths.exports_dir()
+
+
+def lake_path(database: Path | None = None) -> Path:
+    """The CEMS lake folder (hj212/lake.py): $LANTIAN_LAKE, else `<warehouse stem>.lake` beside
+    the warehouse file (`database`, or the warehouse)."""
+    if os.environ.get(LAKE_ENV):
+        return Path(os.environ[LAKE_ENV]).resolve()
+    db = (database or warehouse_path()).resolve()
+    return db.with_name(db.name.lstrip(".").split(".")[0] + ".lake")
 
 
 def build_id() -> str:

@@ -2,52 +2,44 @@
 
 * Files: every file under `cems/` at any depth, except hidden ones and `*.part` files (still
   being written, e.g. the receiving station's open hour; its closed `.log` files are read).
+* Values go to the CEMS lake (lake.py: Parquet readings beside the warehouse, listed in
+  `audit.cems_lake_files`, seen as the views raw.cems_readings and raw.cems_values); device
+  events to raw.cems_device_events; rejects to audit.rejected_records. The logs stream through
+  piece by piece (parse.ParseStream), so memory stays bounded whatever the delivery.
 * `audit.cems_ingested_files` remembers each file's SHA-256 and counts. A file whose hash is
   unchanged is skipped (one load_log row, note 'unchanged, skipped', counts 0: nothing was read
-  in this build). A new or changed file is parsed; a changed file's old rows (values, events and
-  its rejects) are deleted first, so re-ingesting never duplicates rows. A file that disappeared
-  has its rows removed.
+  in this build). A new or changed file is parsed; a changed file's old rows (lake files, events
+  and its rejects) are dropped first, so re-ingesting never duplicates rows. A file that
+  disappeared has its rows removed.
 * Counting, per file and build: rows_read = records in the file (non-blank lines, plus any extra
   packet glued onto a line, plus one for a file-level problem: truncated_file, empty_file,
   unreadable_file), rows_loaded = usable packets (data packets and device events),
   rows_rejected = records rejected with a reason. read = loaded + rejected always: a duplicate
   packet is a reject with reason `duplicate`. The load_log note names blank lines and the
   file-level problem, if any.
-* Duplicates, (MN, CN, DataTime, PNO) sent twice, keep the first received: within a batch by
-  (source_file, line_no); across builds the copy already in the warehouse wins and the new one is
+* Duplicates, (MN, CN, DataTime, PNO) sent twice, keep the first received: within a run by
+  (source_file, line_no); across builds the copy already in the lake wins and the new one is
   rejected as `duplicate`.
+* `changed_days` lists the data days (DataTime dates) the new, changed and removed files touch:
+  what incremental models downstream must recompute.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from dagster_project import warehouse
-from dagster_project.hj212.masking import mask_raw
-from dagster_project.hj212.parse import ParseResult, parse_files
+from dagster_project.hj212 import lake
+from dagster_project.hj212.parse import ParseStream
 
 FEED = "cems"
-# Packet-log bytes (uncompressed) parsed together: bounds memory, about 8x this at the peak
-# (measured: 452 MB of hourly packets, 3-4 GB resident while parsing).
-BATCH_BYTES = 512 * 1024 * 1024
-VALUES_EXTRA = {
-    "crc_variant": "varchar",
-    "unit": "varchar",
-    "code_sent": "varchar",
-    "eflag": "varchar",
-    "length_ok": "boolean",
-    "pno": "integer",
-    "sample_time": "timestamp",
-    "file_sha256": "varchar",
-    "build_id": "varchar",
-}
 EVENTS_EXTRA = {"file_sha256": "varchar", "build_id": "varchar"}
 
 
@@ -61,10 +53,12 @@ class CemsIngestStats:
     rows_loaded: int = 0
     rows_rejected: int = 0
     values_loaded: int = 0
+    readings_written: int = 0
     events_loaded: int = 0
     duplicates_resolved: int = 0
     variant_classified: int = 0
     note: str = ""
+    changed_days: list[date] = field(default_factory=list)
 
 
 def _ddl(table: str, columns: dict[str, str]) -> str:
@@ -72,21 +66,34 @@ def _ddl(table: str, columns: dict[str, str]) -> str:
     return f"create table if not exists {table} ({cols})"
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
     warehouse.ensure_audit_tables(con)
-    for table, contract, extra in (
-        ("raw.cems_values", warehouse.CEMS_VALUES_COLUMNS, VALUES_EXTRA),
-        ("raw.cems_device_events", warehouse.CEMS_EVENTS_COLUMNS, EVENTS_EXTRA),
-    ):
-        con.execute(_ddl(table, {**contract, **extra}))
-        # a warehouse carried over from an older build may lack newer extra columns
-        for name, typ in extra.items():
-            con.execute(f"alter table {table} add column if not exists {name} {typ}")
+    lake.ensure_manifest(con)
     con.execute(
         """create table if not exists audit.cems_ingested_files (
             source_file varchar, file_sha256 varchar, build_id varchar, ingested_at timestamp,
             rows_read bigint, rows_loaded bigint, rows_rejected bigint)"""
     )
+    con.execute(
+        """create table if not exists audit.cems_changed_days (build_id varchar, day date)"""
+    )
+    kind = con.execute(
+        """select table_type from information_schema.tables
+           where table_schema = 'raw' and table_name = 'cems_values'"""
+    ).fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        # a warehouse from before the lake: its values are re-read into the lake once
+        con.execute("drop table raw.cems_values")
+        con.execute("delete from audit.cems_ingested_files")
+    table = "raw.cems_device_events"
+    con.execute(_ddl(table, {**warehouse.CEMS_EVENTS_COLUMNS, **EVENTS_EXTRA}))
+    for name, typ in EVENTS_EXTRA.items():
+        con.execute(f"alter table {table} add column if not exists {name} {typ}")
+    if not con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'cems_readings'"
+    ).fetchone()[0]:
+        lake.refresh_views(con, lake_dir)
 
 
 def sha256_file(path: Path) -> str:
@@ -119,19 +126,28 @@ def packet_files(cems_dir: Path) -> list[Path]:
     )
 
 
+def _days_of(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[date]:
+    """The data days of these logs' lake files (from the manifest's DataTime ranges)."""
+    if not names:
+        return set()
+    rows = con.execute(
+        """select distinct unnest(generate_series(cast(min_data_time as date),
+                                                  cast(max_data_time as date), interval 1 day))
+           from audit.cems_lake_files where source_file in (select unnest(?))""",
+        [names],
+    ).fetchall()
+    return {r[0].date() if hasattr(r[0], "date") else r[0] for r in rows}
+
+
 def _delete_files(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     if not names:
         return
-    con.execute("create or replace temp table _cems_gone (source_file varchar)")
-    con.executemany("insert into _cems_gone values (?)", [(n,) for n in names])
-    for table in ("raw.cems_values", "raw.cems_device_events", "audit.cems_ingested_files"):
-        con.execute(
-            f"delete from {table} where source_file in (select source_file from _cems_gone)"
-        )
+    lake.forget(con, names)
+    for table in ("raw.cems_device_events", "audit.cems_ingested_files"):
+        con.execute(f"delete from {table} where source_file in (select unnest(?))", [names])
     con.execute(
-        "delete from audit.rejected_records where feed = ? "
-        "and source_file in (select source_file from _cems_gone)",
-        [FEED],
+        "delete from audit.rejected_records where feed = ? and source_file in (select unnest(?))",
+        [FEED, names],
     )
 
 
@@ -141,9 +157,12 @@ def ingest_cems(
     sources_root: Path,
     build_id: str,
     modbus_le_allowed: Collection[str] = (),
+    lake_dir: Path | None = None,
 ) -> CemsIngestStats:
-    """Ingest new and changed packet logs under `cems_dir` (see the module docstring)."""
-    ensure_tables(con)
+    """Ingest new and changed packet logs under `cems_dir` (see the module docstring). The lake
+    folder defaults to the one of the warehouse `con` has open."""
+    lake_dir = lake_dir or warehouse.lake_path(_database_file(con))
+    ensure_tables(con, lake_dir)
     stats = CemsIngestStats()
     if not cems_dir.is_dir():
         stats.note = f"no cems folder at {cems_dir}; empty tables created"
@@ -158,51 +177,109 @@ def ingest_cems(
     con.execute("begin transaction")
     try:
         gone = sorted(set(known) - set(current))
-        _delete_files(con, gone)
-        stats.files_removed = len(gone)
         todo = [n for n in sorted(current) if known.get(n) != hashes[n]]
+        changed = gone + [n for n in todo if n in known]
+        days = _days_of(con, changed)
+        _delete_files(con, changed)
+        stats.files_removed = len(gone)
         for name in sorted(current):
             if name not in todo:
                 stats.files_skipped += 1
                 _log(con, build_id, name, hashes[name], (0, 0, 0), "unchanged, skipped")
-        _delete_files(con, [n for n in todo if n in known])
-        for batch in _batches(todo, current):
-            _load_batch(
-                con, batch, current, hashes, sources_root, build_id, modbus_le_allowed, stats
+        written = _load(
+            con, todo, current, hashes, sources_root, build_id, modbus_le_allowed, lake_dir, stats
+        )
+        days |= _days_of(con, [f.source_file for f in written])
+        stats.changed_days = sorted(days)
+        if stats.changed_days:
+            con.execute(
+                "insert into audit.cems_changed_days select ?, unnest(?)",
+                [build_id, stats.changed_days],
             )
+        lake.refresh_views(con, lake_dir)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     stats.note = (
         f"{stats.files_parsed} parsed, {stats.files_skipped} unchanged, "
-        f"{stats.files_removed} removed"
+        f"{stats.files_removed} removed, {len(stats.changed_days)} data days changed"
     )
     return stats
 
 
-def log_size(path: Path) -> int:
-    """Bytes the parser will see: a gzip file's uncompressed size from its trailer (ISIZE, the
-    size modulo 4 GiB: never less than the compressed size is taken), else the file size."""
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        if fh.read(2) != b"\x1f\x8b" or size < 18:
-            return size
-        fh.seek(-4, 2)
-        return max(size, int.from_bytes(fh.read(4), "little"))
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    todo: list[str],
+    paths: dict[str, Path],
+    hashes: dict[str, str],
+    root: Path,
+    build_id: str,
+    modbus_le_allowed: Collection[str],
+    lake_dir: Path,
+    stats: CemsIngestStats,
+) -> list[lake.LakeFile]:
+    """Parse the logs, streaming: readings into the lake, events and rejects into DuckDB."""
+    if not todo:
+        return []
+    stream = ParseStream(
+        [paths[n] for n in todo],
+        root=root,
+        modbus_le_allowed=modbus_le_allowed,
+        seen_before=lake.seen_in_lake(con, lake_dir),
+    )
+    writer = lake.LakeWriter(lake_dir, build_id, hashes)
+    try:
+        for batch in stream:
+            split = batch.source_file is None
+            stats.readings_written += lake.write_readings(
+                writer, batch.source_file, batch.items, batch.packet_cols, split
+            )
+            if batch.events.height:
+                events = batch.events.with_columns(  # noqa: F841 (read by DuckDB)
+                    file_sha256=pl.col("source_file").replace_strict(
+                        hashes, return_dtype=pl.String
+                    ),
+                    build_id=pl.lit(build_id),
+                )
+                con.execute("insert into raw.cems_device_events by name select * from events")
+            if batch.rejects.height:
+                rejects = batch.rejects  # noqa: F841 (read by DuckDB)
+                con.execute(
+                    """insert into audit.rejected_records
+                           (build_id, feed, source_file, line_no, reason, raw_text)
+                       select ?, ?, source_file, line_no, reason, raw_text from rejects""",
+                    [build_id, FEED],
+                )
+            if batch.finished is not None:
+                writer.finish(batch.finished)
+    finally:
+        writer.close()
+    lake.record(con, writer.files)
+    for name in todo:
+        counts = stream.per_file[name]
+        _log(con, build_id, name, hashes[name], counts, "parsed")
+        con.execute(
+            """insert into audit.cems_ingested_files
+               values (?, ?, ?, current_timestamp, ?, ?, ?)""",
+            [name, hashes[name], build_id, *counts],
+        )
+        stats.rows_read += counts[0]
+        stats.rows_loaded += counts[1]
+        stats.rows_rejected += counts[2]
+    stats.files_parsed += len(todo)
+    stats.values_loaded += stream.counts["values"]
+    stats.events_loaded += stream.counts["events"]
+    stats.duplicates_resolved += stream.counts["duplicates_resolved"]
+    stats.variant_classified += stream.counts["variant_classified"]
+    return writer.files
 
 
-def _batches(names: list[str], paths: dict[str, Path]) -> list[list[str]]:
-    batches: list[list[str]] = []
-    size = 0
-    for name in names:
-        n = log_size(paths[name])
-        if not batches or size + n > BATCH_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(name)
-        size += n
-    return batches
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    rows = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return Path(rows[0][0]) if rows and rows[0][0] else None
 
 
 def _log(
@@ -217,117 +294,3 @@ def _log(
         "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
         [build_id, FEED, name, sha, *counts, note],
     )
-
-
-def _load_batch(
-    con: duckdb.DuckDBPyConnection,
-    batch: list[str],
-    paths: dict[str, Path],
-    hashes: dict[str, str],
-    root: Path,
-    build_id: str,
-    modbus_le_allowed: Collection[str],
-    stats: CemsIngestStats,
-) -> None:
-    result = parse_files([paths[n] for n in batch], root=root, modbus_le_allowed=modbus_le_allowed)
-    cross = _cross_build_duplicates(con, result)
-    values, events, rejects = result.values, result.events, result.rejects
-    per_file = dict(result.per_file)
-    if cross.height:
-        gone = cross.select("source_file", "line_no")
-        values = values.join(
-            gone.with_columns(pl.col("source_file").cast(values.schema["source_file"])),
-            on=["source_file", "line_no"],
-            how="anti",
-        )
-        rejects = pl.concat([rejects, _duplicate_rejects(result, cross)])
-        for (name,), part in cross.group_by(["source_file"]):
-            read, loaded, rejected = per_file[str(name)]
-            per_file[str(name)] = (read, loaded - part.height, rejected + part.height)
-    sha = pl.DataFrame({"source_file": list(hashes), "file_sha256": list(hashes.values())})
-    con.register("_cems_sha", sha)
-    con.register("_cems_values", values)
-    con.register("_cems_events", events)
-    con.register("_cems_rejects", rejects)
-    try:
-        value_cols = [*warehouse.CEMS_VALUES_COLUMNS, *VALUES_EXTRA]
-        select = ", ".join(
-            f"v.{c}" if c not in ("file_sha256", "build_id") else c for c in value_cols
-        )
-        con.execute(
-            f"""insert into raw.cems_values ({", ".join(value_cols)})
-                select {select.replace("v.file_sha256", "s.file_sha256")}
-                from (select *, ? as build_id from _cems_values) v
-                join _cems_sha s on s.source_file = v.source_file::varchar""",
-            [build_id],
-        )
-        event_cols = [*warehouse.CEMS_EVENTS_COLUMNS, *EVENTS_EXTRA]
-        con.execute(
-            f"""insert into raw.cems_device_events ({", ".join(event_cols)})
-                select {", ".join("e." + c for c in warehouse.CEMS_EVENTS_COLUMNS)},
-                       s.file_sha256, ?
-                from _cems_events e join _cems_sha s using (source_file)""",
-            [build_id],
-        )
-        con.execute(
-            """insert into audit.rejected_records
-                   (build_id, feed, source_file, line_no, reason, raw_text, detail)
-               select ?, ?, source_file, line_no, reason, raw_text, detail from _cems_rejects""",
-            [build_id, FEED],
-        )
-    finally:
-        for view in ("_cems_sha", "_cems_values", "_cems_events", "_cems_rejects"):
-            con.unregister(view)
-    for name in batch:
-        counts = per_file[name]
-        _log(con, build_id, name, hashes[name], counts, "; ".join(["parsed", *result.notes[name]]))
-        con.execute(
-            """insert into audit.cems_ingested_files
-               values (?, ?, ?, current_timestamp, ?, ?, ?)""",
-            [name, hashes[name], build_id, *counts],
-        )
-        stats.rows_read += counts[0]
-        stats.rows_loaded += counts[1]
-        stats.rows_rejected += counts[2]
-    stats.files_parsed += len(batch)
-    stats.values_loaded += values.height
-    stats.events_loaded += events.height
-    stats.duplicates_resolved += result.counts.get("duplicates_resolved", 0) + cross.height
-    stats.variant_classified += result.counts.get("variant_classified", 0)
-
-
-def _cross_build_duplicates(con: duckdb.DuckDBPyConnection, result: ParseResult) -> pl.DataFrame:
-    """Packets of this batch whose (MN, CN, DataTime, PNO) is already in raw.cems_values from
-    a file loaded before: (source_file, line_no)."""
-    if not result.values.height:
-        return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64})
-    # one key per packet: a packet's value rows are consecutive, so keep the first of each run
-    # (a shift comparison, far cheaper than hashing every value row)
-    v = result.values
-    packet_start = (pl.col("line_no") != pl.col("line_no").shift(1)) | (
-        pl.col("source_file") != pl.col("source_file").shift(1)
-    )
-    keys = v.filter(packet_start.fill_null(True)).select(
-        pl.col("source_file", "mn", "cn").cast(pl.String), "line_no", "data_time", "pno"
-    )
-    con.register("_cems_keys", keys)
-    try:
-        found = con.execute(
-            """select k.source_file, k.line_no from _cems_keys k
-               where exists (select 1 from raw.cems_values r
-                             where r.mn = k.mn and r.cn = k.cn and r.data_time = k.data_time
-                               and r.pno is not distinct from k.pno)
-               order by 1, 2"""
-        ).fetchall()
-    finally:
-        con.unregister("_cems_keys")
-    return pl.DataFrame(found, schema={"source_file": pl.String, "line_no": pl.Int64}, orient="row")
-
-
-def _duplicate_rejects(result: ParseResult, cross: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for name, line_no in cross.iter_rows():
-        fr = result.frames[name]
-        i = int(np.searchsorted(fr.line_no, line_no))
-        rows.append((name, line_no, "duplicate", mask_raw(fr.text(i)), None))
-    return pl.DataFrame(rows, schema=result.rejects.schema, orient="row")

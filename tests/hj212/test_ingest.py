@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
+from polars.testing import assert_frame_equal
 
-from dagster_project.hj212 import ingest
 from dagster_project.hj212.ingest import ingest_cems
-from dagster_project.hj212.writer import packet
+from dagster_project.hj212.parse import parse_files
+from dagster_project.hj212.writer import frame, packet
 
 T0 = datetime(2024, 3, 1)
 
@@ -141,16 +143,63 @@ def test_missing_cems_folder_creates_empty_tables(tmp_path: Path) -> None:
     assert _q(con, "select count(*) from raw.cems_device_events") == [(0,)]
 
 
-def test_batches_are_sized_by_uncompressed_bytes(tmp_path: Path, monkeypatch) -> None:
-    raw = b"x" * 100_000
-    gz, plain = tmp_path / "a.log.gz", tmp_path / "b.log"
-    gz.write_bytes(gzip.compress(raw))
-    plain.write_bytes(raw)
-    assert gz.stat().st_size < 1_000
-    assert ingest.log_size(gz) == ingest.log_size(plain) == len(raw)
-    monkeypatch.setattr(ingest, "BATCH_BYTES", 150_000)
-    paths = {"a": gz, "b": plain}
-    assert ingest._batches(["a", "b"], paths) == [["a"], ["b"]]  # 200 kB: two batches
+def _odd_lines() -> list[str]:
+    """Packets that do not fit one wide row per code: empty values, vendor fields, a field sent
+    twice, mixed 2005/2017 codes, a bare Flag, a station in Pa, a split set, two months."""
+    t = datetime(2024, 3, 31, 23)
+    odd = [
+        ("a21026", {"Avg": "", "Min": "1", "Flag": "N"}),
+        ("a21026", {"Avg": "2", "Avg2": "3.5", "Flag": "N"}),
+        ("02", {"Avg": "4", "Flag": "F"}),
+        ("a01013", {"Avg": "-123.4", "ZsAvg": "1"}),
+        ("SB1", {"RS": "1"}),
+    ]
+    lines = [
+        packet(qn="1", st="31", cn="2061", mn="ODD", data_time=t, items=odd),
+        packet(qn="2", st="31", cn="2051", mn="ODD", data_time=t + timedelta(hours=1), items=odd),
+        packet(qn="3", st="31", cn="2011", mn="V", data_time=t, items=[("a21026", {"Rtd": "1"})]),
+        packet(
+            qn="4",
+            st="31",
+            cn="2061",
+            mn="V",
+            data_time=t,
+            items=[("a21026", {"Avg": "5"})],
+            extra_cp=["Flag=D"],
+        ),
+    ]
+    for pno, cp in ((1, "a21026-Avg=7.0"), (2, "a21026-Flag=D;a21026-Cou=0.1")):
+        seg = (
+            f"QN=5;ST=31;CN=2061;PW=123456;MN=SPLIT;Flag=6;PNUM=2;PNO={pno};"
+            f"CP=&&DataTime=20240301100000;{cp}&&"
+        )
+        lines.append(frame(seg))
+    return lines
+
+
+def test_the_lake_views_give_back_every_value_row(tmp_path: Path) -> None:
+    """raw.cems_values (the readings in Parquet, unpivoted) holds exactly the parser's rows."""
+    sources = tmp_path / "sources"
+    _write(sources / "cems/odd.log", _odd_lines())
+    _write(sources / "cems/more.log.gz", [_hour("A", h) for h in range(30)], gz=True)
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    ingest_cems(con, sources / "cems", sources, "b1")
+    parsed = parse_files(sorted((sources / "cems").glob("*")), root=sources).values
+    expected = parsed.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    got = con.sql(f"select {', '.join(expected.columns)} from raw.cems_values").pl()
+    key = ["source_file", "line_no", "pollutant_code", "field", "code_sent", "value"]
+    assert_frame_equal(got.sort(key, nulls_last=True), expected.sort(key, nulls_last=True))
+    assert expected.filter(pl.col("unit") == "Pa").height == 2  # a01013 Avg in Pa, ZsAvg not
+    assert expected.filter(pl.col("field") == "Avg2").height == 2
+    months = _q(con, "select distinct month from audit.cems_lake_files order by 1")
+    assert months == [("2024-03",), ("2024-04",)]
+    assert (tmp_path / "wh.lake" / "cems_readings" / "month=2024-04").is_dir()
+    merge = _q(
+        con,
+        "select mn, bool_and(needs_merge) from raw.cems_readings group by mn "
+        "having bool_or(needs_merge) order by mn",
+    )
+    assert merge == [("ODD", True), ("SPLIT", True)]  # two rows of a21026 in a packet; split
 
 
 def test_files_still_open_for_writing_are_not_ingested(tmp_path: Path) -> None:

@@ -28,8 +28,11 @@ def ingest_cems_packets(context: dg.AssetExecutionContext, warehouse_db: Warehou
 
     sources = warehouse.sources_path()
     with warehouse_db.connect() as con:
-        stats = ingest_cems(con, sources / "cems", sources, warehouse.build_id())
+        stats = ingest_cems(
+            con, sources / "cems", sources, warehouse.build_id(), lake_dir=warehouse.lake_path()
+        )
     context.log.info(f"cems: {stats}")
     meta = {k: v for k, v in vars(stats).items() if isinstance(v, int | str | float)}
+    meta["changed_days"] = len(stats.changed_days)
     yield dg.MaterializeResult(asset_key=["raw", "cems_values"], metadata=meta)
     yield dg.MaterializeResult(asset_key=["raw", "cems_device_events"])

@@ -1,0 +1,320 @@
+"""The CEMS value lake: packet-log values as Parquet files beside the warehouse.
+
+A county-year of minute data is billions of value rows; DuckDB tables of them would not build in
+minutes on two cores. So the values live in Parquet, as wide readings (tables.readings_table:
+one row per pollutant code of a packet), and the warehouse holds views over them:
+
+    <lake>/cems_readings/month=YYYY-MM/<file>-<build>-<n>.parquet
+    raw.cems_readings   the readings (a view over the files listed in the manifest)
+    raw.cems_values     the value rows of the ARCHITECTURE contract: readings unpivoted
+
+* One file per source log, data month and build (the split-packet values of a log, settled
+  after every piece, get a file of their own). Files are written once and never changed.
+* The manifest `audit.cems_lake_files` (one row per Parquet file: source log and its hash,
+  build, month, rows, DataTime range, MNs) lives in the warehouse, so it is swapped with the
+  warehouse: a build that fails leaves the previous warehouse and every file it lists intact;
+  its own new files are orphans, removed by the next build (`collect_garbage`).
+* Month partitions (Hive-style folders), plain Parquet types and one schema: other engines
+  (Spark) read the same files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dagster_project import warehouse
+from dagster_project.hj212.tables import (
+    UNIT_GROUPS,
+    WIDE_COLUMNS,
+    WIDE_FIELDS,
+    readings_columns,
+    readings_table,
+)
+
+READINGS = "cems_readings"
+CONSTANTS = ("file_sha256", "build_id")
+MANIFEST_DDL = """
+create table if not exists audit.cems_lake_files (
+    source_file varchar, file_sha256 varchar, build_id varchar, path varchar,
+    month varchar, rows bigint, min_data_time timestamp, max_data_time timestamp,
+    mns varchar[]
+)"""
+
+
+@dataclass
+class LakeFile:
+    source_file: str
+    file_sha256: str
+    build_id: str
+    path: str  # relative to the lake folder
+    month: str
+    rows: int = 0
+    min_data_time: datetime | None = None
+    max_data_time: datetime | None = None
+    mns: set[str] = field(default_factory=set)
+
+
+class LakeWriter:
+    """Writes one ingest run's readings: a Parquet file per (source log, month), open while the
+    log streams by (`write`), closed by `finish(source_file)`; `files` lists what was written."""
+
+    def __init__(self, lake: Path, build_id: str, hashes: dict[str, str]) -> None:
+        self.lake = lake
+        self.build_id = build_id
+        self.hashes = hashes
+        self.files: list[LakeFile] = []
+        self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, LakeFile]] = {}
+        self._serial = 0
+
+    def write(self, source_file: str, table: pa.Table) -> None:
+        """Append readings of one source log (any months)."""
+        for month, part in _by_month(table):
+            writer, meta = self._writer(source_file, month, part.schema)
+            writer.write_table(part)
+            meta.rows += part.num_rows
+            keys = pl.from_arrow(part.select(["mn", "data_time"]))
+            assert isinstance(keys, pl.DataFrame)
+            times = [t for t in (meta.min_data_time, meta.max_data_time) if t is not None]
+            times += [keys.get_column("data_time").min(), keys.get_column("data_time").max()]
+            meta.min_data_time, meta.max_data_time = min(times), max(times)  # type: ignore[type-var]
+            meta.mns.update(keys.get_column("mn").cast(pl.String).unique().to_list())
+
+    def finish(self, source_file: str) -> None:
+        for key in [k for k in self._open if k[0] == source_file]:
+            writer, _meta = self._open.pop(key)
+            writer.close()
+
+    def close(self) -> None:
+        for source_file in {k[0] for k in self._open}:
+            self.finish(source_file)
+
+    def constants(self, source_file: str) -> dict[str, str]:
+        return {"file_sha256": self.hashes[source_file], "build_id": self.build_id}
+
+    def _writer(
+        self, source_file: str, month: str, schema: pa.Schema
+    ) -> tuple[pq.ParquetWriter, LakeFile]:
+        key = (source_file, month)
+        if key not in self._open:
+            self._serial += 1
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(source_file).name)[:80]
+            rel = f"{READINGS}/month={month}/{stem}-{self.build_id}-{self._serial:06d}.parquet"
+            path = self.lake / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            meta = LakeFile(source_file, self.hashes[source_file], self.build_id, rel, month)
+            writer = pq.ParquetWriter(path, schema, compression="zstd", store_schema=False)
+            self._open[key] = (writer, meta)
+            self.files.append(meta)
+        return self._open[key]
+
+
+def write_readings(
+    lake: LakeWriter,
+    source_file: str | None,
+    items: pl.DataFrame,
+    packet_cols: pl.DataFrame,
+    split: bool = False,
+) -> int:
+    """Write a batch's value rows as readings, per source log; returns the rows written."""
+    if not items.height:
+        return 0
+    if source_file is not None:
+        table = readings_table(items, packet_cols, split, lake.constants(source_file))
+        lake.write(source_file, table)
+        return table.num_rows
+    # the closing batch (split packets) mixes logs: one group per log
+    rows = 0
+    names = packet_cols.get_column("source_file").cast(pl.String)
+    of_item = names.gather(items.get_column("pkt"))
+    for name in of_item.unique(maintain_order=True).to_list():
+        part = items.filter(of_item == name)
+        table = readings_table(part, packet_cols, split, lake.constants(name))
+        lake.write(name, table)
+        lake.finish(name)
+        rows += table.num_rows
+    return rows
+
+
+def _by_month(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+    times = table.column("data_time")
+    key = pc.add(pc.multiply(pc.year(times), 100), pc.month(times)).to_numpy(zero_copy_only=False)
+    months = np.unique(key)
+    for m in months:
+        label = f"{int(m) // 100:04d}-{int(m) % 100:02d}"
+        yield label, (table if len(months) == 1 else table.filter(pa.array(key == m)))
+
+
+# --- the manifest and the views --------------------------------------------------------------
+
+
+def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:
+    warehouse.ensure_audit_tables(con)
+    con.execute(MANIFEST_DDL)
+
+
+def record(con: duckdb.DuckDBPyConnection, files: list[LakeFile]) -> None:
+    """Add written files to the manifest."""
+    if not files:
+        return
+    rows = [
+        (
+            f.source_file,
+            f.file_sha256,
+            f.build_id,
+            f.path,
+            f.month,
+            f.rows,
+            f.min_data_time,
+            f.max_data_time,
+            sorted(f.mns),
+        )
+        for f in files
+        if f.rows
+    ]
+    if rows:
+        con.executemany(
+            "insert into audit.cems_lake_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def forget(con: duckdb.DuckDBPyConnection, source_files: list[str]) -> None:
+    """Drop the manifest rows of these source logs (their files become garbage)."""
+    if source_files:
+        con.execute(
+            "delete from audit.cems_lake_files where source_file in (select unnest(?))",
+            [source_files],
+        )
+
+
+def listed_paths(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
+    rows = con.execute("select path from audit.cems_lake_files order by path").fetchall()
+    return [str(lake / p) for (p,) in rows]
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """(Re)create raw.cems_readings over the manifest's files and raw.cems_values over it."""
+    paths = listed_paths(con, lake)
+    if paths:
+        files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        source = f"select * from read_parquet([{files}], hive_partitioning = false)"
+    else:
+        source = _empty_readings_sql()
+    con.execute(f"create or replace view raw.{READINGS} as {source}")
+    con.execute(f"create or replace view raw.cems_values as {values_view_sql()}")
+
+
+def values_view_sql() -> str:
+    """The value rows (contract columns, then the ingest's extra columns) from the readings:
+    each wide row unpivoted on the fields it sent, plus the extra rows."""
+    pairs = ", ".join(f"({i}, '{f}')" for i, f in enumerate(WIDE_FIELDS))
+    value = " ".join(f"when {i} then r.{c}" for i, c in enumerate(WIDE_COLUMNS))
+    group = [
+        0 if i < 4 else 1 if i < 8 else 2 if f == "Cou" else 3 for i, f in enumerate(WIDE_FIELDS)
+    ]
+    unit = " ".join(f"when {i} then r.{UNIT_GROUPS[g]}" for i, g in enumerate(group))
+    head = "r.source_file, r.line_no, r.qn, r.st, r.cn, r.mn, r.protocol_version, r.data_time"
+    tail = (
+        "r.flag, r.flag_2017, r.crc_variant, {unit} as unit, r.code_sent, r.eflag, r.length_ok, "
+        "r.pno, r.sample_time, r.file_sha256, r.build_id"
+    )
+    return f"""
+        select {head}, r.pollutant_code, f.field, case f.i {value} end as value,
+               {tail.format(unit=f"case f.i {unit} end")}
+        from raw.{READINGS} as r
+        join (values {pairs}) as f(i, field) on (r.fields >> f.i) & 1 = 1
+        union all
+        select {head}, r.pollutant_code, r.field, r.value, {tail.format(unit="r.unit")}
+        from raw.{READINGS} as r
+        where r.field is not null"""
+
+
+def _empty_readings_sql() -> str:
+    types = {
+        "line_no": "bigint",
+        "data_time": "timestamp",
+        "sample_time": "timestamp",
+        "length_ok": "boolean",
+        "pno": "integer",
+        "fields": "smallint",
+        "value": "double",
+        "needs_merge": "boolean",
+        **dict.fromkeys(WIDE_COLUMNS, "double"),
+    }
+    cols = ", ".join(
+        f"cast(null as {types.get(c, 'varchar')}) as {c}"
+        for c in readings_columns(dict.fromkeys(CONSTANTS, ""))
+    )
+    return f"select {cols} where false"
+
+
+# --- duplicates across builds, garbage -------------------------------------------------------
+
+
+def seen_in_lake(con: duckdb.DuckDBPyConnection, lake: Path):
+    """A `seen_before` for parse.ParseStream: which packet keys (mn, cn, data_time, pno) are
+    in the files the manifest lists now. Reads only the files whose MNs and DataTime range
+    overlap the keys, and in them only the row groups of that time range."""
+
+    def seen(keys: pl.DataFrame) -> np.ndarray:
+        if not keys.height:
+            return np.zeros(0, dtype=bool)
+        mns = keys.get_column("mn").cast(pl.String).unique().to_list()
+        low, high = keys.get_column("data_time").min(), keys.get_column("data_time").max()
+        candidates = con.execute(
+            """select path from audit.cems_lake_files
+               where list_has_any(mns, ?) and min_data_time <= ? and max_data_time >= ?""",
+            [mns, high, low],
+        ).fetchall()
+        if not candidates:
+            return np.zeros(keys.height, dtype=bool)
+        files = [str(lake / p) for (p,) in candidates]
+        found = con.sql(
+            """select distinct mn, cn, data_time, pno
+               from read_parquet(?, hive_partitioning = false)
+               where mn in (select unnest(?)) and data_time between ? and ?""",
+            params=[files, mns, low, high],
+        ).pl()
+        probe = keys.select(
+            pl.col("mn", "cn").cast(pl.String), "data_time", pl.col("pno").cast(pl.Int32)
+        ).with_row_index("row")
+        hit = probe.join(
+            found.with_columns(pl.col("mn", "cn").cast(pl.String), pl.col("pno").cast(pl.Int32)),
+            on=["mn", "cn", "data_time", "pno"],
+            how="semi",
+            nulls_equal=True,
+        )
+        mask = np.zeros(keys.height, dtype=bool)
+        mask[hit.get_column("row").to_numpy()] = True
+        return mask
+
+    return seen
+
+
+def collect_garbage(lake: Path, keep: Iterable[str]) -> int:
+    """Delete the lake's Parquet files not in `keep` (paths relative to the lake); returns how
+    many. Run under the build lock, before a build writes: files of failed builds and files the
+    current warehouse no longer lists go."""
+    root = lake / READINGS
+    if not root.is_dir():
+        return 0
+    wanted = set(keep)
+    removed = 0
+    for path in root.rglob("*.parquet"):
+        if path.relative_to(lake).as_posix() not in wanted:
+            path.unlink(missing_ok=True)
+            removed += 1
+    for folder in sorted(root.glob("month=*"), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
