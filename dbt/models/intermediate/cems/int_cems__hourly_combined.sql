@@ -3,8 +3,16 @@
 -- packets (CN 2061). Where both exist the minute-derived value is kept (it is recomputable and
 -- follows the validity rules) and the packet's own Avg/flag stay beside it with their relative
 -- disagreement, so a packet that does not match its minutes is visible.
+-- Incremental by day (macros/cems_incremental.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    day_column='hour_start',
+    day_order='mn, pollutant_code, hour_start',
+) }}
 with minute_hours as (
     select * from {{ ref('int_cems__minutes_aggregated_to_hours') }}
+    where {{ cems_days_filter('hour_start') }}
 ),
 
 packets as (
@@ -24,7 +32,7 @@ packets as (
         source_file,
         line_no
     from {{ ref('int_cems__readings_pivoted') }}
-    where period_kind = 'hour'
+    where period_kind = 'hour' and {{ cems_days_filter('data_time') }}
 ),
 
 combined as (
@@ -76,3 +84,4 @@ combined as (
 )
 
 select * from combined
+order by mn, pollutant_code, hour_start

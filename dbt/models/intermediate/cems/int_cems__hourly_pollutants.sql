@@ -10,8 +10,18 @@
 --    converted value needs it): HJ 75 counts a pollutant hour only with its flue-gas parameters.
 --  * is_operating is a cheap physics guess (flow above var('operating_min_flow_m3_s') and O2 below
 --    var('operating_ambient_o2_pct')), never taken from the flags.
+-- Incremental by day (macros/cems_incremental.sql); every day again when the registry's CEMS
+-- facts (outlets, reference O2, limits) changed since the last build.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    day_column='hour_start',
+    day_order='mn, pollutant_code, hour_start',
+    registry_sensitive=true,
+) }}
 with combined as (
     select * from {{ ref('int_cems__hourly_combined') }}
+    where {{ cems_days_filter('hour_start', registry=true) }}
 ),
 
 channels as (
@@ -117,3 +127,4 @@ select
     *,
     coalesce(is_valid and avg_converted > limit_mg_m3, false) as is_over_limit
 from joined
+order by mn, pollutant_code, hour_start

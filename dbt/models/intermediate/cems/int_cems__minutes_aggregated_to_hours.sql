@@ -8,6 +8,14 @@
 --    App. C notes: "75%以上的正常值", and 以上 includes the number itself; T minutes are valid for the
 --    mean but are not normal values; otherwise the stop flag (F/Sd) when that share of minutes says
 --    the source or analyser was stopped (a stopped hour is not an instrument fault), else D.
+-- Incremental by day (macros/cems_incremental.sql): a build aggregates the minutes of the days
+-- its packets touched, the only pass over minute data.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    day_column='hour_start',
+    day_order='mn, pollutant_code, hour_start',
+) }}
 {%- set minutes_per_hour = 60 %}
 with minutes as (
     select
@@ -15,7 +23,7 @@ with minutes as (
         date_trunc('hour', data_time) as hour_start,
         coalesce(flag_2017 in ('N', 'T'), false) and avg_value is not null as is_valid_minute
     from {{ ref('int_cems__readings_pivoted') }}
-    where period_kind = 'minute'
+    where period_kind = 'minute' and {{ cems_days_filter('data_time') }}
 ),
 
 hours as (
@@ -30,12 +38,12 @@ hours as (
         count(*) filter (where flag_2017 in ('F', 'Sd')) as stopped_minutes,
         count(*) filter (where flag_2017 = 'T') as over_range_minutes,
         mode(flag_2017) filter (where flag_2017 in ('F', 'Sd')) as stop_flag,
-        avg(avg_value) filter (where is_valid_minute) as minute_mean,
-        avg(avg_value) as all_minutes_mean,
+        {{ exact_avg('avg_value', where='is_valid_minute') }} as minute_mean,
+        {{ exact_avg('avg_value') }} as all_minutes_mean,
         min(min_value) filter (where is_valid_minute) as minute_min,
         max(max_value) filter (where is_valid_minute) as minute_max,
-        avg(zs_avg_value) filter (where is_valid_minute) as minute_zs_mean,
-        sum(cou_value) filter (where is_valid_minute) as valid_minutes_cou,
+        {{ exact_avg('zs_avg_value', where='is_valid_minute') }} as minute_zs_mean,
+        {{ exact_sum('cou_value', where='is_valid_minute') }} as valid_minutes_cou,
         max(unit) as unit,
         max(protocol_version) as protocol_version
     from minutes
@@ -68,3 +76,4 @@ select
     unit,
     protocol_version
 from hours
+order by mn, pollutant_code, hour_start

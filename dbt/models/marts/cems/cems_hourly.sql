@@ -1,6 +1,15 @@
 -- marts.cems_hourly: one row per mn × pollutant_code × hour_start (local time), pollutants only;
 -- flue-gas parameters are columns. Measured values only: substitution lives in
 -- marts.cems_hourly_substituted. See _cems__models.yml for every column's unit and basis.
+-- Incremental by day (macros/cems_incremental.sql), as int_cems__hourly_pollutants.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    day_column='hour_start',
+    day_order='mn, pollutant_code, hour_start',
+    registry_sensitive=true,
+    on_schema_change='fail',
+) }}
 select
     -- keys
     mn,
@@ -56,3 +65,5 @@ select
     minute_vs_packet_rel_diff,
     protocol_version
 from {{ ref('int_cems__hourly_pollutants') }}
+where {{ cems_days_filter('hour_start', registry=true) }}
+order by mn, pollutant_code, hour_start

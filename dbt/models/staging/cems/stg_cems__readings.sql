@@ -1,3 +1,6 @@
+{#- The CEMS readings (raw.cems_readings: one row per packet × pollutant code run, a column per
+    value field; see dagster_project/hj212/lake.py), renamed and converted: pressure sent in Pa is
+    converted to kPa, per field group as the units say. Extra rows (vendor fields) keep `field`. -#}
 {#- HJ 212-2017 Table 8 flags (+ Sd: HJ/T 212-2005 F, emission source stopped). T is "above the
     analyser's measuring range", not a limit exceedance. -#}
 {%- set flag_meanings = {
@@ -5,17 +8,20 @@
     'S': 'manually set value 手工设定', 'D': 'instrument fault 故障', 'C': 'calibration 校准',
     'T': 'above measuring range 超测定上限', 'B': 'communication failure 通讯异常',
     'Sd': 'emission source stopped 停炉 (2005 F)'} -%}
+{%- set groups = {
+    'unit': ['rtd', 'avg', 'min', 'max'],
+    'zs_unit': ['zs_rtd', 'zs_avg', 'zs_min', 'zs_max'],
+    'cou_unit': ['cou'],
+    'state_unit': ['rs', 'rt'],
+} -%}
 with source as (
     select
-        *,
-        {{ column_or_null('raw', 'cems_values', 'unit', 'varchar') }} as unit_sent,
-        {{ column_or_null('raw', 'cems_values', 'code_sent', 'varchar') }} as code_as_sent,
-        {{ column_or_null('raw', 'cems_values', 'eflag', 'varchar') }} as eflag_sent,
-        {{ column_or_null('raw', 'cems_values', 'sample_time', 'timestamp') }} as sample_time_sent,
-        {{ column_or_null('raw', 'cems_values', 'crc_variant', 'varchar') }} as crc_variant_sent,
-        {{ column_or_null('raw', 'cems_values', 'length_ok', 'boolean') }} as length_ok_sent,
-        {{ column_or_null('raw', 'cems_values', 'build_id', 'varchar') }} as build_id_sent
-    from {{ source('raw', 'cems_values') }}
+        * exclude (unit, zs_unit, cou_unit, state_unit),
+        unit as unit_sent,
+        zs_unit as zs_unit_sent,
+        cou_unit as cou_unit_sent,
+        state_unit as state_unit_sent
+    from {{ source('raw', 'cems_readings') }}
 ),
 
 renamed as (
@@ -29,8 +35,7 @@ renamed as (
         mn,
         protocol_version,
         pollutant_code,
-        code_as_sent as code_sent,
-        field,
+        code_sent,
         -- categories
         case cn
             when '2011' then 'realtime'
@@ -41,10 +46,15 @@ renamed as (
         end as period_kind,
         coalesce(not {{ cems_is_pollutant('pollutant_code') }}, false) as is_flue_gas_parameter,
         -- measurements: pressure sent in Pa is converted to kPa; everything else as sent
-        case when unit_sent = 'Pa' then value / 1000.0 else value end as value,
-        case when unit_sent = 'Pa' then 'kPa' else unit_sent end as unit,
-        value as value_as_sent,
-        unit_sent as unit_as_sent,
+        {%- for unit, columns in groups.items() %}
+        {%- for c in columns %}
+        case when {{ unit }}_sent = 'Pa' then {{ c }} / 1000.0 else {{ c }} end as {{ c }}_value,
+        {%- endfor %}
+        case when {{ unit }}_sent = 'Pa' then 'kPa' else {{ unit }}_sent end as {{ unit }},
+        {%- endfor %}
+        fields as fields_sent,
+        field as extra_field,
+        case when unit_sent = 'Pa' then value / 1000.0 else value end as extra_value,
         -- flags
         flag,
         flag_2017,
@@ -56,15 +66,17 @@ renamed as (
         end as flag_meaning,
         coalesce(flag_2017 = 'N', false) as is_normal_flag,
         coalesce(flag_2017 = 'Sd', false) as is_source_stopped_flag,
-        eflag_sent as eflag,
+        eflag,
         -- packet quality
-        crc_variant_sent as crc_variant,
-        length_ok_sent as length_ok,
+        crc_variant,
+        length_ok,
+        needs_merge,
         -- timestamps (local Beijing time; DataTime = period start)
         data_time,
-        sample_time_sent as sample_time,
+        sample_time,
         -- lineage
-        build_id_sent as build_id
+        file_sha256,
+        build_id
     from source
 )
 

@@ -1,0 +1,88 @@
+{#- CEMS models incremental by day.
+
+    audit.cems_rebuild_days lists the data days this build must (re)compute: the days the CEMS
+    ingest saw new, changed or removed packets for (late data and re-sent packets included), and
+    any days a partition run asks for. An incremental model recomputes its rows of those days
+    (`cems_days_filter` on its inputs) and replaces them in its table (strategy `replace_days`:
+    delete the days' rows, insert the new ones), so a nightly build touches the new days, not the
+    year. A full refresh (`--full-refresh`, or a first build) computes every day; both give the
+    same rows. -#}
+
+{#- The days to rebuild, as ISO date strings, read when the model runs. -#}
+{% macro cems_rebuild_days() -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set rows = run_query(
+        "select distinct cast(day as varchar) from audit.cems_rebuild_days order by 1") -%}
+    {{ return(rows.columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- A predicate keeping `column` (a timestamp) within the days to rebuild, as ranges of literal
+    timestamps (consecutive days merged), so scans of Parquet and tables skip what lies outside.
+    True outside incremental runs, and for a model that joins the registry (`registry`) when the
+    registry's CEMS facts changed since the last build. -#}
+{% macro cems_days_filter(column, registry=false) -%}
+    {%- if this is none or not is_incremental() or (registry and cems_registry_changed()) -%}true{%- else -%}
+    {%- set days = cems_rebuild_days() -%}
+    {%- if days | length == 0 -%}false{%- else -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set dates = [] -%}
+    {%- for day in days -%}{%- do dates.append(modules.datetime.date.fromisoformat(day)) -%}{%- endfor -%}
+    {%- set starts, ends = [], [] -%}
+    {%- for d in dates -%}
+        {%- if loop.first or dates[loop.index0 - 1] + one_day != d -%}{%- do starts.append(d) -%}{%- endif -%}
+        {%- if loop.last or dates[loop.index0 + 1] != d + one_day -%}{%- do ends.append(d + one_day) -%}{%- endif -%}
+    {%- endfor -%}
+    ({% for lo in starts %}{{ " or " if not loop.first }}({{ column }} >= timestamp '{{ lo }}' and {{ column }} < timestamp '{{ ends[loop.index0] }}'){% endfor %})
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Incremental strategy: the rows of the rebuilt days are deleted from the target (all of them,
+    also those no longer produced) and the new rows inserted, in the key order of the model's
+    `day_order` config so that each group's rows stay together (sums over a day or an hour then
+    add up the same way in an incremental and a full build). -#}
+{% macro get_incremental_replace_days_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set column = config.require('day_column') -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    delete from {{ target }}
+    where {{ cems_days_filter(column, registry=config.get('registry_sensitive', false)) }};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+    order by {{ config.get('day_order', column) }}
+{%- endmacro %}
+
+{#- The registry facts the CEMS hours join (outlets and limits), as one fingerprint; the last
+    build's is kept in audit.cems_registry_state (`cems_remember_registry`, on-run-end). The
+    staging views are named, not ref()-ed: this runs in hooks and in models that do not read them. -#}
+{% macro cems_registry_fingerprint() -%}
+    {%- set sql -%}
+        with facts as (
+            select concat_ws('|', mn, enterprise_id, outlet_id, source_kind, reference_o2) as fact
+            from staging.stg_registry__outlets where mn is not null
+            union all
+            select concat_ws('|', mn, pollutant_code, limit_mg_m3, analyzer_range, detection_limit)
+            from staging.stg_registry__outlet_limits
+        )
+        select md5(coalesce(string_agg(fact, ';' order by fact), '')) from facts
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{% macro cems_registry_changed() -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set known = run_query(
+        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'cems_registry_state'"
+    ).columns[0].values()[0] -%}
+    {%- if known == 0 -%}{{ return(true) }}{%- endif -%}
+    {%- set last = run_query("select fingerprint from audit.cems_registry_state").columns[0].values() -%}
+    {{ return(last | length == 0 or last[0] != cems_registry_fingerprint()) }}
+{%- endmacro %}
+
+{% macro cems_remember_registry() -%}
+    {%- if execute and flags.WHICH in ('build', 'run') -%}
+        {%- do run_query("create schema if not exists audit") -%}
+        {%- do run_query("create or replace table audit.cems_registry_state as select '"
+            ~ cems_registry_fingerprint() ~ "' as fingerprint") -%}
+    {%- endif -%}
+{%- endmacro %}
