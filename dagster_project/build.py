@@ -23,9 +23,9 @@ import os
 import shutil
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -264,9 +264,12 @@ def run_build(
     max_drop: float = guard.DEFAULT_MAX_DROP,
     build_id: str | None = None,
     progress: Progress | None = None,
+    cems_days: Sequence[date] = (),
 ) -> BuildSummary:
     """Build the warehouse from `sources` into `target` atomically; raise BuildFailed otherwise
-    (BuildRefused when the shrink guard refused the swap, BadInput for unusable arguments)."""
+    (BuildRefused when the shrink guard refused the swap, BadInput for unusable arguments).
+    The CEMS marts are recomputed for the days new or changed packet logs touch, and for
+    `cems_days` (a partition run or a backfill)."""
     where = BuildPaths.resolve(sources, target, exports, state)
     if not where.sources.is_dir():
         raise BadInput(f"sources folder not found: {where.sources}")
@@ -293,6 +296,7 @@ def run_build(
                     progress,
                     log_file,
                     run_id,
+                    cems_days,
                 )
             finally:  # under the lock: never prune the folder of a build that is running
                 retention.prune_build_folders(paths.builds_dir(where.state), keep_builds, build_id)
@@ -332,6 +336,7 @@ def _build_locked(
     progress: Progress,
     log_file: Path,
     run_id: list[str],
+    cems_days: Sequence[date] = (),
 ) -> BuildSummary:
     started = time.monotonic()
     # Nothing else can be building this warehouse now: leftovers are from killed builds.
@@ -364,6 +369,7 @@ def _build_locked(
                 paths.STATE_ENV: str(where.state),
                 guard.GUARD_FILE_ENV: str(guard_file),
                 warehouse.LAKE_ENV: str(warehouse.lake_path(where.target)),
+                warehouse.CEMS_DAYS_ENV: ",".join(d.isoformat() for d in cems_days),
             }
         ):
             tags = runs.launch_tags(build_id, where.target, where.sources, accept_shrink)

@@ -8,6 +8,7 @@ build and swaps that file into place only when everything succeeded.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ EXPORTS_ENV = paths.EXPORTS_ENV
 BUILD_ID_ENV = "LANTIAN_BUILD_ID"
 LANDING_ENV = "LANTIAN_LANDING"
 LAKE_ENV = "LANTIAN_LAKE"
+CEMS_DAYS_ENV = "LANTIAN_CEMS_DAYS"
 
 
 def warehouse_path() -> Path:
@@ -46,6 +48,13 @@ def lake_path(database: Path | None = None) -> Path:
         return Path(os.environ[LAKE_ENV]).resolve()
     db = (database or warehouse_path()).resolve()
     return db.with_name(db.name.lstrip(".").split(".")[0] + ".lake")
+
+
+def cems_days() -> list[date]:
+    """Data days a build must recompute in the CEMS marts besides those its packets touch
+    (a partition run or a backfill names them): $LANTIAN_CEMS_DAYS, ISO dates, comma separated."""
+    text = os.environ.get(CEMS_DAYS_ENV, "")
+    return [date.fromisoformat(d) for d in text.split(",") if d.strip()]
 
 
 def build_id() -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +16,10 @@ import pytest
 
 from dagster_project import warehouse
 from dagster_project.build import BuildFailed, run_build
+from dagster_project.defs.transform.project import DBT_DIR, dbt_env
 from dagster_project.feeds.contracts import LEDGER_FEEDS
+from dagster_project.generator import generate
+from dagster_project.generator.packets import reframe
 from tests.conftest import SAMPLE_SOURCES, export_tree
 
 
@@ -299,3 +306,95 @@ def test_two_builds_of_the_sample_export_the_same_bytes(sample_build, tmp_path: 
     first, second = export_tree(root / "exports"), export_tree(tmp_path / "exports")
     assert len(first) > 40 and sorted(first) == sorted(second)
     assert [name for name in sorted(first) if first[name] != second[name]] == []
+
+
+INCREMENTAL_MODELS = (
+    "int_cems__minutes_aggregated_to_hours",
+    "int_cems__hourly_combined",
+    "int_cems__hourly_pollutants",
+    "cems_hourly",
+)
+
+
+def _late_packets(sources: Path) -> str:
+    """The hour a logger missed on 20 November (17:00), sent days later, and a re-sent copy
+    of the hour before it."""
+    log = sources / "cems/huagong/41088302706788FF077EBB5D_202311.log.gz"
+    lines = gzip.decompress(log.read_bytes()).decode().splitlines(keepends=True)
+    before = next(x for x in lines if "CN=2061" in x and "DataTime=20231120160000" in x)
+    segment = before.rstrip()[6:-4].replace("DataTime=20231120160000", "DataTime=20231120170000")
+    return reframe(segment) + before
+
+
+def _rows(path: Path, table: str) -> set[tuple]:
+    con = warehouse.connect(path, read_only=True)
+    try:
+        return set(con.execute(f"select * from {table}").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_new_day_and_late_data_rebuild_their_days_as_a_full_refresh_would(
+    sample_build, tmp_path: Path
+) -> None:
+    _, built, root = sample_build
+    work = tmp_path / "wh"  # last night's warehouse and its lake, as the next build finds them
+    work.mkdir()
+    shutil.copy2(built, work / "warehouse.duckdb")
+    shutil.copytree(root / "warehouse.lake", work / "warehouse.lake")
+    sources = tmp_path / "sources"
+    shutil.copytree(SAMPLE_SOURCES, sources)
+    next_day = generate(tmp_path / "next", start=date(2023, 12, 1), days=1)  # the same county
+    for rel in next_day.files:
+        if rel.startswith("cems/"):
+            shutil.copy2(tmp_path / "next" / rel, sources / rel)
+    (sources / "cems/huagong/late_20231201.log").write_text(_late_packets(sources))
+
+    target = work / "warehouse.duckdb"
+    run_build(sources, target, tmp_path / "exports", instance=dg.DagsterInstance.ephemeral())
+    days = _rows(target, "audit.cems_rebuild_days")
+    assert days == {(date(2023, 11, 20),), (date(2023, 12, 1),)}
+    assert (
+        _count(
+            target,
+            "select count(*) from audit.rejected_records "
+            "where source_file like '%late_20231201.log' and line_no = 2 and reason = 'duplicate'",
+        )
+        == 1
+    )
+    assert (
+        _count(
+            target,
+            "select count(*) from marts.cems_hourly where mn = '41088302706788FF077EBB5D' "
+            "and hour_start = timestamp '2023-11-20 17:00:00'",
+        )
+        > 0
+    )
+
+    # the same warehouse with every incremental model rebuilt from scratch: the same rows
+    full = tmp_path / "full.duckdb"
+    shutil.copy2(target, full)
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [
+            str(dbt),
+            "run",
+            "--full-refresh",
+            "--select",
+            *INCREMENTAL_MODELS,
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(tmp_path / "dbt_target"),
+            "--log-path",
+            str(tmp_path / "dbt_logs"),
+        ],
+        env={**dbt_env(), warehouse.WAREHOUSE_ENV: str(full)},
+        check=True,
+        capture_output=True,
+    )
+    for model in INCREMENTAL_MODELS:
+        schema = "marts" if model.startswith("cems_") else "intermediate"
+        assert _rows(target, f"{schema}.{model}") == _rows(full, f"{schema}.{model}"), model

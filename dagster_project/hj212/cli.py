@@ -25,8 +25,12 @@ from dagster_project.warehouse import CEMS_EVENTS_COLUMNS
 
 
 def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
-    # no stored Arrow schema: readers see plain strings, not dictionaries
-    return pq.ParquetWriter(path, schema, compression="zstd", store_schema=False)
+    # no stored Arrow schema: readers see plain strings, not dictionaries; statistics only where
+    # readers filter (they cost half the writing time on dictionary columns)
+    stats = [c for c in ("line_no", "data_time") if c in schema.names]
+    return pq.ParquetWriter(
+        path, schema, compression="zstd", store_schema=False, write_statistics=stats
+    )
 
 
 def run_parse_command(files: list[Path], out_dir: Path) -> dict[str, int]:

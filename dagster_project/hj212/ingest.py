@@ -21,7 +21,8 @@
   (source_file, line_no); across builds the copy already in the lake wins and the new one is
   rejected as `duplicate`.
 * `changed_days` lists the data days (DataTime dates) the new, changed and removed files touch:
-  what incremental models downstream must recompute.
+  what incremental models downstream must recompute (audit.cems_rebuild_days, see
+  dbt/macros/cems_incremental.sql).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
     con.execute(
         """create table if not exists audit.cems_changed_days (build_id varchar, day date)"""
     )
+    con.execute("create table if not exists audit.cems_rebuild_days (day date)")
     kind = con.execute(
         """select table_type from information_schema.tables
            where table_schema = 'raw' and table_name = 'cems_values'"""
@@ -126,6 +128,23 @@ def packet_files(cems_dir: Path) -> list[Path]:
     )
 
 
+def record_days(con: duckdb.DuckDBPyConnection, build_id: str, days: list[date]) -> None:
+    """The data days this build must recompute downstream: audit.cems_rebuild_days holds this
+    build's (replaced each build), audit.cems_changed_days every build's."""
+    con.execute("delete from audit.cems_rebuild_days")
+    if days:
+        con.execute("insert into audit.cems_rebuild_days select distinct unnest(?)", [days])
+        con.execute(
+            "insert into audit.cems_changed_days select ?, unnest(?)", [build_id, sorted(days)]
+        )
+
+
+def _missing_from_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> set[str]:
+    """Logs whose lake files are gone: they are read again."""
+    rows = con.execute("select source_file, path from audit.cems_lake_files").fetchall()
+    return {name for name, path in rows if not (lake_dir / path).is_file()}
+
+
 def _days_of(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[date]:
     """The data days of these logs' lake files (from the manifest's DataTime ranges)."""
     if not names:
@@ -158,26 +177,31 @@ def ingest_cems(
     build_id: str,
     modbus_le_allowed: Collection[str] = (),
     lake_dir: Path | None = None,
+    extra_days: Collection[date] = (),
 ) -> CemsIngestStats:
     """Ingest new and changed packet logs under `cems_dir` (see the module docstring). The lake
-    folder defaults to the one of the warehouse `con` has open."""
+    folder defaults to the one of the warehouse `con` has open. `extra_days` are recomputed
+    downstream as well (a partition run, a backfill)."""
     lake_dir = lake_dir or warehouse.lake_path(_database_file(con))
     ensure_tables(con, lake_dir)
     stats = CemsIngestStats()
     if not cems_dir.is_dir():
         stats.note = f"no cems folder at {cems_dir}; empty tables created"
+        stats.changed_days = sorted(set(extra_days))
+        record_days(con, build_id, stats.changed_days)
         return stats
     files = packet_files(cems_dir)
     stats.files_seen = len(files)
     known = dict(
         con.execute("select source_file, file_sha256 from audit.cems_ingested_files").fetchall()
     )
+    stale = _missing_from_lake(con, lake_dir)  # e.g. a warehouse moved without its lake
     current = {_rel(p, sources_root): p for p in files}
     hashes = {name: sha256_file(p) for name, p in current.items()}
     con.execute("begin transaction")
     try:
         gone = sorted(set(known) - set(current))
-        todo = [n for n in sorted(current) if known.get(n) != hashes[n]]
+        todo = [n for n in sorted(current) if known.get(n) != hashes[n] or n in stale]
         changed = gone + [n for n in todo if n in known]
         days = _days_of(con, changed)
         _delete_files(con, changed)
@@ -190,12 +214,8 @@ def ingest_cems(
             con, todo, current, hashes, sources_root, build_id, modbus_le_allowed, lake_dir, stats
         )
         days |= _days_of(con, [f.source_file for f in written])
-        stats.changed_days = sorted(days)
-        if stats.changed_days:
-            con.execute(
-                "insert into audit.cems_changed_days select ?, unnest(?)",
-                [build_id, stats.changed_days],
-            )
+        stats.changed_days = sorted(days | set(extra_days))
+        record_days(con, build_id, stats.changed_days)
         lake.refresh_views(con, lake_dir)
         con.execute("commit")
     except BaseException:

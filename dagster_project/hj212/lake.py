@@ -113,7 +113,13 @@ class LakeWriter:
             path = self.lake / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             meta = LakeFile(source_file, self.hashes[source_file], self.build_id, rel, month)
-            writer = pq.ParquetWriter(path, schema, compression="zstd", store_schema=False)
+            writer = pq.ParquetWriter(
+                path,
+                schema,
+                compression="zstd",
+                store_schema=False,
+                write_statistics=["line_no", "data_time"],  # for scans by day
+            )
             self._open[key] = (writer, meta)
             self.files.append(meta)
         return self._open[key]

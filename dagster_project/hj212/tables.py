@@ -111,9 +111,9 @@ def readings_table(
     constants: dict[str, str] | None = None,
 ) -> pa.Table:
     """The value rows (`items`, `pkt`-sorted, in CP order per packet) as wide readings (see
-    above), with their packet's columns, `needs_merge` (the packet is split, or holds two rows
-    of one pollutant code: (mn, cn, data_time, pollutant_code) is then not unique) and constant
-    string columns (e.g. file_sha256, build_id)."""
+    above), with their packet's columns, `needs_merge` (the packet is split, holds two rows of
+    one pollutant code or extra rows: (mn, cn, data_time, pollutant_code) is then not one wide
+    row) and constant string columns (e.g. file_sha256, build_id)."""
     n = items.height
     field_idx = _field_index(items.get_column("field"))
     key = items.select([pl.col(c).to_physical() for c in _RUN_KEY])
@@ -179,9 +179,13 @@ def readings_table(
         col = picked.get_column(name)
         table[name] = dictionary(col) if col.dtype == pl.Categorical else col.to_arrow()
     table.update(columns)
-    table["needs_merge"] = pa.array(
-        np.ones(n_out, bool) if split else _repeated_code(pkt, picked.get_column("pollutant_code"))
-    )
+    if split:
+        merge = np.ones(n_out, bool)
+    else:  # a code twice in a packet, or vendor fields beside the wide ones
+        merge = _repeated_code(pkt, picked.get_column("pollutant_code"))
+        if is_extra_out.any():
+            merge |= np.isin(pkt, np.unique(pkt[is_extra_out]))
+    table["needs_merge"] = pa.array(merge)
     for name, text in (constants or {}).items():
         table[name] = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n_out, np.int32)), pa.array([text], pa.large_string())

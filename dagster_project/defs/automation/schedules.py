@@ -1,9 +1,10 @@
-"""Nightly build at 02:00 Beijing time, and a sensor that rebuilds when sources/ changes.
+"""A sensor that rebuilds when sources/ changes, and the job every build runs.
 
-Both launch `nightly_build`, which runs `lantian build` itself (the same command cron would
-run, with the paths of the environment `lantian ui` set): its own process group, its progress
-lines in this run's log, its exit code deciding this run's result. The build's asset graph is a
-run of its own in the same history, tagged with its build id.
+The sources sensor launches `nightly_build`, which runs `lantian build` itself (the same command
+cron would run, with the paths of the environment `lantian ui` set): its own process group, its
+progress lines in this run's log, its exit code deciding this run's result. The build's asset
+graph is a run of its own in the same history, tagged with its build id. (The 02:00 schedule
+runs yesterday's CEMS partition: cems_days.py.)
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import sys
 import dagster as dg
 
 from dagster_project import warehouse
+from dagster_project.defs.automation.cems_days import CEMS_DAY_BUILD_KEY
 from dagster_project.operate import exit_codes
 
 
@@ -32,18 +34,9 @@ def build_warehouse(context: dg.OpExecutionContext) -> None:
         raise dg.Failure(description=f"lantian build exited {code}: {last}")
 
 
-@dg.job(description="What the nightly schedule and the sources sensor run.")
+@dg.job(description="What the sources sensor runs: the atomic build.")
 def nightly_build() -> None:
     build_warehouse()
-
-
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_build_0200_beijing",
-    job=nightly_build,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
 
 
 def sources_fingerprint() -> str:
@@ -76,10 +69,11 @@ def sources_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
 
 
-# Everything, in dependency order, in one process: DuckDB has a single writer.
+# Everything, in dependency order, in one process: DuckDB has a single writer. (Not the CEMS
+# day partitions: each of those runs this job inside its own build.)
 build_all_assets = dg.define_asset_job(
     "build_all_assets",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CEMS_DAY_BUILD_KEY),
     executor_def=dg.in_process_executor,
     description="Materialize every asset and run every check (used inside the atomic build).",
 )
