@@ -1,0 +1,172 @@
+"""`lantian build` on generated county-years, and the nightly increment, timed as processes.
+
+For a county of N CEMS outlets (a third of them sending minute data), the year 2023:
+  * the county is generated once into benchmarks/out/county<N>/ (`lantian generate
+    --cems-outlets N --minute-share 0.3333 --days 365 --gzip-level 1`);
+  * baseline, in the same run: DuckDB loading every packet log of the county as raw lines
+    (read_csv, one varchar column, gzip read by DuckDB), as a process;
+  * full build: `lantian build --full-refresh` into benchmarks/out/wh<N>/: wall and CPU
+    seconds, peak memory (the largest process, and the largest sampled sum over the process
+    tree: the build and its dbt child);
+  * nightly (`--nightly`): one more day (2024-01-01) of the same county, generated on its own,
+    its packet logs added to the sources as new files (<MN>_20240101.log.gz, as a receiving
+    station delivers a day); `lantian build` again on the built year; baseline: DuckDB's raw
+    line load of those new logs.
+`--record` appends the report to benchmarks/bench_build_results.txt. Generated data and
+warehouses stay under benchmarks/out/ (gitignored); a 300-outlet year is ~12 GB of gzip logs.
+
+    uv run python benchmarks/bench_build.py --outlets 26 [100 300] [--nightly] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from process_timer import Run, run  # noqa: E402
+
+OUT = HERE / "out"
+RESULTS = HERE / "bench_build_results.txt"
+BIN = Path(sys.executable).parent
+YEAR_START, YEAR_DAYS, NEXT_DAY = "2023-01-01", 365, "2024-01-01"
+MINUTE_SHARE = "0.3333"
+
+
+def _env() -> dict[str, str]:
+    return {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _generate(out: Path, outlets: int, start: str, days: int) -> None:
+    if (out / "README.md").exists():
+        return
+    cmd = [str(BIN / "lantian"), "generate", "--out", str(out), "--start", start]
+    cmd += ["--days", str(days), "--cems-outlets", str(outlets)]
+    cmd += ["--minute-share", MINUTE_SHARE, "--gzip-level", "1"]
+    result = run(cmd, env=_env())
+    assert result.returncode == 0, result.output[-3000:]
+    print(result.output.splitlines()[0], f"({result.seconds:.0f} s)")
+
+
+def logs_of(folder: Path) -> list[Path]:
+    return sorted(p for p in (folder / "cems").rglob("*") if p.is_file())
+
+
+def duckdb_lines(files: list[Path]) -> Run:
+    """DuckDB loading the logs as raw lines, as a process (the baseline)."""
+    return run([sys.executable, __file__, "--duckdb-load", *map(str, files)])
+
+
+def _duckdb_load(files: list[str]) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    listed = ", ".join(f"'{f}'" for f in files)
+    con.execute(
+        f"""create table lines as select * from read_csv([{listed}],
+            columns={{'line': 'varchar'}}, header=false, delim='\\0', quote='', escape='',
+            auto_detect=false)"""
+    )
+    print(con.execute("select count(*) from lines").fetchone()[0])
+
+
+def build(sources: Path, warehouse: Path, full_refresh: bool) -> Run:
+    cmd = [str(BIN / "lantian"), "build", "--sources", str(sources)]
+    cmd += ["--warehouse", str(warehouse), "--exports", str(warehouse.parent / "exports")]
+    result = run([*cmd, "--full-refresh"] if full_refresh else cmd, env=_env())
+    assert result.returncode == 0, result.output[-3000:]
+    return result
+
+
+def _line(label: str, r: Run) -> str:
+    return (
+        f"  {label}: {r.seconds:.1f} s ({r.cpu_seconds:.0f} CPU-s), peak RSS "
+        f"{r.max_process_rss_mb / 1024:.2f} GB (one process), "
+        f"{r.max_tree_rss_mb / 1024:.2f} GB (process tree)"
+    )
+
+
+def county(outlets: int, nightly: bool) -> list[str]:
+    sources = OUT / f"county{outlets}"
+    _generate(sources, outlets, YEAR_START, YEAR_DAYS)
+    logs = logs_of(sources)
+    for stale in logs:  # an earlier --nightly run's day: the year only
+        if f"_{NEXT_DAY.replace('-', '')}" in stale.name:
+            stale.unlink()
+    logs = logs_of(sources)
+    gz = sum(p.stat().st_size for p in logs) / 1e9
+    wh = OUT / f"wh{outlets}"
+    shutil.rmtree(wh, ignore_errors=True)
+    wh.mkdir(parents=True)
+    base = duckdb_lines(logs)
+    full = build(sources, wh / "warehouse.duckdb", full_refresh=True)
+    lines = [
+        f"county-year: {outlets} CEMS outlets, minute data from a third, {YEAR_DAYS} days; "
+        f"{len(logs)} logs, {gz:.2f} GB gzip",
+        _line("DuckDB raw line load of the logs (baseline)", base),
+        _line("lantian build --full-refresh", full),
+        f"  ratio build / baseline: {full.seconds / base.seconds:.1f}x",
+    ]
+    summary = [
+        x for x in full.output.splitlines() if x.startswith(("cems ", "  raw.cems", "  marts.cems"))
+    ]
+    lines += [f"    {x.strip()}" for x in summary]
+    if nightly:
+        day = OUT / f"day{outlets}"
+        _generate(day, outlets, NEXT_DAY, 1)
+        new = []
+        for path in logs_of(day):
+            name = path.name.replace(
+                f"_{NEXT_DAY[:7].replace('-', '')}.", f"_{NEXT_DAY.replace('-', '')}."
+            )
+            target = sources / path.relative_to(day).parent / name
+            shutil.copy2(path, target)
+            new.append(target)
+        size = sum(p.stat().st_size for p in new) / 1e6
+        base_day = duckdb_lines(new)
+        inc = build(sources, wh / "warehouse.duckdb", full_refresh=False)
+        for path in new:
+            path.unlink()
+        lines += [
+            f"nightly increment: one new day ({NEXT_DAY}), {len(new)} logs, {size:.0f} MB gzip",
+            _line("DuckDB raw line load of the day's logs (baseline)", base_day),
+            _line("lantian build (incremental)", inc),
+            f"  ratio build / baseline: {inc.seconds / base_day.seconds:.1f}x",
+        ]
+        summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
+        lines += [f"    {x.strip()}" for x in summary]
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--outlets", type=int, nargs="+", default=[26])
+    ap.add_argument("--nightly", action="store_true", help="then add one day and build again")
+    ap.add_argument("--record", action="store_true", help="append the report to the results")
+    ap.add_argument("--duckdb-load", nargs="+", help=argparse.SUPPRESS)  # the baseline process
+    args = ap.parse_args()
+    if args.duckdb_load:
+        _duckdb_load(args.duckdb_load)
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    for outlets in args.outlets:
+        load = os.getloadavg()[0]
+        report = "\n".join(county(outlets, args.nightly))
+        print(report)
+        if args.record:
+            stamp = time.strftime("%Y-%m-%d %H:%M")
+            with RESULTS.open("a", encoding="utf-8") as fh:
+                fh.write(
+                    f"# {stamp}, load average {load:.2f} at start, {os.getloadavg()[0]:.2f} "
+                    f"at end (2 cores, shared)\n{report}\n\n"
+                )
+
+
+if __name__ == "__main__":
+    main()
