@@ -79,8 +79,8 @@ def _int32(values: np.ndarray, nulls: pl.Series) -> pa.Array:
 #
 # One row per run of a packet's items that share code, flags and sampling time (normally: one
 # row per pollutant code of a packet), with one column per value field. A field sent twice in a
-# run opens a second row; a field outside codes.VALUE_FIELDS, or whose unit differs from its
-# group's within the row, is kept as an extra row (`field`, `value`). `fields` has bit i set
+# run opens a second row; a field outside codes.VALUE_FIELDS is kept as an extra row (`field`,
+# `value`). `fields` has bit i set
 # when VALUE_FIELDS[i] was sent (its value may be null: `a21026-Avg=` is kept). Unpivoting the
 # wide rows and adding the extra rows gives back exactly the value rows (see lake.py's views).
 
@@ -121,14 +121,14 @@ def readings_table(
     row, extra = _rows(run, field_idx)
     units = items.get_column("unit")
     unit_ids = units.to_physical().fill_null(-1).cast(pl.Int64).to_numpy()
+    # one unit per field group and row: values.units decides per (MN, code, group), so the
+    # fields of a group in a row share it (the lake's round-trip test holds it)
     group = np.where(field_idx >= 0, np.array((*FIELD_UNIT_GROUP, 0))[field_idx], -1)
-    extra |= _unit_clash(row, group, unit_ids, extra)
     wide = ~extra
-    wide_rows = np.unique(row[wide]) if wide.any() else np.zeros(0, np.int64)
-    n_wide = len(wide_rows)
-    row_of = np.searchsorted(wide_rows, row[wide])  # dense 0..n_wide-1
     wide_idx = np.flatnonzero(wide)
     extra_idx = np.flatnonzero(extra)
+    row_of = _dense(row[wide_idx])  # 0..n_wide-1
+    n_wide = int(row_of.max()) + 1 if len(row_of) else 0
     first = wide_idx[_first_of_each(row_of)]
     # one output row per wide row (at its first item) and per extra item, in item order
     out_item = np.concatenate((first, extra_idx))
@@ -138,15 +138,16 @@ def readings_table(
     is_extra_out = np.concatenate((np.zeros(n_wide, bool), np.ones(len(extra_idx), bool)))[order]
     pos_of_wide = np.empty(n_wide, dtype=np.int64)
     pos_of_wide[order[order < n_wide]] = np.flatnonzero(~is_extra_out)
-    out_row = pos_of_wide[row_of]  # output position of each wide item
+    out_row = np.full(n, -1, dtype=np.int64)  # output position of each wide item
+    out_row[wide_idx] = pos_of_wide[row_of]
 
     value = items.get_column("value").to_numpy()
     value_null = items.get_column("value").is_null().to_numpy()
     bits = np.zeros(n_out, dtype=np.int16)
     columns: dict[str, pa.Array] = {}
     for k, name in enumerate(WIDE_COLUMNS):
-        sel = wide_idx[field_idx[wide_idx] == k]
-        target = out_row[np.searchsorted(wide_idx, sel)]
+        sel = np.flatnonzero(wide & (field_idx == k))
+        target = out_row[sel]
         bits[target] |= np.int16(1 << k)
         col = np.full(n_out, np.nan)
         mask = np.ones(n_out, dtype=bool)
@@ -154,9 +155,9 @@ def readings_table(
         mask[target] = value_null[sel]
         columns[name] = pa.array(col, mask=mask)
     for g, name in enumerate(UNIT_GROUPS):
-        sel = wide_idx[group[wide_idx] == g]
+        sel = np.flatnonzero(wide & (group == g))
         ids = np.full(n_out, -1, dtype=np.int64)
-        ids[out_row[np.searchsorted(wide_idx, sel)]] = unit_ids[sel]
+        ids[out_row[sel]] = unit_ids[sel]
         if g == 0:
             ids[is_extra_out] = unit_ids[out_item[is_extra_out]]
         columns[name] = _category_column(units, ids)
@@ -223,6 +224,15 @@ def _field_index(field: pl.Series) -> np.ndarray:
     return out
 
 
+def _dense(ids: np.ndarray) -> np.ndarray:
+    """ids renumbered 0..k-1 in their sorted order (without a sort when they come sorted)."""
+    if not len(ids):
+        return ids
+    if (ids[1:] >= ids[:-1]).all():
+        return np.cumsum(np.concatenate(([0], ids[1:] != ids[:-1])))
+    return np.unique(ids, return_inverse=True)[1]
+
+
 def _first_of_each(ids: np.ndarray) -> np.ndarray:
     """Position of the first occurrence of each distinct id (ids dense 0..k-1), by id."""
     if not len(ids):
@@ -236,14 +246,10 @@ def _runs(key: pl.DataFrame, n: int) -> np.ndarray:
     """Run number of each item: a new run where any key column changes."""
     if not n:
         return np.zeros(0, dtype=np.int64)
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
-    for name in key.columns:
-        col = key.get_column(name)
-        now = col.to_numpy() if not col.null_count() else col.fill_null(-1).to_numpy()
-        nulls = col.is_null().to_numpy()
-        change[1:] |= (now[1:] != now[:-1]) | (nulls[1:] != nulls[:-1])
-    return np.cumsum(change) - 1
+    change = key.select(
+        pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in key.columns)
+    ).to_series()
+    return np.cumsum(change.fill_null(True).to_numpy()) - 1
 
 
 def _rows(run: np.ndarray, field_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,6 +259,12 @@ def _rows(run: np.ndarray, field_idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
     n = len(run)
     if not n:
         return run, extra
+    # the usual case, checked without a sort: each run's fields are distinct (runs are
+    # consecutive, so a run's fields are distinct when the sum of their bits equals their OR)
+    bits = np.where(extra, 0, np.left_shift(1, np.maximum(field_idx, 0))).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
+    if (np.add.reduceat(bits, starts) == np.bitwise_or.reduceat(bits, starts)).all():
+        return run * 64, extra
     key = run * 16 + np.where(extra, 15, field_idx)
     order = np.argsort(key, kind="stable")
     sk = key[order]
@@ -270,23 +282,6 @@ def _rows(run: np.ndarray, field_idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return run * 64 + occurrence, extra
 
 
-def _unit_clash(
-    row: np.ndarray, group: np.ndarray, unit_ids: np.ndarray, extra: np.ndarray
-) -> np.ndarray:
-    """Items whose unit differs from the first unit of their (row, unit group)."""
-    clash = np.zeros(len(row), dtype=bool)
-    wide = np.flatnonzero(~extra)
-    if not len(wide):
-        return clash
-    key = row[wide] * 4 + group[wide]
-    order = np.argsort(key, kind="stable")
-    sk, su = key[order], unit_ids[wide][order]
-    start = np.concatenate(([True], sk[1:] != sk[:-1]))
-    first_unit = su[np.maximum.accumulate(np.where(start, np.arange(len(sk)), 0))]
-    clash[wide[order]] = su != first_unit
-    return clash
-
-
 def _category_column(source: pl.Series, ids: np.ndarray) -> pa.DictionaryArray:
     """Category ids (-1: null) of `source`'s categorical as a dictionary array."""
     categories = source.dtype.categories.to_series().to_arrow()  # type: ignore[attr-defined]
@@ -302,7 +297,9 @@ def _repeated_code(pkt: np.ndarray, code: pl.Series) -> np.ndarray:
     key = pkt.astype(np.int64) * (1 << 32) + ids
     if not len(key):
         return np.zeros(0, dtype=bool)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key, kind="stable") if not (key[1:] > key[:-1]).all() else None
+    if order is None:  # strictly increasing: no code twice in a packet
+        return np.zeros(len(key), dtype=bool)
     sk = key[order]
     dup = np.zeros(len(key), dtype=bool)
     same = sk[1:] == sk[:-1]
