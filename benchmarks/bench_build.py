@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -84,6 +85,31 @@ def build(sources: Path, warehouse: Path, full_refresh: bool) -> Run:
     return result
 
 
+def step_seconds(limit: int = 6) -> list[str]:
+    """The longest steps of the latest build's Dagster run (wall seconds), from the project's
+    Dagster home (the build records its runs there)."""
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(HERE.parent / ".dagster_home"))
+    instance = dg.DagsterInstance.get()
+    run_ = instance.get_runs(limit=1)[0]
+    stats = [s for s in instance.get_run_step_stats(run_.run_id) if s.end_time and s.start_time]
+    stats.sort(key=lambda s: s.start_time - s.end_time)
+    return [f"{s.step_key} {s.end_time - s.start_time:.0f} s" for s in stats[:limit]]
+
+
+def dbt_seconds(limit: int = 5) -> list[str]:
+    """The longest dbt nodes of the latest build (its dbt log in the Dagster home)."""
+    logs = sorted((HERE.parent / ".dagster_home" / "build_logs").glob("*.log"))
+    if not logs:
+        return []
+    found = re.findall(
+        r"(?:OK created \S+ \S+ model|PASS) (\S+) .*?in ([0-9.]+)s\]", logs[-1].read_text()
+    )
+    found.sort(key=lambda x: -float(x[1]))
+    return [f"{name} {float(s):.0f} s" for name, s in found[:limit]]
+
+
 def _line(label: str, r: Run) -> str:
     return (
         f"  {label}: {r.seconds:.1f} s ({r.cpu_seconds:.0f} CPU-s), peak RSS "
@@ -141,6 +167,8 @@ def county(outlets: int, nightly: bool) -> list[str]:
         ]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
         lines += [f"    {x.strip()}" for x in summary]
+        lines.append(f"    longest steps: {', '.join(step_seconds())}")
+        lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds())}")
     return lines
 
 

@@ -81,7 +81,8 @@ class LakeWriter:
         """Append readings of one source log (any months)."""
         for month, part in _by_month(table):
             writer, meta = self._writer(source_file, month, part.schema)
-            writer.write_table(part)
+            for group in _by_cn(part):  # minute and hourly rows in row groups of their own
+                writer.write_table(group)
             meta.rows += part.num_rows
             keys = pl.from_arrow(part.select(["mn", "data_time"]))
             assert isinstance(keys, pl.DataFrame)
@@ -118,7 +119,8 @@ class LakeWriter:
                 schema,
                 compression="zstd",
                 store_schema=False,
-                write_statistics=["line_no", "data_time"],  # for scans by day
+                # scans by day and kind; the few readings to merge found from statistics alone
+                write_statistics=["line_no", "data_time", "cn", "needs_merge"],
             )
             self._open[key] = (writer, meta)
             self.files.append(meta)
@@ -159,6 +161,18 @@ def _by_month(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
     for m in months:
         label = f"{int(m) // 100:04d}-{int(m) % 100:02d}"
         yield label, (table if len(months) == 1 else table.filter(pa.array(key == m)))
+
+
+def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
+    """The table's rows per CN (a dictionary column), in order within each."""
+    cn = table.column("cn").combine_chunks()
+    codes = cn.indices.to_numpy(zero_copy_only=False)
+    kinds = np.unique(codes)
+    if len(kinds) <= 1:
+        yield table
+        return
+    for k in kinds:
+        yield table.filter(pa.array(codes == k))
 
 
 # --- the manifest and the views --------------------------------------------------------------

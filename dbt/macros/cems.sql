@@ -56,12 +56,13 @@
 
 {#- Mean and sum that do not depend on the order rows arrive in (a parallel aggregation adds
     doubles in any order, which changes the last bits): the values, as sent in decimal text, are
-    summed exactly as DECIMAL(38, 9). A value beyond that range is no measurement and is left
-    out, as a missing one. So an incremental build and a full refresh give identical numbers. -#}
+    summed exactly as DECIMAL(18, 9) (64-bit integers of nano-units). A value of 1e9 or more is
+    no minute reading and is left out, as a missing one. So an incremental build and a full
+    refresh give identical numbers. -#}
 {% macro exact_avg(value, where=none) -%}
-    avg(try_cast({{ value }} as decimal(38, 9))){% if where %} filter (where {{ where }}){% endif %}
+    avg(try_cast({{ value }} as decimal(18, 9))){% if where %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
 {% macro exact_sum(value, where=none) -%}
-    cast(sum(try_cast({{ value }} as decimal(38, 9))){% if where %} filter (where {{ where }}){% endif %} as double)
+    cast(sum(try_cast({{ value }} as decimal(18, 9))){% if where %} filter (where {{ where }}){% endif %} as double)
 {%- endmacro %}

@@ -32,7 +32,7 @@ packets as (
         source_file,
         line_no
     from {{ ref('int_cems__readings_pivoted') }}
-    where period_kind = 'hour' and {{ cems_days_filter('data_time') }}
+    where cn = '2061' and {{ cems_days_filter('data_time') }}  -- hourly packets
 ),
 
 combined as (

@@ -23,7 +23,7 @@ with minutes as (
         date_trunc('hour', data_time) as hour_start,
         coalesce(flag_2017 in ('N', 'T'), false) and avg_value is not null as is_valid_minute
     from {{ ref('int_cems__readings_pivoted') }}
-    where period_kind = 'minute' and {{ cems_days_filter('data_time') }}
+    where cn = '2051' and {{ cems_days_filter('data_time') }}  -- minute data (cn: scans skip the rest)
 ),
 
 hours as (

@@ -10,7 +10,7 @@
                   'zs_max': 'ZsMax', 'cou': 'Cou'} %}
 with readings as (
     select * from {{ ref('stg_cems__readings') }}
-    where period_kind in ('minute', 'hour')
+    where cn in ('2051', '2061')
 ),
 
 merge_keys as (
