@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 
-.PHONY: setup run test test-slow lint bench clean docs
+.PHONY: setup run test test-slow lint bench bench-scale clean docs
 
 # -qq: a machine's pip configuration may name extra indexes that do not exist here; pip's
 # "Location ... is ignored" warnings about them are noise for this one package (errors still show).
@@ -26,8 +26,13 @@ test-slow: setup
 
 bench: setup
 	$(UV) run python benchmarks/bench_hj212_parse.py
+	$(UV) run python benchmarks/bench_hj212_command.py
 	$(UV) run python benchmarks/bench_detectors.py
 	$(UV) run python benchmarks/bench_receiver.py
+
+# county-years of 26 and 100 CEMS outlets and the nightly increment (hours; ~5 GB of generated data)
+bench-scale: setup
+	$(UV) run python benchmarks/bench_build.py --outlets 26 100 --nightly
 
 clean:
 	rm -rf .venv .bootstrap .lantian .dagster_home dbt/target dbt/logs warehouse.duckdb exports
