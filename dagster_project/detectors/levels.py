@@ -56,17 +56,29 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         )
         return max(c["tolerance_span_share"] * (s.span or 0), c["tolerance_abs_mg_m3"], rel)
 
+    # tolerance(seg) lies between these bounds (max/min are exact): a range outside them is
+    # decided without the run's median
+    floor = max(c["tolerance_span_share"] * (s.span or 0), c["tolerance_abs_mg_m3"])
+    ceiling = max(floor, c["tolerance_noise_share"] * noise)
+
+    def beyond(seg: np.ndarray) -> bool:
+        spread = seg.max() - seg.min()
+        if spread > 2 * ceiling + 1e-9:
+            return True
+        if spread <= 2 * floor + 1e-9:
+            return False
+        return spread > 2 * tolerance(seg) + 1e-9
+
     i = 0
     while i < idx.size:
         j = i
         while j + 1 < idx.size and idx[j + 1] == idx[j] + 1:
-            seg = x[i : j + 2]
-            if seg.max() - seg.min() > 2 * tolerance(seg) + 1e-9:
+            if beyond(x[i : j + 2]):
                 break
             j += 1
         seg = x[i : j + 1]
-        tol = tolerance(seg)
         if j - i + 1 >= c["min_hours"] and abs(np.median(seg)) > zero_tol:
+            tol = tolerance(seg)
             t0, t1 = s.times[idx[i]], s.times[idx[j]]
             fb.report(
                 "constant_value",
