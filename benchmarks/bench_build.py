@@ -143,6 +143,8 @@ def county(outlets: int, nightly: bool) -> list[str]:
         x for x in full.output.splitlines() if x.startswith(("cems ", "  raw.cems", "  marts.cems"))
     ]
     lines += [f"    {x.strip()}" for x in summary]
+    lines.append(f"    longest steps: {', '.join(step_seconds())}")
+    lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds())}")
     if nightly:
         day = OUT / f"day{outlets}"
         _generate(day, outlets, NEXT_DAY, 1)
