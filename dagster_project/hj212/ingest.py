@@ -267,8 +267,9 @@ def _load(
                 rejects = batch.rejects  # noqa: F841 (read by DuckDB)
                 con.execute(
                     """insert into audit.rejected_records
-                           (build_id, feed, source_file, line_no, reason, raw_text)
-                       select ?, ?, source_file, line_no, reason, raw_text from rejects""",
+                           (build_id, feed, source_file, line_no, reason, raw_text, detail)
+                       select ?, ?, source_file, line_no, reason, raw_text, detail
+                       from rejects""",
                     [build_id, FEED],
                 )
             if batch.finished is not None:
@@ -278,7 +279,7 @@ def _load(
     lake.record(con, writer.files)
     for name in todo:
         counts = stream.per_file[name]
-        _log(con, build_id, name, hashes[name], counts, "parsed")
+        _log(con, build_id, name, hashes[name], counts, "; ".join(["parsed", *stream.notes[name]]))
         con.execute(
             """insert into audit.cems_ingested_files
                values (?, ?, ?, current_timestamp, ?, ?, ?)""",

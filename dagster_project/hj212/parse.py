@@ -5,8 +5,12 @@ Every record (see framing.py) ends up in exactly one place:
   * values: a usable data packet (CN in codes.DATA_CNS), one row per CP value;
   * events: a usable packet of any other command (replies, heartbeats, restarts, device info);
   * rejects: with a named reason (framing: bad_header, truncated, bad_crc_field, crc_mismatch,
-    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value;
-    duplicate).
+    length_mismatch, crc_modbus_le; content: unsupported_version, bad_datatime, bad_value,
+    out_of_range:<code>-<field> (bounds.py); duplicate).
+A file that cannot be read whole (logfile.py: truncated_file, empty_file, unreadable_file) adds
+one reject row of its own, at the line where reading stopped (0: the file as a whole), with the
+`detail`; it counts as one record read and rejected. Blank lines are no records: the counts
+name them (`blank_lines`).
 
 `ParseStream` yields one `Batch` per piece of a file (whole lines, about 24 MB), in file and line
 order, then one closing batch. `parse_files` collects them into one `ParseResult`.
@@ -49,8 +53,9 @@ import polars as pl
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing
 from dagster_project.hj212.keys import SeenPackets
+from dagster_project.hj212.logfile import FileProblem
 from dagster_project.hj212.masking import mask_raw
-from dagster_project.hj212.pieces import Piece, parse_piece, read_pieces
+from dagster_project.hj212.pieces import LogPieces, Piece, parse_piece
 from dagster_project.hj212.values import (
     ITEM_COLUMNS,
     PACKET_COLUMNS,
@@ -70,6 +75,7 @@ REJECT_SCHEMA = {
     "line_no": pl.Int64,
     "reason": pl.String,
     "raw_text": pl.String,
+    "detail": pl.String,
 }
 EVENT_SCHEMA = {**dict.fromkeys(warehouse.CEMS_EVENTS_COLUMNS, pl.String)} | {
     "line_no": pl.Int64,
@@ -106,6 +112,8 @@ class ParseResult:
     counts: dict[str, int] = field(default_factory=dict)
     # per source_file: records read, packets loaded (values or events), records rejected
     per_file: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # per source_file: what the counts do not say (blank lines, a file-level problem)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -141,18 +149,21 @@ class ParseStream:
         self.allowed = list(modbus_le_allowed)
         self.station_units = station_units
         self.seen_before = seen_before
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter(lines_read=0, blank_lines=0)
         self.per_file: dict[str, tuple[int, int, int]] = dict.fromkeys(self.names, (0, 0, 0))
+        self.notes: dict[str, list[str]] = {name: [] for name in self.names}
+        self._blank: Counter[str] = Counter()
         self._seen = SeenPackets()
         self._split: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = []
         self._split_packets = 0
 
     def __iter__(self) -> Iterator[Batch]:
-        pending: deque[tuple[int, Future[Piece] | None]] = deque()
+        pending: deque[tuple[int, Future[Piece] | LogPieces]] = deque()
         with ThreadPoolExecutor(WORKERS) as pool:
             for file_idx, (_name, path) in enumerate(self.named):
                 line_base = 0
-                for data in read_pieces(path):
+                log = LogPieces(path)
+                for data in log:
                     job = pool.submit(
                         parse_piece, data, file_idx, line_base, self.names, self.allowed
                     )
@@ -160,18 +171,20 @@ class ParseStream:
                     line_base += data.count(b"\n")
                     while len(pending) > WORKERS:  # bounded: the next pieces parse meanwhile
                         yield self._finish(*pending.popleft())
-                pending.append((file_idx, None))  # the file is done
+                pending.append((file_idx, log))  # the file is done (and its problem known)
             while pending:
                 yield self._finish(*pending.popleft())
         yield self._close()
 
-    def _finish(self, file_idx: int, job: Future[Piece] | None) -> Batch:
+    def _finish(self, file_idx: int, job: Future[Piece] | LogPieces) -> Batch:
         name = self.names[file_idx]
-        if job is None:
-            return _empty_batch(name, finished=name)
+        if isinstance(job, LogPieces):
+            return self._file_done(name, job.problem)
         piece = job.result()
         counts = self.counts
         counts["lines_read"] += len(piece.start)
+        counts["blank_lines"] += piece.blank_lines
+        self._blank[name] += piece.blank_lines
         counts["variant_classified"] += int((piece.status == framing.MODBUS_LE).sum())
         packets = self._duplicates(piece.chunk.packets)
         ok = packets.filter(pl.col("reason").is_null())
@@ -202,6 +215,25 @@ class ParseStream:
             rejected + rejects.height,
         )
         return Batch(items, packet_cols, events, rejects, source_file=name)
+
+    def _file_done(self, name: str, problem: FileProblem | None) -> Batch:
+        """A file's last batch: its notes, and the reject row of a file-level problem (one
+        record read and rejected, at the line where reading stopped; 0: the file as a whole)."""
+        batch = _empty_batch(name, finished=name)
+        blank = self._blank.pop(name, 0)
+        self.notes[name] = [f"{blank} blank lines"] if blank else []
+        if problem is None:
+            return batch
+        where = f" at line {problem.line_no}" if problem.line_no else ""
+        self.notes[name].append(f"{problem.reason}{where}: {problem.detail}")
+        row = (name, problem.line_no, problem.reason, mask_raw(problem.raw_text), problem.detail)
+        batch.rejects = pl.DataFrame([row], schema=REJECT_SCHEMA, orient="row")
+        self.counts["file_problems"] += 1
+        self.counts[f"rejected_{problem.reason}"] += 1
+        self.counts["rejected"] += 1
+        read, loaded, rejected = self.per_file[name]
+        self.per_file[name] = (read + 1, loaded, rejected + 1)
+        return batch
 
     def _duplicates(self, packets: pl.DataFrame) -> pl.DataFrame:
         """Usable data packets whose key came earlier (in this piece, an earlier piece, or
@@ -281,8 +313,12 @@ def parse_files(
     batches = list(stream)
     values = pl.concat([b.values for b in batches])
     events = pl.concat([b.events for b in batches])
-    rejects = pl.concat([b.rejects for b in batches])
-    return ParseResult(values, rejects, events, dict(stream.counts), dict(stream.per_file))
+    rejects = pl.concat([b.rejects for b in batches]).sort(
+        "source_file", "line_no", maintain_order=True
+    )
+    return ParseResult(
+        values, rejects, events, dict(stream.counts), dict(stream.per_file), stream.notes
+    )
 
 
 def _with_units(
@@ -301,6 +337,7 @@ def _piece_rejects(piece: Piece, packets: pl.DataFrame, name: str) -> pl.DataFra
     failed = packets.filter(pl.col("reason").is_not_null())
     idx = np.concatenate((bad, failed.get_column("rec").to_numpy())).astype(np.int64)
     reasons += failed.get_column("reason").to_list()
+    details: list[str | None] = [None] * len(bad) + failed.get_column("detail").to_list()
     if not len(idx):
         return _empty_rejects()
     order = np.argsort(idx, kind="stable")
@@ -311,6 +348,7 @@ def _piece_rejects(piece: Piece, packets: pl.DataFrame, name: str) -> pl.DataFra
             "line_no": piece.line_no[idx].astype(np.int64),
             "reason": [reasons[i] for i in order],
             "raw_text": [mask_raw(piece.text(int(i))) for i in idx],
+            "detail": [details[i] for i in order],
         },
         schema=REJECT_SCHEMA,
     )

@@ -5,16 +5,15 @@ packets and the value rows of its usable unsplit data packets, numbered from 0 w
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import polars as pl
 
 from dagster_project.hj212 import codes, fields, framing, layout
+from dagster_project.hj212.logfile import GZIP_MAGIC, FileProblem, read_log
 from dagster_project.hj212.values import cp_items, packet_columns, value_rows
 
 
@@ -33,57 +32,75 @@ class Chunk:
 
 PIECE_BYTES = 24 << 20
 READ_BYTES = 1 << 20
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+
+class LogPieces:
+    """A log's bytes in pieces of whole lines, about PIECE_BYTES each (the last one may end
+    without a newline), and, once iterated, what kept it from being read whole (`problem`, see
+    logfile.py: unreadable_file, truncated_file, empty_file). A plain log streams from disk
+    (memory: about one piece); a gzip log (by magic number, whatever its name) is decompressed
+    whole first by logfile.read_log, which locates a cut or damage and holds back the incomplete
+    line where reading stopped (memory: one logger's file, e.g. an outlet-month)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problem: FileProblem | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            self.problem = FileProblem("unreadable_file", 0, f"cannot read the file: {exc}")
+            return
+        with fh:
+            if fh.read(2) == GZIP_MAGIC:
+                log = read_log(self.path)
+                self.problem = log.problem
+                data = log.data
+                yield from _whole_lines(
+                    data[k : k + READ_BYTES] for k in range(0, len(data), READ_BYTES)
+                )
+                return
+            fh.seek(0)
+            # leading whitespace is held back: a file of nothing else is an empty_file
+            held: list[bytes] | None = []
+            for piece in _whole_lines(iter(lambda: fh.read(READ_BYTES), b"")):
+                if held is None:
+                    yield piece
+                    continue
+                held.append(piece)
+                if piece.strip(_WHITESPACE):
+                    yield from held
+                    held = None
+            if held is not None:
+                detail = "file holds only whitespace" if any(held) else "file has 0 bytes"
+                self.problem = FileProblem("empty_file", 0, detail)
 
 
 def read_pieces(path: Path) -> Iterator[bytes]:
-    """The file's bytes in pieces of whole lines, about PIECE_BYTES each (the last one may end
-    without a newline), gunzipped on the way when the file is gzip (by magic number, whatever
-    its name; members one after another). A damaged or cut gzip file is read up to the damage;
-    its last line then fails its checks. Memory: about one piece, not the file."""
-    with path.open("rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-        fh.seek(0)
-        blocks = _gunzipped(fh) if gz else iter(lambda: fh.read(READ_BYTES), b"")
-        parts: list[bytes] = []
-        size = 0
-        for block in blocks:
-            parts.append(block)
-            size += len(block)
-            if size < PIECE_BYTES:
-                continue
-            data = b"".join(parts)
-            cut = data.rfind(b"\n") + 1
-            if not cut:  # no line end yet: the piece grows until one comes
-                parts = [data]
-                continue
-            yield data[:cut]
-            rest = data[cut:]
-            parts, size = ([rest] if rest else []), len(rest)
-        if parts:
-            yield b"".join(parts)
+    """The pieces of LogPieces(path), without its problem."""
+    return iter(LogPieces(path))
 
 
-def _gunzipped(fh: BinaryIO) -> Iterator[bytes]:
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    data = fh.read(READ_BYTES)
-    while data:
-        try:
-            out = inflate.decompress(data)
-        except zlib.error:  # damaged: what came before stays
-            return
-        if out:
-            yield out
-        if inflate.eof:  # a member ended: another may follow
-            data = inflate.unused_data or fh.read(READ_BYTES)
-            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        else:
-            data = fh.read(READ_BYTES)
-    try:
-        tail = inflate.flush()
-    except zlib.error:
-        return
-    if tail:
-        yield tail
+def _whole_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    parts: list[bytes] = []
+    size = 0
+    for block in blocks:
+        parts.append(block)
+        size += len(block)
+        if size < PIECE_BYTES:
+            continue
+        data = b"".join(parts)
+        cut = data.rfind(b"\n") + 1
+        if not cut:  # no line end yet: the piece grows until one comes
+            parts = [data]
+            continue
+        yield data[:cut]
+        rest = data[cut:]
+        parts, size = ([rest] if rest else []), len(rest)
+    if parts:
+        yield b"".join(parts)
 
 
 @dataclass
@@ -96,6 +113,7 @@ class Piece:
     line_no: np.ndarray  # 1-based line in the file
     status: np.ndarray
     chunk: Chunk
+    blank_lines: int = 0  # whitespace-only lines: not records
 
     def text(self, i: int) -> str:
         """Record i as text (for rejects; bytes that are not UTF-8 replaced)."""
@@ -108,9 +126,11 @@ def parse_piece(
     """Frame, check and parse the records of one piece (`pkt`, `rec` numbered from 0; lines
     after the `line_base` lines of the file's earlier pieces)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    start, end, line_no, _lines = framing.split_records(buf)
+    rec = framing.split_records(buf)
+    start, end, line_no, status, _declared, length_ok = framing.merge_unchecked_splits(
+        buf, rec.start, rec.end, rec.line_no, *framing.check_records(buf, rec.start, rec.end)
+    )
     line_no = line_no + line_base
-    status, _declared, length_ok = framing.check_records(buf, start, end)
     usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
     segs = pl.DataFrame(
         {
@@ -123,7 +143,7 @@ def parse_piece(
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
     chunk = parse_chunk(segs, names, modbus_le_allowed, buf)
-    return Piece(buf, start, end, line_no, status, chunk)
+    return Piece(buf, start, end, line_no, status, chunk, rec.blank_lines)
 
 
 def parse_chunk(
@@ -139,18 +159,25 @@ def parse_chunk(
     )
     data = packets.filter(pl.col("is_data") & pl.col("reason").is_null())
     cp_offset = packets.get_column("cp_offset").to_numpy()
-    attrs, vals, bad_value = cp_items(
+    items = cp_items(
         data,
         packets.get_column("protocol_version"),
         lambda flat: layout.irregular_cps(flat, cp_offset, buf),
     )
-    packets = packets.drop("cp_fast", "cp_offset").with_columns(
-        reason=pl.when(pl.col("reason").is_not_null())
+    attrs, vals = items.attrs, items.values
+    far = _by_packet(items.out_of_range, packets.height)
+    reason = (
+        pl.when(pl.col("reason").is_not_null())
         .then(pl.col("reason"))
         .when(pl.col("is_data") & pl.col("data_time").is_null())
         .then(pl.lit("bad_datatime"))
-        .when(pl.col("pkt").is_in(bad_value.implode()))
-        .then(pl.lit("bad_value")),
+        .when(pl.col("pkt").is_in(items.bad_value.implode()))
+        .then(pl.lit("bad_value"))
+        .otherwise(far.get_column("reason"))
+    )
+    packets = packets.drop("cp_fast", "cp_offset").with_columns(
+        reason=reason,
+        detail=pl.when(reason == far.get_column("reason")).then(far.get_column("detail")),
         set_key=pl.col("pkt"),
         cp=pl.when(~pl.col("is_data")).then("cp"),  # only device events keep their CP text
     )
@@ -161,9 +188,22 @@ def parse_chunk(
         attrs, vals = attrs.filter(~in_split), vals.filter(~in_split)
     else:
         split_attrs, split_vals = attrs.clear(), vals.clear()
-    items = value_rows(packets, attrs, vals)
+    rows = value_rows(packets, attrs, vals)
     return Chunk(
-        packets.drop("set_key"), items, packet_columns(packets, names), split_attrs, split_vals
+        packets.drop("set_key"), rows, packet_columns(packets, names), split_attrs, split_vals
+    )
+
+
+def _by_packet(rows: pl.DataFrame, n: int) -> pl.DataFrame:
+    """reason and detail of `rows` (pkt, reason, detail) laid out by packet number 0..n-1."""
+    out = pl.DataFrame({"reason": pl.repeat(None, n, dtype=pl.String, eager=True)}).with_columns(
+        detail=pl.col("reason")
+    )
+    if not rows.height:
+        return out
+    idx = rows.get_column("pkt")
+    return out.with_columns(
+        out.get_column(c).scatter(idx, rows.get_column(c)) for c in ("reason", "detail")
     )
 
 
