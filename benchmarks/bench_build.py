@@ -85,12 +85,12 @@ def build(sources: Path, warehouse: Path, full_refresh: bool) -> Run:
     return result
 
 
-def step_seconds(limit: int = 6) -> list[str]:
-    """The longest steps of the latest build's Dagster run (wall seconds), from the project's
-    Dagster home (the build records its runs there)."""
+def step_seconds(state: Path, limit: int = 6) -> list[str]:
+    """The longest steps of the latest build's Dagster run (wall seconds), from the warehouse's
+    state folder (the build records its runs there)."""
     import dagster as dg
 
-    os.environ.setdefault("DAGSTER_HOME", str(HERE.parent / ".dagster_home"))
+    os.environ["DAGSTER_HOME"] = str(state / "dagster_home")
     instance = dg.DagsterInstance.get()
     run_ = instance.get_runs(limit=1)[0]
     stats = [s for s in instance.get_run_step_stats(run_.run_id) if s.end_time and s.start_time]
@@ -98,9 +98,9 @@ def step_seconds(limit: int = 6) -> list[str]:
     return [f"{s.step_key} {s.end_time - s.start_time:.0f} s" for s in stats[:limit]]
 
 
-def dbt_seconds(limit: int = 5) -> list[str]:
-    """The longest dbt nodes of the latest build (its dbt log in the Dagster home)."""
-    logs = sorted((HERE.parent / ".dagster_home" / "build_logs").glob("*.log"))
+def dbt_seconds(state: Path, limit: int = 5) -> list[str]:
+    """The longest dbt nodes of the latest build (its build log in the state folder)."""
+    logs = sorted((state / "builds").glob("*/build.log"), key=lambda p: p.stat().st_mtime)
     if not logs:
         return []
     found = re.findall(
@@ -143,8 +143,8 @@ def county(outlets: int, nightly: bool) -> list[str]:
         x for x in full.output.splitlines() if x.startswith(("cems ", "  raw.cems", "  marts.cems"))
     ]
     lines += [f"    {x.strip()}" for x in summary]
-    lines.append(f"    longest steps: {', '.join(step_seconds())}")
-    lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds())}")
+    lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
+    lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
     if nightly:
         day = OUT / f"day{outlets}"
         _generate(day, outlets, NEXT_DAY, 1)
@@ -169,8 +169,8 @@ def county(outlets: int, nightly: bool) -> list[str]:
         ]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
         lines += [f"    {x.strip()}" for x in summary]
-        lines.append(f"    longest steps: {', '.join(step_seconds())}")
-        lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds())}")
+        lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
+        lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
     return lines
 
 
