@@ -168,7 +168,7 @@ def county(outlets: int, nightly: bool) -> list[str]:
             f"  ratio build / baseline: {inc.seconds / base_day.seconds:.1f}x",
         ]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
-        lines += [f"    {x.strip()}" for x in summary]
+        lines += [f"    {x.strip().replace(f'{HERE.parent}/', '')}" for x in summary]
         lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
         lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
     return lines

@@ -187,7 +187,9 @@ def _decimals(outlet: Outlet, cn: str) -> dict[str, int]:
 
 
 def _text(rows: pl.DataFrame, name: str, decimals: int) -> pl.Expr:
-    return pl.lit(format_values(rows.get_column(name), decimals))
+    """The column as `_f` prints it: no negative zero ("-0.000" is written "0.000")."""
+    text = format_values(rows.get_column(name), decimals)
+    return pl.lit(text.str.replace(r"^-(0(?:\.0+)?)$", "$1"))
 
 
 def _flag(name: str) -> pl.Expr:

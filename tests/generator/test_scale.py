@@ -90,3 +90,13 @@ def test_minute_share_sends_minutes_every_day_and_lazy_frames_match(tmp_path: Pa
         lines = read_log(tmp_path / rel)
         assert sum(";CN=2051;" in line for line in lines) >= 2 * 1440 - 6 * 60
     assert "Minute data from 50% of the CEMS outlets" in (tmp_path / "README.md").read_text()
+
+
+def test_column_wise_numbers_never_print_a_negative_zero() -> None:
+    from dagster_project.generator.packets import _f, _text
+
+    values = [-0.0001, -0.0, 0.0004, -0.0005, -0.0006, -1.5, None]
+    rows = pl.DataFrame({"v": values}, schema={"v": pl.Float64})
+    got = rows.select(_text(rows, "v", 3)).to_series().to_list()
+    assert got == [_f(v, 3) for v in values]
+    assert not any(t.startswith("-0.000") for t in got)
