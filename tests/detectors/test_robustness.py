@@ -17,7 +17,7 @@ from dagster_project.detectors import sql_rules
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import detect_frames
 from dagster_project.detectors.inputs import HOURLY_SCHEMA, DetectorInputs, write_inputs
-from tests.detectors.conftest import START
+from tests.detectors.conftest import SHUTDOWN, START
 
 
 def _edit(hourly: pl.DataFrame, mn: str, pol: str | None, hours: list, **cols) -> pl.DataFrame:
@@ -259,3 +259,33 @@ def test_each_outlet_gets_the_standard_of_its_kind_industry_and_fuel() -> None:
     assert got["G1"][0] == "GB 26453-2022"
     assert got["V1"][0] == "GB 16297-1996"
     assert got["X1"] == (None, None, "unverified")  # no standard mapped: the permit only
+
+
+def _sql_findings(hourly: pl.DataFrame, outlets: pl.DataFrame, model: str) -> pl.DataFrame:
+    """One SQL rule's findings on the frames (the same SQL dbt builds), in a scratch DuckDB."""
+    con = duckdb.connect()
+    try:
+        write_inputs(con, DetectorInputs(hourly, outlets))
+        sql_rules.run_all(con, load_config())
+        return con.sql(f"select * from {sql_rules.SCHEMA}.{model}").pl()
+    finally:
+        con.close()
+
+
+def test_a_stopped_mark_on_the_hour_a_stop_begins_is_not_flag_abuse(clean_county) -> None:
+    """The DAS marks F from the hour the unit stopped in; in that hour the fan still runs (flow a
+    quarter of full) and the stack is hot, so physics reads 'running' for one more hour. The
+    same marks on running hours with no stop after them stay flag abuse."""
+    hourly, outlets = clean_county
+    mn = "MN0001"
+    p95 = hourly.filter(pl.col("mn") == mn)["flow_m3_s"].quantile(0.95)
+    stop = [SHUTDOWN[0] + timedelta(hours=k) for k in range(6)]
+    edge = SHUTDOWN[0] - timedelta(hours=1)
+    h = _edit(hourly, mn, None, [edge, *stop], flag="F")
+    h = _edit(h, mn, None, [edge], flow_m3_s=0.25 * p95, o2=20.5, avg_measured=0.2)
+    abuse = [START + timedelta(days=30, hours=10 + k) for k in range(3)]
+    h = _edit(h, mn, None, abuse, flag="F")
+    found = _sql_findings(h, outlets, "int_anomalies__flag_abuse").filter(pl.col("mn") == mn)
+    starts = set(found["start_time"].to_list())
+    assert edge not in starts, found.select("pollutant_code", "start_time").rows()
+    assert starts == {abuse[0]}, found.select("pollutant_code", "start_time").rows()

@@ -1,14 +1,31 @@
 -- D19 flag abuse (marks vs physics): a "stopped" mark (2017 F instrument stopped, or Sd: the 2005
 -- F, emission source stopped) on hours when flow, O2 and temperature say the unit runs (标停未停),
 -- and S (manually entered set value) on a pollutant channel.
+-- The hour a stop begins is the stop's own edge, not a false mark: the DAS marks the hour the
+-- unit stopped in, while physics lags by up to an hour (the fan runs down, the stack cools), so
+-- a stopped mark on one 'running' hour that is followed at once by marked hours physics also
+-- reads as stopped is left out.
 -- Grain: one episode per outlet × pollutant × kind of mark.
-with hours as (
-    select h.mn, h.pollutant_code, h.hour_start, h.flag, h.avg_measured, s.state,
+with joined as (
+    select h.mn, h.pollutant_code, h.hour_start, h.flag, h.avg_measured, s.state, s.raw_state,
            s.flow_m3_s, s.o2, s.temp_c,
-           case when h.flag in ('F', 'Sd') and s.state = 'running' then 'stopped_mark_while_running'
-                when h.flag = 'S' then 'manually_set_value' end as kind
+           lead(h.hour_start) over w as next_hour,
+           lead(h.flag) over w as next_flag,
+           lead(s.raw_state) over w as next_raw_state
     from {{ ref('int_anomalies__hourly_input') }} h
     join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
+    window w as (partition by h.mn, h.pollutant_code order by h.hour_start)
+),
+
+hours as (
+    select *,
+           case when flag in ('F', 'Sd') and state = 'running'
+                     and not coalesce(next_hour = hour_start + interval 1 hour
+                                      and next_flag in ('F', 'Sd')
+                                      and next_raw_state = 'stopped', false)
+                    then 'stopped_mark_while_running'
+                when flag = 'S' then 'manually_set_value' end as kind
+    from joined
 ),
 
 flagged as (
