@@ -248,12 +248,24 @@ def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
     return z, np.sqrt(np.mean(z**2, axis=1))
 
 
+def departs_from_own_channels(z: np.ndarray, feature_z: float) -> np.ndarray:
+    """Per window: whether the values stopped following the outlet's own channels (their hour to
+    hour changes follow the fit on flow, temperature, O2 and other pollutants less than usual, or
+    their departure from it moved by `feature_z`). A window whose values still move with the
+    outlet's own channels, however its spread and persistence changed (a new load regime, the
+    start of the heating season), is the outlet operating differently, not another fingerprint."""
+    step_corr = z[:, FEATURES.index("step_corr_with_own_channels")]
+    resid = z[:, FEATURES.index("log_residual_spread")]
+    return (step_corr < 0) | (np.abs(resid) >= feature_z)
+
+
 def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Days whose values stop looking like this outlet's: the window's fingerprint (how far the
     values' hour-to-hour changes follow the outlet's own flow, temperature, O2 and other
     pollutants, how far they depart from the fit on them, their persistence, noise and spread)
     departs from the series' other windows by a robust distance above the threshold, with several
-    features moving at once. A week of a peer's data, or of generated
+    features moving at once, and the values no longer follow the outlet's own channels as they
+    used to (`departs_from_own_channels`). A week of a peer's data, or of generated
     numbers with the right level, carries another fingerprint; a level shift alone does not
     count (the features are level-free)."""
     c = cfg["fingerprint_drift"]
@@ -266,7 +278,11 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
             z, dist = fingerprint_distance(fp)
             moved = (np.abs(z) >= c["feature_z"]).sum(axis=1)
             flags = np.zeros(len(s.times) - w + 1, bool)
-            hit = (dist >= c["min_distance"]) & (moved >= c["min_features"])
+            hit = (
+                (dist >= c["min_distance"])
+                & (moved >= c["min_features"])
+                & departs_from_own_channels(z, c["feature_z"])
+            )
             for k in np.flatnonzero(hit):
                 flags[fp.starts[k]] = True
             for lo, hi in merged_windows(flags, w):

@@ -1,0 +1,62 @@
+"""Legitimate changes of operation that must not read as a changed fingerprint: the start of the
+heating season on a district-heating boiler (world B's physics: load steps up on 15 November,
+so spread and persistence of the values change while they keep following the outlet's flow,
+O2 and other pollutants)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from benchmarks.detector_worlds.world_b import DAYS, START, physics
+from dagster_project.detectors import patterns, sql_rules
+from dagster_project.detectors.config import load_config
+from dagster_project.detectors.findings import FindingsBuilder
+from dagster_project.detectors.inputs import (
+    OUTLET_POLLUTANT_SCHEMA,
+    DetectorInputs,
+    write_inputs,
+)
+from dagster_project.detectors.series import iter_series
+
+
+def _heating_boiler() -> DetectorInputs:
+    """One heating boiler over world B's 56 days, no fault: a realisation whose heating-season
+    start moved two fingerprint features of its SO2 by more than 4 robust z."""
+    outlet = physics.draw_outlets(302, np.random.default_rng([302, 0xB]))[8]
+    assert outlet.kind.schedule == "heating"
+    start = datetime(START.year, START.month, START.day)
+    hourly = physics.simulate_outlet(
+        outlet, start, DAYS, np.random.default_rng(21), [], None, physics.Truth()
+    )
+    outlets = pl.DataFrame(physics.outlet_rows(outlet), schema=OUTLET_POLLUTANT_SCHEMA)
+    return DetectorInputs(hourly, outlets)
+
+
+def test_the_heating_season_start_is_not_a_fingerprint_drift() -> None:
+    cfg = load_config()
+    inputs = _heating_boiler()
+    con = duckdb.connect()
+    try:
+        write_inputs(con, inputs)
+        sql_rules.run_all(con, cfg)
+        state = con.sql(f"select * from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL}").pl()
+    finally:
+        con.close()
+    series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+    so2 = next(s for s in series if s.pollutant_code == "a21026")
+    fp = patterns.fingerprints(so2, series, cfg)
+    assert fp is not None
+    z, dist = patterns.fingerprint_distance(fp)
+    moved = (np.abs(z) >= cfg["fingerprint_drift"]["feature_z"]).sum(axis=1)
+    # the case is what it claims: without the own-channel condition it would be reported
+    assert (
+        (dist >= cfg["fingerprint_drift"]["min_distance"])
+        & (moved >= cfg["fingerprint_drift"]["min_features"])
+    ).any()
+    fb = FindingsBuilder("py.fingerprint_drift")
+    patterns.fingerprint_drift(series, cfg, fb)
+    assert fb.frame().height == 0, fb.frame().select("pollutant_code", "start_time").rows()
