@@ -80,18 +80,6 @@ mark_runs as (
     group by mn, pollutant_code, flag, mark_run
 ),
 
--- the same reading in marked hours of other days: a gas cylinder read again
-recurring as (
-    select a.mn, a.pollutant_code, a.hour_start,
-           count(distinct b.hour_start::date) as other_days
-    from marked a
-    join marked b
-      on b.mn = a.mn and b.pollutant_code = a.pollutant_code
-     and b.hour_start::date <> a.hour_start::date
-     and abs(b.avg_measured - a.avg_measured) <= {{ recur_tol }} * abs(a.avg_measured)
-    group by a.mn, a.pollutant_code, a.hour_start
-),
-
 series_days as (
     select mn, pollutant_code, date_diff('day', min(hour_start), max(hour_start)) as days
     from base
@@ -108,9 +96,9 @@ routine_hours as (
        and date_diff('day', min(m.hour_start), max(m.hour_start)) >= {{ routine_span }} * d.days
 ),
 
-candidates as (
+-- marked hours above the limit while the unit ran, not zero and not ambient air
+above as (
     select m.*, s.state, r.o2_p25, r.flow_median, r.o2_median,
-           coalesce(rc.other_days, 0) as recurring_days,
            mr.run_hours >= 2 and mr.run_max <= (1 + {{ flat_tol }}) * mr.run_min as flat_run,
            rh.clock_hour is not null as at_routine_hour,
            coalesce(m.normal_minutes, 0) >= {{ min_minutes }} and m.minutes_value is not null
@@ -118,7 +106,6 @@ candidates as (
     from marked m
     join state s using (mn, hour_start)
     left join running_medians r using (mn)
-    left join recurring rc using (mn, pollutant_code, hour_start)
     join mark_runs mr using (mn, pollutant_code, flag, mark_run)
     left join routine_hours rh
       on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code
@@ -130,6 +117,26 @@ candidates as (
                                     {{ zero_span }} * coalesce(m.analyzer_range, 0))
       -- not ambient air on an outlet whose flue gas is well below ambient
       and not (coalesce(r.o2_p25, 99) < {{ o2_informative }} and m.o2 >= {{ o2_ambient }})
+),
+
+-- the same reading in marked hours of other days: a gas cylinder read again (looked up for the
+-- hours above the limit only: a self-join of every marked hour grows with the square of a
+-- series' marks)
+recurring as (
+    select a.mn, a.pollutant_code, a.hour_start,
+           count(distinct b.hour_start::date) as other_days
+    from above a
+    join marked b
+      on b.mn = a.mn and b.pollutant_code = a.pollutant_code
+     and b.hour_start::date <> a.hour_start::date
+     and abs(b.avg_measured - a.avg_measured) <= {{ recur_tol }} * abs(a.avg_measured)
+    group by a.mn, a.pollutant_code, a.hour_start
+),
+
+candidates as (
+    select a.*, coalesce(rc.other_days, 0) as recurring_days
+    from above a
+    left join recurring rc using (mn, pollutant_code, hour_start)
 ),
 
 judged as (
