@@ -7,7 +7,18 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import paths, warehouse
-from dagster_project.defs.transform.project import dbt_project, ensure_manifest, seed_partial_parse
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform.project import (
+    dbt_project,
+    ensure_manifest,
+    project_fingerprint,
+    seed_partial_parse,
+)
+
+# The dbt project whose unit tests passed on this warehouse (a digest of its files). Unit tests
+# check the models' SQL on fixed rows, never the warehouse's data: a build of a warehouse whose
+# last build passed them with the same project skips them (a nightly saves ~40 % of dbt's work).
+UNIT_TESTS_TABLE = "audit.dbt_unit_tests_passed"
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -32,12 +43,43 @@ class WarehouseTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=WarehouseTranslator(),
     name="dbt_warehouse",
 )
-def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_warehouse(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse_db: WarehouseResource
+):
     """`dbt build`: models, seeds, data tests and unit tests, streamed as materializations.
+    Unit tests run unless this warehouse passed them with the same dbt project already.
 
     Artifacts and dbt's log go to this build's folder in the state folder (kept for the last N
     builds), never into the project."""
     target = paths.build_dir(warehouse.build_id()) / "dbt"
     seed_partial_parse(target)
     op_context = context.op_execution_context
-    yield from dbt.cli(["build"], context=op_context, target_path=target).stream()
+    fingerprint = project_fingerprint()
+    args = ["build"]
+    if _unit_tests_passed(warehouse_db) == fingerprint:
+        args += ["--exclude-resource-type", "unit_test"]
+        context.log.info("unit tests skipped: this warehouse passed them with the same dbt project")
+    yield from dbt.cli(args, context=op_context, target_path=target).stream()
+    if context.is_subset:  # a selection ran some of the unit tests at most
+        return
+    with warehouse_db.connect() as con:  # dbt succeeded (else it raised): its unit tests passed
+        con.execute("create schema if not exists audit")
+        con.execute(
+            f"create or replace table {UNIT_TESTS_TABLE} as select ?::varchar as fingerprint",
+            [fingerprint],
+        )
+
+
+def _unit_tests_passed(warehouse_db: WarehouseResource) -> str | None:
+    """The dbt project digest this warehouse's last build passed the unit tests with."""
+    schema, table = UNIT_TESTS_TABLE.split(".")
+    with warehouse_db.connect() as con:
+        known = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()
+        if not known or not known[0]:
+            return None
+        row = con.execute(f"select fingerprint from {UNIT_TESTS_TABLE}").fetchone()
+    return str(row[0]) if row else None

@@ -7,6 +7,7 @@ installed beside the running interpreter, never a `dbt` that PATH happens to off
 """
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -31,11 +32,26 @@ def dbt_executable() -> Path:
     return paths.tool("dbt")
 
 
-def _newest_source_mtime() -> float:
+def _source_files() -> list[Path]:
     files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
     for folder in ("models", "seeds", "macros", "tests"):
-        files += [p for p in (DBT_DIR / folder).rglob("*") if p.is_file()]
-    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+        files += sorted(p for p in (DBT_DIR / folder).rglob("*") if p.is_file())
+    return [p for p in files if p.exists()]
+
+
+def _newest_source_mtime() -> float:
+    return max((p.stat().st_mtime for p in _source_files()), default=0.0)
+
+
+def project_fingerprint() -> str:
+    """A digest of the dbt project's files (paths and contents): equal digests, same SQL."""
+    digest = hashlib.sha256()
+    for path in _source_files():
+        digest.update(path.relative_to(DBT_DIR).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def dbt_env() -> dict[str, str]:
