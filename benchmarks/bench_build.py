@@ -12,10 +12,13 @@ For a county of N CEMS outlets (a third of them sending minute data), the year 2
     its packet logs added to the sources as new files (<MN>_20240101.log.gz, as a receiving
     station delivers a day); `lantian build` again on the built year; baseline: DuckDB's raw
     line load of those new logs.
+`--nightly-only` restores the built year kept by the last full build (benchmarks/out/year<N>/,
+a copy of the warehouse folder taken before the nightly) and times the nightly increment alone.
 `--record` appends the report to benchmarks/bench_build_results.txt. Generated data and
 warehouses stay under benchmarks/out/ (gitignored); a 300-outlet year is ~12 GB of gzip logs.
 
-    uv run python benchmarks/bench_build.py --outlets 26 [100 300] [--nightly] [--record]
+    uv run python benchmarks/bench_build.py --outlets 26 [100 300] [--nightly | --nightly-only]
+        [--record]
 """
 
 from __future__ import annotations
@@ -118,7 +121,9 @@ def _line(label: str, r: Run) -> str:
     )
 
 
-def county(outlets: int, nightly: bool) -> list[str]:
+def full_year(outlets: int) -> list[str]:
+    """Generate (once) and build the county-year; keep a copy of the built year for
+    `--nightly-only`."""
     sources = OUT / f"county{outlets}"
     _generate(sources, outlets, YEAR_START, YEAR_DAYS)
     logs = logs_of(sources)
@@ -145,7 +150,21 @@ def county(outlets: int, nightly: bool) -> list[str]:
     lines += [f"    {x.strip()}" for x in summary]
     lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
     lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
-    if nightly:
+    year = OUT / f"year{outlets}"
+    shutil.rmtree(year, ignore_errors=True)
+    shutil.copytree(wh, year, symlinks=True)
+    return lines
+
+
+def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]:
+    sources, wh = OUT / f"county{outlets}", OUT / f"wh{outlets}"
+    lines = [] if nightly_only else full_year(outlets)
+    if nightly_only:
+        year = OUT / f"year{outlets}"
+        assert year.is_dir(), f"no built year kept: run --outlets {outlets} first"
+        shutil.rmtree(wh, ignore_errors=True)
+        shutil.copytree(year, wh, symlinks=True)
+    if nightly or nightly_only:
         day = OUT / f"day{outlets}"
         _generate(day, outlets, NEXT_DAY, 1)
         new = []
@@ -178,6 +197,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--outlets", type=int, nargs="+", default=[26])
     ap.add_argument("--nightly", action="store_true", help="then add one day and build again")
+    ap.add_argument(
+        "--nightly-only", action="store_true", help="the nightly on the last built year, alone"
+    )
     ap.add_argument("--record", action="store_true", help="append the report to the results")
     ap.add_argument("--duckdb-load", nargs="+", help=argparse.SUPPRESS)  # the baseline process
     args = ap.parse_args()
@@ -187,7 +209,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for outlets in args.outlets:
         load = os.getloadavg()[0]
-        report = "\n".join(county(outlets, args.nightly))
+        report = "\n".join(county(outlets, args.nightly, args.nightly_only))
         print(report)
         if args.record:
             stamp = time.strftime("%Y-%m-%d %H:%M")
