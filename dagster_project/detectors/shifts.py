@@ -181,14 +181,20 @@ def load_residual(y: np.ndarray, s: Series, idx: np.ndarray) -> np.ndarray:
 
 
 def abrupt(
-    resid: np.ndarray, idx: np.ndarray, k: np.ndarray, d: np.ndarray, h: int, share: float
+    resid: np.ndarray,
+    idx: np.ndarray,
+    k: np.ndarray,
+    d: np.ndarray,
+    h: int,
+    share: float,
+    max_grid_hours: int,
 ) -> np.ndarray:
     """Whether the shift `d` at each scan position `k` happens from one hour to the next: the
-    medians of the `h` running hours just before and just after it (none of them across a stop:
-    the 2h of them lie within 4h grid hours) already differ by `share` of it, in its direction. An
-    edit or a stepping analyser jumps between two hours; the process's own wandering, drift and
-    load-driven swings (left in the residual) move gradually, so a smaller shift is accepted
-    only when it is abrupt."""
+    medians of the `h` running hours just before and just after it (not across a long stop: the
+    2h of them lie within `max_grid_hours` grid hours) already differ by `share` of it, in its
+    direction. An edit or a stepping analyser jumps between two hours; the process's own
+    wandering, drift and load-driven swings (left in the residual) move gradually, so a smaller
+    shift is accepted only when it is abrupt."""
     n = resid.size
     out = np.zeros(k.size, bool)
     if n < 2 * h + 1:
@@ -202,7 +208,12 @@ def abrupt(
     kk = np.clip(k, h, n - h)
     span = idx[np.minimum(kk + h - 1, n - 1)] - idx[kk - h]
     ds = short.after[jj] - short.before[jj]
-    out = ok & (span <= 2 * 2 * h) & (np.sign(ds) == np.sign(d)) & (np.abs(ds) >= share * np.abs(d))
+    out = (
+        ok
+        & (span <= max_grid_hours)
+        & (np.sign(ds) == np.sign(d))
+        & (np.abs(ds) >= share * np.abs(d))
+    )
     return out
 
 
@@ -230,33 +241,59 @@ def _noise(x: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
 
 
-def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """Level shifts of the measured value that the outlet's own load does not explain: scanned on
-    the log concentration less its load-channel fit, judged against the series' own wandering,
-    with flow and O2 unchanged. A shift that stands out less (down to `abrupt_own_spread_z`)
-    counts when it is abrupt and taken back within `undo_max_days` by an opposite abrupt change
-    of about its size: an edit and its undo, which the process's wandering and a fuel change that
-    stays do not make. A multiplicative shift whose hour-to-hour noise scales with the level is a
-    rescaled signal, otherwise a step."""
+@dataclass
+class ShiftScan:
+    """What `step_and_rescale` computes at every candidate position `k` (an index into `idx`, the
+    series' usable grid positions): the load-adjusted log shift `d`, the raw log level ratio `lr`,
+    its robust `z`, the companion channels' moves, abruptness, and which positions are
+    candidates. Kept apart so that the evidence of a missed case can be read back."""
+
+    idx: np.ndarray
+    x: np.ndarray
+    w: int
+    k: np.ndarray
+    d: np.ndarray
+    spread: float
+    lr: np.ndarray
+    z: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    flow_lr: np.ndarray
+    o2_moved: np.ndarray
+    sharp: np.ndarray
+    cand: np.ndarray
+
+
+def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
+    """Scan the log concentration less its load-channel fit for level shifts (see
+    `step_and_rescale`)."""
     c = cfg["step_change"]
     w = int(c["window_hours"])
     idx = np.flatnonzero(s.usable)
     x = s.measured[idx]
     floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
     if idx.size < 2 * w + 1:
-        return
+        return None
     resid = load_residual(np.log(np.maximum(x, floor)), s, idx)
     sc = scan(resid, w)
     raw = scan(x, w)
     if sc is None or raw is None:
-        return
+        return None
     d = sc.after - sc.before
     spread = sc.own_spread
     with np.errstate(all="ignore"):
         lr = np.log(np.maximum(raw.after, floor) / np.maximum(raw.before, floor))
     flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
     o2_moved = o2_shift(s.o2[idx], sc.k, w)
-    sharp = abrupt(resid, idx, sc.k, d, int(c["abrupt_hours"]), c["abrupt_share"])
+    sharp = abrupt(
+        resid,
+        idx,
+        sc.k,
+        d,
+        int(c["abrupt_hours"]),
+        c["abrupt_share"],
+        int(c["abrupt_max_grid_hours"]),
+    )
     cand = (
         (np.abs(d) >= c["min_log_ratio"])
         & (np.abs(lr) >= c["min_log_ratio"])
@@ -272,9 +309,27 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         & (o2_moved <= c["max_o2_shift_pct"])
         & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
+    return ShiftScan(
+        idx, x, w, sc.k, d, spread, lr, sc.z, raw.before, raw.after, flow_lr, o2_moved, sharp, cand
+    )
+
+
+def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
+    """Level shifts of the measured value that the outlet's own load does not explain: scanned on
+    the log concentration less its load-channel fit, judged against the series' own wandering,
+    with flow and O2 unchanged. A shift that stands out less (down to `abrupt_own_spread_z`)
+    counts when it is abrupt and taken back within `undo_max_days` by an opposite abrupt change
+    of about its size: an edit and its undo, which the process's wandering and a fuel change that
+    stays do not make. A multiplicative shift whose hour-to-hour noise scales with the level is a
+    rescaled signal, otherwise a step."""
+    c = cfg["step_change"]
+    ss = shift_scan(s, cfg)
+    if ss is None:
+        return
+    idx, x, w, d, spread, lr, sharp = ss.idx, ss.x, ss.w, ss.d, ss.spread, ss.lr, ss.sharp
     changes = Changes(s.mn, s.pollutant_code, s.times, idx, w)
     strong = np.abs(d) >= c["own_spread_z"] * spread
-    picks = pick_peaks(np.abs(d), cand, sc.k, int(c["min_separation_hours"]))
+    picks = pick_peaks(np.abs(d), ss.cand, ss.k, int(c["min_separation_hours"]))
     undone = undone_changes(picks, d, idx, int(c["undo_max_days"]) * 24, c["undo_tolerance"])
     for p, j in picks:
         if not (strong[j] or undone.get(j, False)):
@@ -298,11 +353,11 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "abrupt": bool(sharp[j]),
                 "undone_within_days": bool(undone.get(j, False)),
                 "noise_ratio": float(noise_ratio),
-                "median_before_mg_m3": float(raw.before[j]),
-                "median_after_mg_m3": float(raw.after[j]),
-                "z": float(sc.z[j]),
-                "flow_log_ratio": float(flow_lr[j]),
-                "o2_shift_pct": float(o2_moved[j]),
+                "median_before_mg_m3": float(ss.before[j]),
+                "median_after_mg_m3": float(ss.after[j]),
+                "z": float(ss.z[j]),
+                "flow_log_ratio": float(ss.flow_lr[j]),
+                "o2_shift_pct": float(ss.o2_moved[j]),
             },
         )
     changes.report(

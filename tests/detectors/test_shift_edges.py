@@ -25,7 +25,7 @@ def test_a_jump_between_two_hours_is_abrupt_and_a_ramp_is_not() -> None:
     idx = np.arange(n)
     for y, expected in ((jump, True), (ramp, False)):
         k, d = _shift_at(y, w, at)
-        assert bool(abrupt(y, idx, k, d, 8, 0.8)[0]) is expected
+        assert bool(abrupt(y, idx, k, d, 8, 0.8, 32)[0]) is expected
 
 
 def test_a_jump_across_a_stop_is_not_abrupt() -> None:
@@ -34,7 +34,7 @@ def test_a_jump_across_a_stop_is_not_abrupt() -> None:
     y = rng.normal(0, 0.1, n) + np.where(np.arange(n) >= at, 0.4, 0.0)
     idx = np.arange(n) + np.where(np.arange(n) >= at, 72, 0)  # three days stopped between
     k, d = _shift_at(y, w, at)
-    assert not abrupt(y, idx, k, d, 8, 0.8)[0]
+    assert not abrupt(y, idx, k, d, 8, 0.8, 32)[0]
 
 
 def test_an_edit_is_undone_and_a_lasting_change_is_not() -> None:
