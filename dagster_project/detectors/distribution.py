@@ -47,11 +47,43 @@ def _strongest_per_stretch(found: list[Found]) -> list[Found]:
     return out
 
 
+def _wall_below_limit(x: np.ndarray, c: dict[str, Any]) -> float:
+    """P-value that a tail reaching up to the limit stops there by chance. A natural tail thins
+    out gradually: the hours in [0.95 L, L), times how much [0.95 L, L) already thins out
+    against [0.9 L, 0.95 L), is about how many hours it would put at or above L. Values kept
+    under the limit pile up against it and none pass: a Poisson count of the hours above L that
+    small under that expectation is a wall."""
+    mid = c["band_low"] + (1.0 - c["band_low"]) / 2
+    lower = int(np.sum((x >= c["band_low"]) & (x < mid)))
+    upper = int(np.sum((x >= mid) & (x < 1.0)))
+    above = int(np.sum(x >= 1.0))
+    if upper == 0:
+        return 1.0
+    expected_above = upper * min(upper / max(lower, 1), 1.0)
+    return float(stats.poisson.cdf(above, expected_above))
+
+
+def _new_against_history(band: int, hours: int, band_all: int, hours_all: int) -> float:
+    """One-sided Fisher p-value that the window's share of hours in the band exceeds the share of
+    the series' other hours: bunching starts when someone starts it, a process held under its
+    limit by its own control (SCR dosing) sits there all the time."""
+    rest, rest_hours = band_all - band, hours_all - hours
+    if rest_hours <= 0:
+        return 1.0
+    table = [[band, hours - band], [rest, rest_hours - rest]]
+    return float(stats.fisher_exact(table, alternative="greater").pvalue)
+
+
 def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """Excess density in [0.9 L, L) against [0.75 L, 0.9 L) with almost nothing above L."""
+    """Excess density in [0.9 L, L) against [0.75 L, 0.9 L) with almost nothing above L; or,
+    where the whole distribution was pushed up so that [0.75 L, 0.9 L) fills too, a wall at L
+    (`_wall_below_limit`) in hours that sit in the band far more often than the series' own
+    other hours do (`_new_against_history`)."""
     c = cfg["bunching_below_limit"]
     if not s.limit:
         return
+    every = s.compliance[s.usable & np.isfinite(s.compliance)] / s.limit
+    band_all = int(np.sum((every >= c["band_low"]) & (every < 1.0)))
     found: list[Found] = []
     for pos, values in _period_values(s, s.compliance):
         x = values / s.limit
@@ -71,12 +103,15 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             if band + ref
             else 1.0
         )
-        if (
-            band >= c["min_band_hours"]
-            and ratio >= c["excess_ratio"]
-            and p < c["p_value"]
-            and above <= c["max_above_per_band"] * band
-        ):
+        few_above = band >= c["min_band_hours"] and above <= c["max_above_per_band"] * band
+        excess = ratio >= c["excess_ratio"] and p < c["p_value"]
+        wall_p = _wall_below_limit(x, c) if few_above and not excess else 1.0
+        new_p = (
+            _new_against_history(band, x.size, band_all, every.size)
+            if wall_p < c["wall_p_value"]
+            else 1.0
+        )
+        if few_above and (excess or new_p < c["wall_p_value"]):
             in_band = pos[(x >= c["band_low"]) & (x < 1.0)]
             ev = {
                 "hours_in_band": band,
@@ -85,6 +120,9 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "hours": int(x.size),
                 "limit_mg_m3": s.limit,
                 "binomial_p": p,
+                "wall_poisson_p": wall_p,
+                "band_share_vs_history_fisher_p": new_p,
+                "band_share_other_hours": (band_all - band) / max(every.size - x.size, 1),
             }
             found.append((int(in_band[0]), int(in_band[-1]), ratio, ev))
     for lo, hi, ratio, ev in _strongest_per_stretch(found):
@@ -99,6 +137,7 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             {
                 "excess_ratio": c["excess_ratio"],
                 "p_value": c["p_value"],
+                "wall_p_value": c["wall_p_value"],
                 "band": [c["band_low"], 1.0],
                 "reference_band": [c["ref_low"], c["band_low"]],
                 "window_days": 30,
