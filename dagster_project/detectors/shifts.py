@@ -218,17 +218,26 @@ def abrupt(
 
 
 def undone_changes(
-    picks: list[tuple[int, int]], d: np.ndarray, idx: np.ndarray, max_hours: int, tol: float
+    picks: list[tuple[int, int]],
+    d: np.ndarray,
+    idx: np.ndarray,
+    max_hours: int,
+    tol: float,
+    anchored: np.ndarray | None = None,
 ) -> dict[int, bool]:
     """For each picked change (position, scan index), whether a later or earlier change within
     `max_hours` grid hours takes it back: opposite sign, and the two sizes cancel to within
     `tol` of the larger. An edit that is later undone puts the analyser back where it was; a
-    fuel or process change that moves the level by itself has no such twin."""
+    fuel or process change that moves the level by itself has no such twin. With `anchored`
+    (by scan index), at least one change of a pair must be anchored (abrupt between running
+    hours): an edit taken back at a restart is judged by its own abrupt start."""
     out: dict[int, bool] = {}
     for a, (p, j) in enumerate(picks):
         for q, i in picks[a + 1 :]:
             if idx[q] - idx[p] > max_hours:
                 break
+            if anchored is not None and not (anchored[i] or anchored[j]):
+                continue
             if np.sign(d[i]) == -np.sign(d[j]) and abs(d[i] + d[j]) <= tol * max(
                 abs(d[i]), abs(d[j])
             ):
@@ -261,6 +270,7 @@ class ShiftScan:
     flow_lr: np.ndarray
     o2_moved: np.ndarray
     sharp: np.ndarray
+    across_stop: np.ndarray
     cand: np.ndarray
 
 
@@ -285,15 +295,11 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         lr = np.log(np.maximum(raw.after, floor) / np.maximum(raw.before, floor))
     flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
     o2_moved = o2_shift(s.o2[idx], sc.k, w)
-    sharp = abrupt(
-        resid,
-        idx,
-        sc.k,
-        d,
-        int(c["abrupt_hours"]),
-        c["abrupt_share"],
-        int(c["abrupt_max_grid_hours"]),
-    )
+    h, share = int(c["abrupt_hours"]), c["abrupt_share"]
+    sharp = abrupt(resid, idx, sc.k, d, h, share, int(c["abrupt_max_grid_hours"]))
+    # as abrupt as the running hours either side can show, but with a stop between them: an
+    # edit put on or taken off while the plant is down
+    across_stop = abrupt(resid, idx, sc.k, d, h, share, idx.size + idx[-1]) & ~sharp
     cand = (
         (np.abs(d) >= c["min_log_ratio"])
         & (np.abs(lr) >= c["min_log_ratio"])
@@ -301,7 +307,7 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         & (sc.z >= c["robust_z"])
         & (
             (np.abs(d) >= c["own_spread_z"] * spread)
-            | (sharp & (np.abs(d) >= c["abrupt_own_spread_z"] * spread))
+            | ((sharp | across_stop) & (np.abs(d) >= c["abrupt_own_spread_z"] * spread))
         )
         # the load (flow) must not move, neither absolutely nor as a sizeable part of the shift
         & (flow_lr <= c["max_flow_log_ratio"])
@@ -310,7 +316,21 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
     return ShiftScan(
-        idx, x, w, sc.k, d, spread, lr, sc.z, raw.before, raw.after, flow_lr, o2_moved, sharp, cand
+        idx,
+        x,
+        w,
+        sc.k,
+        d,
+        spread,
+        lr,
+        sc.z,
+        raw.before,
+        raw.after,
+        flow_lr,
+        o2_moved,
+        sharp,
+        across_stop,
+        cand,
     )
 
 
@@ -330,7 +350,9 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     changes = Changes(s.mn, s.pollutant_code, s.times, idx, w)
     strong = np.abs(d) >= c["own_spread_z"] * spread
     picks = pick_peaks(np.abs(d), ss.cand, ss.k, int(c["min_separation_hours"]))
-    undone = undone_changes(picks, d, idx, int(c["undo_max_days"]) * 24, c["undo_tolerance"])
+    undone = undone_changes(
+        picks, d, idx, int(c["undo_max_days"]) * 24, c["undo_tolerance"], anchored=sharp
+    )
     for p, j in picks:
         if not (strong[j] or undone.get(j, False)):
             continue
@@ -351,6 +373,7 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "load_adjusted_log_shift": float(d[j]),
                 "own_spread_log": spread,
                 "abrupt": bool(sharp[j]),
+                "abrupt_across_a_stop": bool(ss.across_stop[j]),
                 "undone_within_days": bool(undone.get(j, False)),
                 "noise_ratio": float(noise_ratio),
                 "median_before_mg_m3": float(ss.before[j]),

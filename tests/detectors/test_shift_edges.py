@@ -4,9 +4,20 @@ process's own wandering or a fuel change that stays."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import numpy as np
 
-from dagster_project.detectors.shifts import abrupt, scan, undone_changes
+from dagster_project.detectors.config import load_config
+from dagster_project.detectors.findings import FindingsBuilder
+from dagster_project.detectors.series import Series
+from dagster_project.detectors.shifts import (
+    abrupt,
+    scan,
+    shift_scan,
+    step_and_rescale,
+    undone_changes,
+)
 
 
 def _shift_at(y: np.ndarray, w: int, at: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,3 +56,70 @@ def test_an_edit_is_undone_and_a_lasting_change_is_not() -> None:
     out = undone_changes(picks, d, idx, 14 * 24, 0.5)
     assert out.get(0) and out.get(1)
     assert not out.get(2) and not out.get(3) and not out.get(4)
+
+
+def test_an_edit_taken_back_at_a_restart_pairs_with_its_abrupt_start_only() -> None:
+    idx = np.arange(2000)
+    d = np.array([0.5, -0.45, 0.5, -0.45])
+    picks = [(100, 0), (200, 1), (800, 2), (900, 3)]
+    # 100 jumps between running hours, 200 is the way back across a stop; 800 and 900 both
+    # happen across stops: nothing anchors them
+    anchored = np.array([True, False, False, False])
+    out = undone_changes(picks, d, idx, 14 * 24, 0.5, anchored=anchored)
+    assert out.get(0) and out.get(1)
+    assert not out.get(2) and not out.get(3)
+
+
+def _county_like(at: int, back: int, gap: int, rng: np.random.Generator) -> Series:
+    """A boiler's log-normal series whose measured value is edited down by half from `at` (between
+    two running hours) to `back`, where the plant stops for `gap` hours and restarts at the old
+    level."""
+    n = 24 * 40
+    t0 = datetime(2024, 1, 1)
+    wander = np.zeros(n)  # the process's own slow wandering
+    for i in range(1, n):
+        wander[i] = 0.97 * wander[i - 1] + rng.normal(0, 0.05)
+    x = 20 * np.exp(wander + rng.normal(0, 0.15, n))
+    x[at:back] *= 0.5
+    running = np.ones(n, bool)
+    running[back : back + gap] = False
+    ones = np.ones(n)
+    return Series(
+        mn="MN0001",
+        pollutant_code="a21026",
+        times=[t0 + timedelta(hours=i) for i in range(n)],
+        measured=np.where(running, x, np.nan),
+        converted=np.where(running, x, np.nan),
+        o2=np.where(running, 9.0 + rng.normal(0, 0.3, n), 20.9),
+        flow=np.where(running, 10 * np.exp(rng.normal(0, 0.05, n)), 0.0),
+        temp=np.where(running, 120 + rng.normal(0, 2, n), 20.0),
+        valid=running.copy(),
+        present=running.copy(),
+        flag=np.full(n, "N"),
+        marked_minutes=np.zeros(n),
+        state=np.where(running, "running", "stopped"),
+        flow_vote=running.astype(float),
+        temp_vote=running.astype(float),
+        limit=100.0,
+        span=200.0,
+        detection_limit=3.0,
+        reference_o2=9.0,
+        source_kind="boiler",
+        o2_informative=True,
+    )
+
+
+def test_a_shift_taken_back_across_a_weekend_stop_is_found() -> None:
+    cfg = load_config()
+    rng = np.random.default_rng(22)
+    at, back = 24 * 12 + 5, 24 * 17
+    s = _county_like(at, back, 60, rng)
+    ss = shift_scan(s, cfg)
+    assert ss is not None
+    j = int(np.argmax(np.abs(ss.d)))
+    assert abs(ss.d[j]) < cfg["step_change"]["own_spread_z"] * ss.spread  # not strong alone
+    fb = FindingsBuilder("test")
+    step_and_rescale(s, cfg, fb)
+    kinds = [r["anomaly_type"] for r in fb.rows]
+    assert kinds and set(kinds) <= {"step_change", "rescaled_signal"}
+    assert abs(fb.rows[0]["start_time"] - s.times[at]) <= timedelta(hours=3)
