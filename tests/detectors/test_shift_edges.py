@@ -83,7 +83,6 @@ def _county_like(at: int, back: int, gap: int, rng: np.random.Generator) -> Seri
     x[at:back] *= 0.5
     running = np.ones(n, bool)
     running[back : back + gap] = False
-    ones = np.ones(n)
     return Series(
         mn="MN0001",
         pollutant_code="a21026",
