@@ -5,7 +5,7 @@
 -- and no enterprise is on that list without a material not shown to be low-VOC. Returns the
 -- disagreements.
 with rule as (
-    select threshold_num, string_split(coalesce(scope_key_industry, ''), '|') as industries
+    select threshold_num, {{ split_text("coalesce(scope_key_industry, '')", "|") }} as industries
     from {{ ref('inventory_action_rules') }}
     where rule_id = 'T29-SOURCE-SUBSTITUTION'
 ),
@@ -24,7 +24,7 @@ expected as (
     cross join rule as r
     where v.rule_id in ('T24-SUBSTITUTION-PENDING', 'T24-LOW-VOC-CONTENT-CHECK')
         and not g.in_park
-        and list_contains(r.industries, g.key_industry)
+        and {{ list_has("r.industries", "g.key_industry") }}
         and g.peers >= r.threshold_num
 ),
 

@@ -5,8 +5,8 @@
 -- without either.
 with rule_scope as (
     select
-        string_split(coalesce(scope_key_industry, ''), '|') as industries,
-        string_split(coalesce(scope_product, ''), '|') as product_items
+        {{ split_text("coalesce(scope_key_industry, '')", "|") }} as industries,
+        {{ split_text("coalesce(scope_product, '')", "|") }} as product_items
     from {{ ref('inventory_action_rules') }}
     where rule_id = 'T32-STAGGERED-PRODUCTION'
 ),
@@ -22,10 +22,10 @@ select a.enterprise_id, a.key_industry
 from {{ ref('action_performance_grades') }} as a
 cross join rule_scope as s
 where a.rule_id = 'T32-STAGGERED-PRODUCTION'
-    and not list_contains(s.industries, lower(trim(a.key_industry)))
+    and not {{ list_has("s.industries", "lower(trim(a.key_industry))") }}
     and not exists (
         select 1
         from produced as p
         inner join {{ ref('inventory_activity_items') }} as i on lower(trim(i.raw_item)) = p.item
-        where p.enterprise_id = a.enterprise_id and list_contains(s.product_items, i.activity_item)
+        where p.enterprise_id = a.enterprise_id and {{ list_has("s.product_items", "i.activity_item") }}
     )

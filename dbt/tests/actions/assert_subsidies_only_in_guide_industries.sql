@@ -10,5 +10,5 @@ where a.rule_id in ('T31-SUBSIDY-A', 'T31-SUBSIDY-B')
         select 1 from {{ ref('action_guide_industries') }} as g
         where g.key_industry = lower(trim(e.key_industry))
             and (nullif(trim(g.industry_code_prefixes), '') is null
-                 or regexp_matches(coalesce(trim(e.industry_code), ''), '^(' || trim(g.industry_code_prefixes) || ')'))
+                 or {{ regex_matches("coalesce(trim(e.industry_code), '')", "'^(' || trim(g.industry_code_prefixes) || ')'") }})
     )

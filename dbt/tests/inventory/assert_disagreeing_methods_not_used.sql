@@ -7,8 +7,8 @@ select c.point_id, c.pollutant, c.year, c.comparison, c.ratio, c.methods_used
 from {{ ref('inventory_method_comparison') }} as c
 where not c.within_band
     and (
-        (c.comparison = 'cems_vs_factor' and regexp_matches(c.methods_used, '(^|,)(factor|mass_balance)(,|$)'))
-        or (c.comparison = 'test_vs_cems' and regexp_matches(c.methods_used, '(^|,)manual_test(,|$)')
-            and not regexp_matches(c.methods_used, '(^|,)cems'))
-        or (c.comparison = 'test_vs_factor' and regexp_matches(c.methods_used, '(^|,)factor(,|$)'))
+        (c.comparison = 'cems_vs_factor' and {{ regex_matches("c.methods_used", "'(^|,)(factor|mass_balance)(,|$)'") }})
+        or (c.comparison = 'test_vs_cems' and {{ regex_matches("c.methods_used", "'(^|,)manual_test(,|$)'") }}
+            and not {{ regex_matches("c.methods_used", "'(^|,)cems'") }})
+        or (c.comparison = 'test_vs_factor' and {{ regex_matches("c.methods_used", "'(^|,)factor(,|$)'") }})
     )

@@ -65,13 +65,13 @@ select
     end as not_low_voc_items,
     concat_ws('; ',
         case when u.latest_month is null then 'no coating/ink/adhesive/cleaner purchases recorded'
-            else 'bought ' || strftime(u.latest_month, '%Y-%m') || ': ' || u.latest_items end,
+            else 'bought ' || {{ format_time("u.latest_month", "%Y-%m") }} || ': ' || u.latest_items end,
         case when u.judged_t_12m > 0 then 'low-VOC share of 12-month purchases='
-            || cast(round(u.low_voc_t_12m / u.judged_t_12m, 3) as varchar) || ' ('
-            || cast(round(u.low_voc_t_12m, 2) as varchar) || ' of '
-            || cast(round(u.judged_t_12m, 2) as varchar) || ' t)' end,
+            || cast(round(u.low_voc_t_12m / u.judged_t_12m, 3) as string) || ' ('
+            || cast(round(u.low_voc_t_12m, 2) as string) || ' of '
+            || cast(round(u.judged_t_12m, 2) as string) || ' t)' end,
         case when u.in_voc_ledger then 'ledger low_voc_substituted='
-            || coalesce(cast(u.low_voc_substituted as varchar), 'not reported')
+            || coalesce(cast(u.low_voc_substituted as string), 'not reported')
             || coalesce(' (material=' || u.material || ')', '')
             || case when u.low_voc_substituted and u.latest_has_solvent_type
                 then ': contradicted by purchases' else '' end

@@ -37,16 +37,16 @@ classified as (
                      or p.voc_content_pct <= c.max_voc_content_pct)
         end as is_low_voc,
         coalesce(c.is_low_voc and p.voc_content_pct > c.max_voc_content_pct, false) as is_over_class_ceiling,
-        p.item || coalesce(' ' || cast(round(p.voc_content_pct, 1) as varchar) || '%', '')
+        p.item || coalesce(' ' || cast(round(p.voc_content_pct, 1) as string) || '%', '')
             || case
                 when not c.is_judged then ' [' || c.label_zh || ']'
                 when c.is_low_voc and p.voc_content_pct > c.max_voc_content_pct
-                    then ' [' || c.label_zh || ' > ' || cast(c.max_voc_content_pct as varchar) || '%]'
+                    then ' [' || c.label_zh || ' > ' || cast(c.max_voc_content_pct as string) || '%]'
                 else ''
             end as item_text
     from purchases as p
     inner join classes as c
-        on regexp_matches(p.item_lc, c.name_pattern)
+        on {{ regex_matches("p.item_lc", "c.name_pattern") }}
         and c.activity_item in ('any', p.activity_item)
     qualify row_number() over (partition by p.purchase_no order by c.priority) = 1
 ),
@@ -72,9 +72,9 @@ select
         filter (where c.is_judged and c.period_month = l.latest_month), false) as latest_has_solvent_type,
     coalesce(bool_or(c.is_over_class_ceiling)
         filter (where c.is_judged and c.period_month = l.latest_month), false) as latest_has_over_ceiling,
-    string_agg(distinct c.item_text, ', ' order by c.item_text)
+    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true) }}
         filter (where c.period_month = l.latest_month) as latest_items,
-    string_agg(distinct c.item_text, ', ' order by c.item_text)
+    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true) }}
         filter (where c.is_judged and c.period_month = l.latest_month and not c.is_low_voc)
         as latest_not_low_voc_items,
     coalesce(sum(c.quantity) filter (

@@ -61,18 +61,14 @@ aggregated as (
         grid.period_start,
         grid.period_end,
         grid.period_statistic,
-        round_even(case grid.period_statistic
-            when 'p95' then quantile_cont(evaluated.value, 0.95) filter (where evaluated.is_valid)
-            when 'p90' then quantile_cont(evaluated.value, 0.90) filter (where evaluated.is_valid)
-            else avg(evaluated.value) filter (where evaluated.is_valid)
-        end, grid.decimals) as value,
+        {{ round_half_even("case grid.period_statistic when 'p95' then " ~ continuous_quantile('evaluated.value', '0.95') ~ " filter (where evaluated.is_valid) when 'p90' then " ~ continuous_quantile('evaluated.value', '0.90') ~ " filter (where evaluated.is_valid) else avg(evaluated.value) filter (where evaluated.is_valid) end", "grid.decimals") }} as value,
         count(*) filter (where evaluated.is_valid) as valid_days,
-        datediff('day', grid.period_start, grid.period_end) + 1 as calendar_days,
+        {{ units_between("day", "grid.period_start", "grid.period_end") }} + 1 as calendar_days,
         case
             when grid.period_type = 'month' and month(grid.period_month) = 2
                 then {{ var('ambient_valid_february_min_days') }}
             when grid.period_type = 'month' then {{ var('ambient_valid_month_min_days') }}
-            else cast(ceil((datediff('day', grid.period_start, grid.period_end) + 1)
+            else cast(ceil(({{ units_between("day", "grid.period_start", "grid.period_end") }} + 1)
                            * {{ var('ambient_valid_year_min_days') }} / 365.0) as integer)
         end as required_days
     from grid

@@ -37,12 +37,12 @@ judged as (
         combined.pollutant,
         combined.statistic,
         combined.day,
-        round_even(combined.value, pollutants.decimals) as value,
+        {{ round_half_even("combined.value", "pollutants.decimals") }} as value,
         coalesce(combined.valid_count, 0) as valid_count,
         combined.value is not null and case
             when combined.statistic = 'max_8h' then
                 coalesce(combined.valid_count, 0) >= {{ var('ambient_o3_8h_min_windows') }}
-                or round_even(combined.value, pollutants.decimals) > {{ var('ambient_o3_8h_limit_ug_m3') }}
+                or {{ round_half_even("combined.value", "pollutants.decimals") }} > {{ var('ambient_o3_8h_limit_ug_m3') }}
             else coalesce(combined.valid_count, 0) >= {{ var('ambient_valid_day_min_hours') }}
         end as is_valid,
         combined.basis

@@ -60,8 +60,8 @@ episodes as (
     select mn, pollutant_code, check_name, grp, any_value(outlet_id) as outlet_id,
            any_value(enterprise_id) as enterprise_id, min(hour_start) as start_time,
            max(hour_start) as end_time, count(*) as hours,
-           arg_max(reported, abs(reported - expected)) as reported,
-           arg_max(expected, abs(reported - expected)) as expected,
+           max_by(reported, abs(reported - expected)) as reported,
+           max_by(expected, abs(reported - expected)) as expected,
            max(abs(reported - expected) / nullif(abs(expected), 0)) as max_rel_error,
            any_value(rel_tol) as rel_tol
     from flagged
@@ -69,7 +69,7 @@ episodes as (
 )
 
 select substr(md5(concat_ws('|', 'arithmetic_inconsistency', mn, pollutant_code, check_name,
-                            start_time::varchar, end_time::varchar,
+                            start_time::string, end_time::string,
                             'sql.arithmetic_inconsistency')), 1, 16) as anomaly_id,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'arithmetic_inconsistency' as anomaly_type, 'medium' as severity,
@@ -81,7 +81,7 @@ select substr(md5(concat_ws('|', 'arithmetic_inconsistency', mn, pollutant_code,
                    'statistic', json_object('name', check_name || '_max_relative_error',
                                             'value', round(max_rel_error, 4)),
                    'threshold', json_object('relative_tolerance', rel_tol,
-                                            'normal_share', {{ normal_share }}))::varchar
+                                            'normal_share', {{ normal_share }}))::string
            as evidence,
        'HJ 212-2017 App. C/D and HJ 75: converted = C·(21−O2ref)/(21−O2); hour = mean of minutes; '
        || 'Cou = Avg·flow·3600; flag N only with >= 75 % normal (D15)' as rule_basis

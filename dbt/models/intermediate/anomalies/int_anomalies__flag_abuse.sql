@@ -43,8 +43,8 @@ episodes as (
     group by mn, pollutant_code, kind, grp
 )
 
-select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, start_time::varchar,
-                            end_time::varchar, 'sql.flag_abuse')), 1, 16) as anomaly_id,
+select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, start_time::string,
+                            end_time::string, 'sql.flag_abuse')), 1, 16) as anomaly_id,
        e.mn, p.outlet_id, p.enterprise_id, e.pollutant_code, start_time, end_time,
        'flag_abuse' as anomaly_type, 'high' as severity, 'sql.flag_abuse' as detector,
        json_object('window', json_object('start', start_time, 'end', end_time),
@@ -54,7 +54,7 @@ select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, sta
                                          'mean_temp_c', round(mean_temp, 1)),
                    'statistic', json_object('name', kind || '_hours', 'value', hours),
                    'threshold', json_object('min_hours', 1,
-                                            'operating_state', 'running by physics'))::varchar
+                                            'operating_state', 'running by physics'))::string
            as evidence,
        '标停未停 / false marks (公告2022年第21号; 执法函〔2020〕21号): marks contradicting physics; '
        || 'S (manually set) on a pollutant (D19)' as rule_basis

@@ -23,7 +23,7 @@
     'marked_minutes': (['marked_minutes'], 'bigint'),
     'minute_mean': (['minute_mean'], 'double'),
     'is_valid': (['is_valid'], 'boolean'),
-    'flag': (['packet_flag', 'flag'], 'varchar'),
+    'flag': (['packet_flag', 'flag'], 'string'),
 } %}
 
 with hourly as (

@@ -15,7 +15,7 @@ with bounds as (
 grid as (
     select b.mn, b.pollutant_code, g.hour_start
     from bounds b,
-         lateral (select unnest(generate_series(b.first_hour, b.last_hour, interval 1 hour))
+         lateral (select {{ unnest_list(value_series("b.first_hour", "b.last_hour", "interval 1 hour")) }}
                   as hour_start) g
 ),
 
@@ -56,8 +56,8 @@ bracketed as (
     from episodes e
 )
 
-select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_time::varchar,
-                            end_time::varchar, 'sql.missing_data')), 1, 16) as anomaly_id,
+select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_time::string,
+                            end_time::string, 'sql.missing_data')), 1, 16) as anomaly_id,
        b.mn, p.outlet_id, p.enterprise_id, b.pollutant_code, start_time, end_time,
        'missing_data' as anomaly_type, 'low' as severity, 'sql.missing_data' as detector,
        json_object('window', json_object('start', start_time, 'end', end_time),
@@ -66,7 +66,7 @@ select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_t
                                          'state_before', state_before, 'state_after', state_after),
                    'statistic', json_object('name', 'missing_or_invalid_hours', 'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
-                                            'valid_hour_min_minutes', 45))::varchar as evidence,
+                                            'valid_hour_min_minutes', 45))::string as evidence,
        'HJ 75/76-2017: hour valid with >= 45 valid minutes; absent or invalid hours (D02)'
            as rule_basis
 from bracketed b

@@ -25,8 +25,8 @@ episodes as (
     group by mn, pollutant_code, grp
 )
 
-select substr(md5(concat_ws('|', 'negative_value', mn, pollutant_code, start_time::varchar,
-                            end_time::varchar, 'sql.negative_value')), 1, 16) as anomaly_id,
+select substr(md5(concat_ws('|', 'negative_value', mn, pollutant_code, start_time::string,
+                            end_time::string, 'sql.negative_value')), 1, 16) as anomaly_id,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'negative_value' as anomaly_type, 'low' as severity, 'sql.negative_value' as detector,
        json_object('window', json_object('start', start_time, 'end', end_time),
@@ -35,6 +35,6 @@ select substr(md5(concat_ws('|', 'negative_value', mn, pollutant_code, start_tim
                                             'value', round(min_value, 3)),
                    'threshold', json_object('below_mg_m3',
                                             round(-{{ span_share }} * analyzer_range, 3),
-                                            'span_share', {{ span_share }}))::varchar as evidence,
+                                            'span_share', {{ span_share }}))::string as evidence,
        '负值 platform rule; below −2 % of span (D04)' as rule_basis
 from episodes

@@ -17,9 +17,9 @@ with device as (
 
 refs as (
     select mn,
-           quantile_cont(flow_m3_s, 0.95) as flow_p95,
-           quantile_cont(temp_c, 0.95) as temp_p95,
-           quantile_cont(o2, 0.25) as o2_p25
+           {{ continuous_quantile("flow_m3_s", "0.95") }} as flow_p95,
+           {{ continuous_quantile("temp_c", "0.95") }} as temp_p95,
+           {{ continuous_quantile("o2", "0.25") }} as o2_p25
     from device
     group by mn
 ),

@@ -21,8 +21,8 @@ episodes as (
     group by mn, pollutant_code, grp
 )
 
-select substr(md5(concat_ws('|', 'over_range', mn, pollutant_code, start_time::varchar,
-                            end_time::varchar, 'sql.over_range')), 1, 16) as anomaly_id,
+select substr(md5(concat_ws('|', 'over_range', mn, pollutant_code, start_time::string,
+                            end_time::string, 'sql.over_range')), 1, 16) as anomaly_id,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'over_range' as anomaly_type, 'low' as severity, 'sql.over_range' as detector,
        json_object('window', json_object('start', start_time, 'end', end_time),
@@ -31,6 +31,6 @@ select substr(md5(concat_ws('|', 'over_range', mn, pollutant_code, start_time::v
                    'statistic', json_object('name', 'max_hourly_measured_mg_m3',
                                             'value', round(max_value, 3)),
                    'threshold', json_object('analyzer_range', analyzer_range,
-                                            'span_share', {{ span_share }}))::varchar as evidence,
+                                            'span_share', {{ span_share }}))::string as evidence,
        'HJ 212-2017 Table 8 flag T (超测上限) or values at span (D05)' as rule_basis
 from episodes

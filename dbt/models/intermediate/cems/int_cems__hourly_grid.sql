@@ -20,7 +20,7 @@ pairs as (
 ),
 
 hours as (
-    select unnest(generate_series(first_hour, last_hour, interval 1 hour)) as hour_start
+    select {{ unnest_list(value_series("first_hour", "last_hour", "interval 1 hour")) }} as hour_start
     from coverage
 ),
 

@@ -7,5 +7,5 @@ with years as (
 select cast(m as date) as period_month
 from years
 cross join lateral (
-    select unnest(generate_series(make_date(years.year, 1, 1), make_date(years.year, 12, 1), interval 1 month)) as m
+    select {{ unnest_list(value_series("make_date(years.year, 1, 1)", "make_date(years.year, 12, 1)", "interval 1 month")) }} as m
 )

@@ -75,7 +75,7 @@ rated as (
     from drivers as d
     inner join calibration as k
         on k.point_id = d.point_id and k.pollutant = d.pollutant
-        and abs(date_diff('month', k.period_month, d.period_month))
+        and abs({{ units_between("month", "k.period_month", "d.period_month") }})
             <= {{ inventory_param('calibration_max_months_apart') }}
     group by d.point_id, d.pollutant, d.period_month, d.driver_kind, d.driver
 )

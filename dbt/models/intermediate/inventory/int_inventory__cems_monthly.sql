@@ -22,7 +22,7 @@ with monthly as (
         coalesce(m.invalid_hours, 0) + coalesce(m.missing_hours, 0) - coalesce(m.unfilled_hours, 0)
             as substituted_hours,
         coalesce(m.unfilled_hours, 0) > 0 as has_unfillable_hours,
-        date_diff('hour', cast(m.month_start as timestamp), cast(m.month_start + interval 1 month as timestamp))
+        {{ units_between("hour", "cast(m.month_start as timestamp)", "cast(m.month_start + interval 1 month as timestamp)") }}
             as month_hours
     from {{ ref('cems_monthly') }} as m
     inner join {{ ref('int_inventory__point_outlets') }} as po on po.mn = m.mn
@@ -41,7 +41,7 @@ select
     any_value(m.enterprise_id) as enterprise_id,
     m.pollutant,
     m.period_month,
-    string_agg(distinct m.mn, ',' order by m.mn) as mns,
+    {{ ordered_string_agg("m.mn", "','", "m.mn", distinct=true) }} as mns,
     round(sum(m.measured_kg * m.mass_ratio) / 1000.0, 9) as measured_t,
     round(sum(m.substituted_kg * m.mass_ratio) / 1000.0, 9) as substituted_t,
     round((sum(m.measured_kg * m.mass_ratio) + sum(m.substituted_kg * m.mass_ratio)) / 1000.0, 9) as cems_t,

@@ -27,7 +27,7 @@ paths as (
 ),
 
 devices as (
-    select enterprise_id, unit_id, pollutant, path, trim(unnest(string_split(path, '+'))) as device
+    select enterprise_id, unit_id, pollutant, path, {{ unnest_list(trim_elements(split_text("path", "+"))) }} as device
     from paths
 ),
 

@@ -43,7 +43,7 @@ candidates as (
         and f.activity_unit = a.activity_unit
         and (
             f.source_kind = 'any'
-            or list_contains(string_split(f.source_kind, '|'), coalesce(a.source_kind, u.source_kind))
+            or {{ list_has(split_text("f.source_kind", "|"), "coalesce(a.source_kind, u.source_kind)") }}
         )
         and (f.applies_when = 'any' or (f.applies_when = 'low_nox_burner' and u.low_nox_burner))
         and (

@@ -55,10 +55,10 @@ select
     k.period_month,
     -- mass balance only when every contributing row is a balance; otherwise a factor estimate
     case when bool_and(k.method = 'mass_balance') then 'mass_balance' else 'factor' end as method,
-    string_agg(distinct k.ef_id, ',' order by k.ef_id) as ef_id,
-    string_agg(distinct k.ef_status, '; ' order by k.ef_status) as ef_status,
+    {{ ordered_string_agg("k.ef_id", "','", "k.ef_id", distinct=true) }} as ef_id,
+    {{ ordered_string_agg("k.ef_status", "'; '", "k.ef_status", distinct=true) }} as ef_status,
     bool_or(k.ef_status ilike '%unverified%') as uses_unverified_factor,
-    string_agg(distinct k.basis, ',' order by k.basis) as basis,
+    {{ ordered_string_agg("k.basis", "','", "k.basis", distinct=true) }} as basis,
     round(sum(k.emissions_kg) / 1000.0, 9) as emissions_t,
     round(sum(k.uncontrolled_kg) / 1000.0, 9) as uncontrolled_t,
     case when count(*) = count(k.floor_kg) then round(sum(k.floor_kg) / 1000.0, 9) end as floor_t,
@@ -71,8 +71,8 @@ select
     end as sulfur_ceiling_t,
     -- a quantity is only meaningful when all rows share one unit
     case when count(distinct k.activity_unit) = 1 then sum(k.activity_quantity) end as activity_quantity,
-    string_agg(distinct k.activity_unit, ',' order by k.activity_unit) as activity_unit,
-    string_agg(distinct k.activity_item, ',' order by k.activity_item) as activity_item,
+    {{ ordered_string_agg("k.activity_unit", "','", "k.activity_unit", distinct=true) }} as activity_unit,
+    {{ ordered_string_agg("k.activity_item", "','", "k.activity_item", distinct=true) }} as activity_item,
     -- the ceiling is known only when every row has a limit and a flue-gas volume
     case when count(*) = count(k.limit_implied_kg) then round(sum(k.limit_implied_kg) / 1000.0, 9) end
         as limit_implied_t,

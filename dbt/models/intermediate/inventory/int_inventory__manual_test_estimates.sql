@@ -41,8 +41,8 @@ test_rates as (
     select
         point_id, pollutant, test_date,
         any_value(enterprise_id) as enterprise_id,
-        string_agg(distinct outlet_id, ',' order by outlet_id) as outlet_id,
-        string_agg(distinct report_no, ',' order by report_no) as report_no,
+        {{ ordered_string_agg("outlet_id", "','", "outlet_id", distinct=true) }} as outlet_id,
+        {{ ordered_string_agg("report_no", "','", "report_no", distinct=true) }} as report_no,
         sum(measured_mg_m3 * flow_m3_h * 1e-6) as rate_kg_h,
         avg(measured_mg_m3) as measured_mg_m3,
         sum(flow_m3_h) as flow_m3_h,

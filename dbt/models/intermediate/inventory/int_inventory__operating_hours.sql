@@ -29,7 +29,7 @@ activity as (
 
 point_months as (
     select p.point_id, p.enterprise_id, p.unit_id, c.period_month,
-        date_diff('hour', cast(c.period_month as timestamp), cast(c.period_month + interval 1 month as timestamp))
+        {{ units_between("hour", "cast(c.period_month as timestamp)", "cast(c.period_month + interval 1 month as timestamp)") }}
             as month_hours
     from points as p
     cross join {{ ref('int_inventory__calendar') }} as c

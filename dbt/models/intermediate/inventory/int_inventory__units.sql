@@ -12,16 +12,16 @@ with boilers as (
         {{ inventory_code('fuel') }} as fuel,
         capacity_t_h,
         cast(null as double) as capacity_annual,
-        cast(null as varchar) as capacity_unit,
+        cast(null as string) as capacity_unit,
         {{ inventory_code('status') }} as status, commissioned_year,
         low_nox_burner,
         {{ inventory_code('dust_control') }} as dust_control,
         {{ inventory_code('desulfurization') }} as desulfurization,
         {{ inventory_code('denitrification') }} as denitrification,
-        cast(null as varchar) as voc_control,
-        cast(null as varchar) as capture_type,
-        cast(null as varchar) as kiln_type,
-        cast(null as varchar) as product,
+        cast(null as string) as voc_control,
+        cast(null as string) as capture_type,
+        cast(null as string) as kiln_type,
+        cast(null as string) as product,
         cast(null as boolean) as uses_ammonia_declared,
         1 as ledger_rank
     from {{ ref('stg_ledgers__boilers') }}
@@ -34,14 +34,14 @@ kilns as (
         cast(null as double) as capacity_t_h,
         capacity,
         {{ inventory_code('capacity_unit') }},
-        cast(null as varchar) as status,
+        cast(null as string) as status,
         cast(null as bigint) as commissioned_year,
         cast(null as boolean) as low_nox_burner,
         {{ inventory_code('dust_control') }},
         {{ inventory_code('desulfurization') }},
         {{ inventory_code('denitrification') }},
         {{ inventory_code('voc_control') }},
-        cast(null as varchar),
+        cast(null as string),
         {{ inventory_code('kiln_type') }},
         product,
         uses_ammonia,
@@ -52,13 +52,13 @@ kilns as (
 voc as (
     select
         enterprise_id, unit_id, 'voc' as source_kind,
-        cast(null as varchar), cast(null as double), cast(null as double), cast(null as varchar),
-        cast(null as varchar), cast(null as bigint),
+        cast(null as string), cast(null as double), cast(null as double), cast(null as string),
+        cast(null as string), cast(null as bigint),
         cast(null as boolean),
-        cast(null as varchar), cast(null as varchar), cast(null as varchar),
+        cast(null as string), cast(null as string), cast(null as string),
         {{ inventory_code('treatment_tech') }},
         {{ inventory_code('capture_type') }},
-        cast(null as varchar), cast(null as varchar), cast(null as boolean),
+        cast(null as string), cast(null as string), cast(null as boolean),
         3
     from {{ ref('stg_ledgers__voc_sources') }}
 ),
@@ -72,11 +72,11 @@ activity_only as (
             when bool_or({{ inventory_code('category') }} = 'fuel') then 'combustion'
             else 'process'
         end,
-        cast(null as varchar), cast(null as double), cast(null as double), cast(null as varchar),
-        cast(null as varchar), cast(null as bigint),
+        cast(null as string), cast(null as double), cast(null as double), cast(null as string),
+        cast(null as string), cast(null as bigint),
         cast(null as boolean),
-        cast(null as varchar), cast(null as varchar), cast(null as varchar), cast(null as varchar),
-        cast(null as varchar), cast(null as varchar), cast(null as varchar), cast(null as boolean),
+        cast(null as string), cast(null as string), cast(null as string), cast(null as string),
+        cast(null as string), cast(null as string), cast(null as string), cast(null as boolean),
         4
     from {{ ref('stg_activity__monthly_activities') }}
     where unit_id is not null
@@ -151,9 +151,9 @@ select
             where c.uses_ammonia
                 and (
                     (c.control_category = 'desulfurization'
-                        and list_contains(string_split(u.desulfurization, '+'), c.tech_code))
+                        and {{ list_has(split_text("u.desulfurization", "+"), "c.tech_code") }})
                     or (c.control_category = 'denitrification'
-                        and list_contains(string_split(u.denitrification, '+'), c.tech_code))
+                        and {{ list_has(split_text("u.denitrification", "+"), "c.tech_code") }})
                 )
         )
     ) as uses_ammonia,

@@ -22,7 +22,7 @@ with points as (
 solvent as (
     select point_id, enterprise_id, unit_id, period_month,
         sum(uncontrolled_kg) / 1000.0 as solvent_voc_t,
-        string_agg(distinct ef_id, ',' order by ef_id) as ef_id,
+        {{ ordered_string_agg("ef_id", "','", "ef_id", distinct=true) }} as ef_id,
         bool_or(ef_status ilike '%unverified%') as uses_unverified_factor
     from {{ ref('int_inventory__factor_estimates') }}
     where pollutant = 'voc' and basis = 'solvent'

@@ -50,11 +50,11 @@ nh3_hours as (
 unit_monitoring as (
     select
         au.enterprise_id, au.unit_id,
-        string_agg(uo.mn, ',' order by uo.mn) as mns,
+        {{ ordered_string_agg("uo.mn", "','", "uo.mn") }} as mns,
         coalesce(sum(h.nh3_hours), 0) as nh3_hours,
         min(h.first_hour) as first_nh3_hour,
         max(h.last_hour) as last_nh3_hour,
-        arg_min(uo.mn, h.first_hour) as nh3_mn,
+        min_by(uo.mn, h.first_hour) as nh3_mn,
         bool_or(c.mn is not null) as has_nh3_channel
     from ammonia_units as au
     left join unit_outlets as uo on uo.enterprise_id = au.enterprise_id and uo.unit_id = au.unit_id
@@ -99,11 +99,11 @@ select
         'desulfurization=' || coalesce(j.desulfurization, '?'),
         'denitrification=' || coalesce(j.denitrification, '?'),
         'outlet_mn=' || coalesce(j.mns, 'none'),
-        'nh3_data_hours=' || cast(j.nh3_hours as varchar)
-            || case when j.nh3_hours > 0 then ' (' || strftime(j.first_nh3_hour, '%Y-%m-%d %H:%M')
-                || ' .. ' || strftime(j.last_nh3_hour, '%Y-%m-%d %H:%M') || ')' else '' end,
-        'nh3_channel_registered=' || cast(j.has_nh3_channel as varchar),
-        'kiln_ledger_slip_monitoring=' || coalesce(cast(j.ledger_says as varchar), 'not reported')
+        'nh3_data_hours=' || cast(j.nh3_hours as string)
+            || case when j.nh3_hours > 0 then ' (' || {{ format_time("j.first_nh3_hour", "%Y-%m-%d %H:%M") }}
+                || ' .. ' || {{ format_time("j.last_nh3_hour", "%Y-%m-%d %H:%M") }} || ')' else '' end,
+        'nh3_channel_registered=' || cast(j.has_nh3_channel as string),
+        'kiln_ledger_slip_monitoring=' || coalesce(cast(j.ledger_says as string), 'not reported')
     ) as evidence
 from judged as j
 inner join rules as r on r.rule_id = j.rule_id

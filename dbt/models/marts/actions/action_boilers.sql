@@ -96,14 +96,14 @@ select
     {{ inventory_as_of_date() }} as as_of_date,
     concat_ws('; ',
         'fuel=' || coalesce(h.fuel, '?'),
-        'capacity_t_h=' || coalesce(cast(h.capacity_t_h as varchar), '?'),
-        case when r.threshold_num is not null then 'threshold=' || cast(r.threshold_num as varchar) || ' ' || r.threshold_unit end,
-        'low_nox_burner=' || coalesce(cast(h.low_nox_burner as varchar), '?'),
+        'capacity_t_h=' || coalesce(cast(h.capacity_t_h as string), '?'),
+        case when r.threshold_num is not null then 'threshold=' || cast(r.threshold_num as string) || ' ' || r.threshold_unit end,
+        'low_nox_burner=' || coalesce(cast(h.low_nox_burner as string), '?'),
         'fgr_valve=' || coalesce(h.fgr_valve, '?'),
         'co_firing=' || coalesce(h.co_firing, '?'),
-        'dedicated_burner=' || coalesce(cast(h.dedicated_burner as varchar), '?'),
-        'auto_monitoring=' || cast(h.has_auto_monitoring as varchar),
-        'networked=' || cast(h.is_networked as varchar)
+        'dedicated_burner=' || coalesce(cast(h.dedicated_burner as string), '?'),
+        'auto_monitoring=' || cast(h.has_auto_monitoring as string),
+        'networked=' || cast(h.is_networked as string)
     ) as evidence
 from hits as h
 inner join rules as r on r.rule_id = h.rule_id

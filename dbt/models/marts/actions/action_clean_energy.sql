@@ -43,7 +43,7 @@ fuel_use as (
 unit_fuels as (
     select
         f.enterprise_id, f.unit_id, f.fuel,
-        f.item || ' ' || cast(round(f.quantity, 1) as varchar) || ' ' || coalesce(f.unit, '') as used
+        f.item || ' ' || cast(round(f.quantity, 1) as string) || ' ' || coalesce(f.unit, '') as used
     from fuel_use as f
     union all
     -- the ledgers' fuel where the enterprise reports no fuel use at all
@@ -56,10 +56,9 @@ unit_fuels as (
 unit_judged as (
     select
         uf.enterprise_id, uf.unit_id,
-        string_agg(distinct uf.fuel, ', ' order by uf.fuel)
+        {{ ordered_string_agg("uf.fuel", "', '", "uf.fuel", distinct=true) }}
             filter (where not coalesce(c.is_clean, false)) as non_clean_fuels,
-        string_agg(uf.used || case when c.is_clean then '' when c.fuel is null then ' [not in action_clean_fuels]'
-            else ' [not clean]' end, '; ' order by uf.used) as fuel_evidence
+        {{ ordered_string_agg("uf.used || case when c.is_clean then '' when c.fuel is null then ' [not in action_clean_fuels]' else ' [not clean]' end", "'; '", "uf.used") }} as fuel_evidence
     from unit_fuels as uf
     left join clean_fuels as c on c.fuel = uf.fuel
     group by uf.enterprise_id, uf.unit_id
@@ -87,7 +86,7 @@ hits as (
     inner join enterprises as e on e.enterprise_id = u.enterprise_id
     inner join rules as r on r.rule_id = 'T15-HERB-DRYING-CLEAN-ENERGY'
     inner join unit_judged as j on j.enterprise_id = u.enterprise_id and j.unit_id = u.unit_id
-    where list_contains(string_split(coalesce(r.scope_key_industry, ''), '|'), e.key_industry)
+    where {{ list_has(split_text("coalesce(r.scope_key_industry, '')", "|"), "e.key_industry") }}
         and (u.source_kind = 'boiler' or u.kiln_type = 'dryer')
         and j.non_clean_fuels is not null
 )
@@ -111,8 +110,8 @@ select
         coalesce(h.kiln_type, h.source_kind) || coalesce(' (' || h.product || ')', ''),
         'fuel: ' || coalesce(h.fuel_evidence, 'ledger fuel ' || coalesce(h.ledger_fuel_as_written, 'not reported')),
         h.detail,
-        'in_park=' || coalesce(cast(e.in_park as varchar), 'not reported'),
-        case when r.effective_to is not null then 'deadline=' || cast(r.effective_to as varchar) end
+        'in_park=' || coalesce(cast(e.in_park as string), 'not reported'),
+        case when r.effective_to is not null then 'deadline=' || cast(r.effective_to as string) end
     ) as evidence
 from hits as h
 inner join rules as r on r.rule_id = h.rule_id

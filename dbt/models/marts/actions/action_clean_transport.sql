@@ -41,9 +41,9 @@ share_hits as (
         s.enterprise_id, s.year, r.rule_id, s.transport_t, s.clean_transport_t, s.clean_transport_share,
         cast(null as bigint) as below_standard_trips,
         s.last_gate_date as basis_date,
-        'clean_t=' || cast(round(s.clean_transport_t, 1) as varchar) || ' of ' || cast(round(s.transport_t, 1) as varchar)
-            || ' t; share=' || cast(round(s.clean_transport_share, 4) as varchar)
-            || ' < ' || cast(r.threshold_num as varchar) || '; trips=' || cast(s.trips as varchar) as evidence
+        'clean_t=' || cast(round(s.clean_transport_t, 1) as string) || ' of ' || cast(round(s.transport_t, 1) as string)
+            || ' t; share=' || cast(round(s.clean_transport_share, 4) as string)
+            || ' < ' || cast(r.threshold_num as string) || '; trips=' || cast(s.trips as string) as evidence
     from shares as s
     inner join rules as r on r.rule_id = 'T10-CLEAN-SHARE'
     where s.transport_t > 0 and s.clean_transport_share < r.threshold_num
@@ -55,11 +55,11 @@ sand_gravel as (
         count(*) as below_standard_trips,
         sum(g.tonnes) as below_standard_t,
         cast(min(g.gate_time) as date) as first_date,
-        string_agg(distinct g.emission_standard, ',' order by g.emission_standard) as standards
+        {{ ordered_string_agg("g.emission_standard", "','", "g.emission_standard", distinct=true) }} as standards
     from gate as g
     inner join {{ ref('stg_registry__enterprises') }} as e on e.enterprise_id = g.enterprise_id
     inner join rules as r on r.rule_id = 'T14-SAND-GRAVEL-TRUCKS'
-    where list_contains(string_split(r.scope_key_industry, '|'), {{ inventory_code('e.key_industry') }})
+    where {{ list_has(split_text("r.scope_key_industry", "|"), inventory_code('e.key_industry')) }}
         and g.mode = 'road' and g.china_stage < r.threshold_num
     group by g.enterprise_id, g.year
 ),
@@ -69,9 +69,9 @@ sand_hits as (
         sg.enterprise_id, sg.year, r.rule_id, s.transport_t, s.clean_transport_t, s.clean_transport_share,
         sg.below_standard_trips,
         sg.first_date as basis_date,
-        'trips_below_china' || cast(cast(r.threshold_num as integer) as varchar) || '='
-            || cast(sg.below_standard_trips as varchar) || ' (' || sg.standards || '); tonnes='
-            || cast(round(sg.below_standard_t, 1) as varchar) || '; first=' || cast(sg.first_date as varchar)
+        'trips_below_china' || cast(cast(r.threshold_num as integer) as string) || '='
+            || cast(sg.below_standard_trips as string) || ' (' || sg.standards || '); tonnes='
+            || cast(round(sg.below_standard_t, 1) as string) || '; first=' || cast(sg.first_date as string)
             as evidence
     from sand_gravel as sg
     inner join rules as r on r.rule_id = 'T14-SAND-GRAVEL-TRUCKS'

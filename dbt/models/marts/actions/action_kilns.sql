@@ -29,7 +29,7 @@ paths as (
 
 techs as (
     -- devices in series are written 'a+b': judge each device
-    select enterprise_id, unit_id, control_category, trim(unnest(string_split(path, '+'))) as tech_code
+    select enterprise_id, unit_id, control_category, {{ unnest_list(trim_elements(split_text("path", "+"))) }} as tech_code
     from paths
     where path is not null
 ),
@@ -42,7 +42,7 @@ inefficient as (
         r.effective_to as deadline,
         cast(null as date) as rectified_date,
         'category=' || t.control_category || '; tech=' || t.tech_code || ' (' || c.label_zh || ')'
-            || '; fix_by=' || cast(r.effective_to as varchar) as detail
+            || '; fix_by=' || cast(r.effective_to as string) as detail
     from techs as t
     inner join {{ ref('inventory_control_efficiencies') }} as c
         on c.tech_code = t.tech_code and c.control_category = t.control_category and c.is_inefficient
@@ -73,10 +73,10 @@ damage_hits as (
         d.rectified_date,
         concat_ws('; ',
             'damage=' || coalesce(d.damage_description, '?'),
-            'found=' || coalesce(cast(d.found_date as varchar), '?'),
-            'deadline=' || cast(d.deadline as varchar)
+            'found=' || coalesce(cast(d.found_date as string), '?'),
+            'deadline=' || cast(d.deadline as string)
                 || case when d.rectification_deadline is null then ' (plan default)' else '' end,
-            'rectified=' || coalesce(cast(d.rectified_date as varchar), 'not yet')
+            'rectified=' || coalesce(cast(d.rectified_date as string), 'not yet')
         ) as detail
     from damage as d
 ),

@@ -32,7 +32,7 @@ guide_industries as (
     inner join {{ ref('action_guide_industries') }} as g
         on g.key_industry = r.key_industry
         and (nullif(trim(g.industry_code_prefixes), '') is null
-             or regexp_matches(coalesce(r.industry_code, ''), '^(' || trim(g.industry_code_prefixes) || ')'))
+             or {{ regex_matches("coalesce(r.industry_code, '')", "'^(' || trim(g.industry_code_prefixes) || ')'") }})
     qualify row_number() over (partition by r.enterprise_id order by g.guide_no) = 1
 ),
 
@@ -55,7 +55,7 @@ enterprises as (
 ),
 
 hits as (
-    select e.*, r.rule_id, cast(null as varchar) as alert_level, cast(null as double) as reduction_ratio,
+    select e.*, r.rule_id, cast(null as string) as alert_level, cast(null as double) as reduction_ratio,
         r.threshold_num as subsidy_yuan
     from enterprises as e inner join rules as r on r.rule_id = 'T31-SUBSIDY-A'
     where e.performance_grade = 'A' and e.guide_industry is not null
@@ -73,11 +73,11 @@ hits as (
     union all
     select e.*, r.rule_id, null, null, null
     from enterprises as e inner join rules as r on r.rule_id = 'T32-STAGGERED-PRODUCTION'
-    where list_contains(string_split(coalesce(r.scope_key_industry, ''), '|'), e.key_industry)
+    where {{ list_has(split_text("coalesce(r.scope_key_industry, '')", "|"), "e.key_industry") }}
         or exists (
             select 1 from products as p
             where p.enterprise_id = e.enterprise_id
-                and list_contains(string_split(coalesce(r.scope_product, ''), '|'), p.activity_item)
+                and {{ list_has(split_text("coalesce(r.scope_product, '')", "|"), "p.activity_item") }}
         )
 
     union all
@@ -113,10 +113,10 @@ select
         'grade=' || coalesce(h.performance_grade, 'none'),
         'key_industry=' || coalesce(h.key_industry, '?'),
         case when h.alert_level is not null then
-            'alert=' || h.alert_level || '; ratio=' || cast(h.reduction_ratio as varchar)
-            || '; baseline=min(eia ' || coalesce(cast(h.eia_capacity as varchar), '?')
-            || ', permit ' || coalesce(cast(h.permit_capacity as varchar), '?')
-            || ', prior-year ' || coalesce(cast(h.prior_year_output as varchar), '?') || ') '
+            'alert=' || h.alert_level || '; ratio=' || cast(h.reduction_ratio as string)
+            || '; baseline=min(eia ' || coalesce(cast(h.eia_capacity as string), '?')
+            || ', permit ' || coalesce(cast(h.permit_capacity as string), '?')
+            || ', prior-year ' || coalesce(cast(h.prior_year_output as string), '?') || ') '
             || coalesce(h.capacity_unit, '') end,
         case when h.alert_level is not null and h.baseline_annual is null
             then 'baseline unknown: no capacity reported' end,
@@ -124,11 +124,10 @@ select
             'guide_industry=' || h.guide_industry || ' (2020 guide; the grade must have passed provincial publicity)' end,
         case when r.rule_id = 'T32-STAGGERED-PRODUCTION' then
             'produces=' || coalesce((
-                select string_agg(distinct p.activity_item || ' (' || p.seen_in || ')', ', '
-                    order by p.activity_item || ' (' || p.seen_in || ')')
+                select {{ ordered_string_agg("p.activity_item || ' (' || p.seen_in || ')'", "', '", "p.activity_item || ' (' || p.seen_in || ')'", distinct=true) }}
                 from products as p
                 where p.enterprise_id = h.enterprise_id
-                    and list_contains(string_split(coalesce(r.scope_product, ''), '|'), p.activity_item)
+                    and {{ list_has(split_text("coalesce(r.scope_product, '')", "|"), "p.activity_item") }}
             ), 'none recorded') end
     ) as evidence
 from hits as h

@@ -29,7 +29,7 @@ scoped as (
     inner join limits as l
         on (l.scope_key_industry is null or l.scope_key_industry = o.key_industry)
         and (l.scope_outlet_name_pattern is null
-             or regexp_matches(coalesce(o.outlet_name, ''), l.scope_outlet_name_pattern))
+             or {{ regex_matches("coalesce(o.outlet_name, '')", "l.scope_outlet_name_pattern") }})
     left join permit_limits as pl on pl.mn = o.mn and pl.pollutant_code = l.pollutant_code
     where o.mn is not null
         and (not coalesce(l.scope_permit_ultra_low, false) or pl.limit_mg_m3 <= l.limit_mg_m3)
@@ -60,11 +60,11 @@ select
     x.avg_converted / x.limit_mg_m3 as exceedance_ratio,
     cast(x.hour_start as date) as basis_date,
     {{ inventory_as_of_date() }} as as_of_date,
-    'hour=' || strftime(x.hour_start, '%Y-%m-%d %H:%M') || '; converted=' || cast(round(x.avg_converted, 2) as varchar)
-        || ' mg/m3 > ' || cast(x.limit_mg_m3 as varchar) || '; measured='
-        || coalesce(cast(round(x.avg_measured, 2) as varchar), '?') || '; o2=' || coalesce(cast(round(x.o2, 2) as varchar), '?')
+    'hour=' || {{ format_time("x.hour_start", "%Y-%m-%d %H:%M") }} || '; converted=' || cast(round(x.avg_converted, 2) as string)
+        || ' mg/m3 > ' || cast(x.limit_mg_m3 as string) || '; measured='
+        || coalesce(cast(round(x.avg_measured, 2) as string), '?') || '; o2=' || coalesce(cast(round(x.o2, 2) as string), '?')
         || '; flag=' || coalesce(x.flag, '?')
-        || '; permit_limit=' || coalesce(cast(x.permit_limit_mg_m3 as varchar), 'none') as evidence
+        || '; permit_limit=' || coalesce(cast(x.permit_limit_mg_m3 as string), 'none') as evidence
 from exceed as x
 inner join {{ ref('inventory_action_rules') }} as r on r.rule_id = x.rule_id
 left join {{ ref('stg_registry__enterprises') }} as e on e.enterprise_id = x.enterprise_id

@@ -23,8 +23,8 @@ voc as (
 voc_devices as (
     select
         enterprise_id, unit_id,
-        trim(unnest(string_split(treatment_tech, '+'))) as device,
-        generate_subscripts(string_split(treatment_tech, '+'), 1) as position
+        {{ unnest_list(trim_elements(split_text("treatment_tech", "+"))) }} as device,
+        generate_subscripts({{ split_text("treatment_tech", "+") }}, 1) as position
     from voc
     where treatment_tech is not null and treatment_tech <> 'none'
 ),
@@ -34,7 +34,7 @@ voc_paths as (
     select
         d.enterprise_id, d.unit_id,
         bool_and(coalesce(c.is_inefficient, false)) as all_inefficient,
-        string_agg(coalesce(c.label_zh, d.device), '+' order by d.position) as labels_zh,
+        {{ ordered_string_agg("coalesce(c.label_zh, d.device)", "'+'", "d.position") }} as labels_zh,
         round(100 * (1 - product(1 - coalesce(c.efficiency_pct, 0) / 100.0)), 1) as credited_pct
     from voc_devices as d
     left join {{ ref('inventory_control_efficiencies') }} as c
@@ -56,8 +56,8 @@ unit_hits as (
 
     union all
     select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
-        'seal_points=' || cast(v.seal_points as varchar) || ' >= ' || cast(r.threshold_num as varchar)
-            || '; ldar_done=' || coalesce(cast(v.ldar_done as varchar), 'not reported')
+        'seal_points=' || cast(v.seal_points as string) || ' >= ' || cast(r.threshold_num as string)
+            || '; ldar_done=' || coalesce(cast(v.ldar_done as string), 'not reported')
     from voc as v inner join rules as r on r.rule_id = 'T25-LDAR'
     where v.seal_points >= r.threshold_num and coalesce(v.ldar_done, false) = false
 
@@ -67,10 +67,10 @@ unit_hits as (
         case
             when v.carbon_last_replaced is null then 'no replacement date recorded'
             when v.carbon_interval_days is null then 'replacement interval not recorded; last='
-                || cast(v.carbon_last_replaced as varchar)
-            else 'last=' || cast(v.carbon_last_replaced as varchar) || '; interval_days='
-                || cast(v.carbon_interval_days as varchar) || '; due='
-                || cast(v.carbon_last_replaced + cast(v.carbon_interval_days as integer) as varchar)
+                || cast(v.carbon_last_replaced as string)
+            else 'last=' || cast(v.carbon_last_replaced as string) || '; interval_days='
+                || cast(v.carbon_interval_days as string) || '; due='
+                || cast(v.carbon_last_replaced + cast(v.carbon_interval_days as integer) as string)
         end
     from voc as v inner join rules as r on r.rule_id = 'T26-CARBON-OVERDUE'
     where v.treatment_tech = 'activated_carbon'
@@ -82,15 +82,15 @@ unit_hits as (
 
     union all
     select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_from,
-        'temperature_records_months=' || coalesce(cast(v.combustion_temp_records_months as varchar), 'not reported')
-            || ' < ' || cast(r.threshold_num as varchar)
+        'temperature_records_months=' || coalesce(cast(v.combustion_temp_records_months as string), 'not reported')
+            || ' < ' || cast(r.threshold_num as string)
     from voc as v inner join rules as r on r.rule_id = 'T26-TEMP-RECORDS'
     where v.treatment_tech in ('rto', 'rco') and coalesce(v.combustion_temp_records_months, 0) < r.threshold_num
 
     union all
     select v.enterprise_id, v.unit_id, v.process, v.treatment_tech, r.rule_id, r.effective_to,
         'treatment=' || v.treatment_tech || ' (' || vp.labels_zh || '; only low-efficiency devices, credited removal '
-            || cast(vp.credited_pct as varchar) || '%)'
+            || cast(vp.credited_pct as string) || '%)'
     from voc as v
     inner join voc_paths as vp on vp.enterprise_id = v.enterprise_id and vp.unit_id = v.unit_id
     inner join rules as r on r.rule_id = 'T26-INEFFICIENT-TECH'
@@ -151,17 +151,17 @@ park_hits as (
         case when r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK' then pc.first_month
             else last_day(pc.last_month) end as basis_date,
         concat_ws('; ',
-            'year=' || cast(pc.year as varchar),
-            'voc_t=' || cast(round(pc.voc_t, 4) as varchar) || ' in ' || cast(pc.months as varchar)
-                || ' months (annualised ' || cast(round(pc.voc_t_annualised, 4) as varchar) || ') > '
-                || cast(r.threshold_num as varchar) || ' t/a',
-            'in_park=' || coalesce(cast(pc.in_park as varchar), 'not reported'),
+            'year=' || cast(pc.year as string),
+            'voc_t=' || cast(round(pc.voc_t, 4) as string) || ' in ' || cast(pc.months as string)
+                || ' months (annualised ' || cast(round(pc.voc_t_annualised, 4) as string) || ') > '
+                || cast(r.threshold_num as string) || ' t/a',
+            'in_park=' || coalesce(cast(pc.in_park as string), 'not reported'),
             case when r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK'
-                then 'new: first activity ' || strftime(pc.first_month, '%Y-%m') || ', after the activity ledger starts ('
-                    || strftime(pc.ledger_first_month, '%Y-%m') || ') and on/after the plan ('
-                    || cast(r.effective_from as varchar) || '): confirm the commissioning date'
-                else 'existing: first activity ' || coalesce(strftime(pc.first_month, '%Y-%m'), 'none')
-                    || ' (activity ledger from ' || coalesce(strftime(pc.ledger_first_month, '%Y-%m'), '?')
+                then 'new: first activity ' || {{ format_time("pc.first_month", "%Y-%m") }} || ', after the activity ledger starts ('
+                    || {{ format_time("pc.ledger_first_month", "%Y-%m") }} || ') and on/after the plan ('
+                    || cast(r.effective_from as string) || '): confirm the commissioning date'
+                else 'existing: first activity ' || coalesce({{ format_time("pc.first_month", "%Y-%m") }}, 'none')
+                    || ' (activity ledger from ' || coalesce({{ format_time("pc.ledger_first_month", "%Y-%m") }}, '?')
                     || '): not shown to be new; task 28 binds new enterprises' end
         ) as finding
     from park_candidates as pc

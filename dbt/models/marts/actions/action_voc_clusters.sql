@@ -26,7 +26,7 @@ solvent_use as (
     -- units not shown to be on low-VOC materials (task 24's judgement)
     select
         enterprise_id,
-        string_agg(not_low_voc_items, ', ' order by unit_id) as solvent_items
+        {{ ordered_string_agg("not_low_voc_items", "', '", "unit_id") }} as solvent_items
     from {{ ref('int_actions__substitution_status') }}
     where status in ('solvent_type', 'content_check')
     group by enterprise_id
@@ -35,7 +35,7 @@ solvent_use as (
 organic_raw_materials as (
     select
         enterprise_id,
-        string_agg(distinct item, ', ' order by item) as organic_items,
+        {{ ordered_string_agg("item", "', '", "item", distinct=true) }} as organic_items,
         sum(quantity_canonical) filter (where canonical_unit = 't') as organic_t
     from {{ ref('stg_activity__monthly_activities') }}
     where category = 'raw_material'
@@ -65,7 +65,7 @@ clusters as (
         cluster,
         count(*) as cluster_size,
         bool_or(has_voc_concern) as in_scope,
-        string_agg(name, '、' order by enterprise_id) as member_names
+        {{ ordered_string_agg("name", "'、'", "enterprise_id") }} as member_names
     from members
     group by cluster
 ),
@@ -79,9 +79,9 @@ scoped as (
 
 scopes as (
     select
-        string_split(coalesce(max(scope_key_industry) filter (where rule_id = 'T29-CONSOLIDATION'), ''), '|')
+        {{ split_text("coalesce(max(scope_key_industry) filter (where rule_id = 'T29-CONSOLIDATION'), '')", "|") }}
             as consolidation_industries,
-        string_split(coalesce(max(scope_key_industry) filter (where rule_id = 'T29-SOURCE-SUBSTITUTION'), ''), '|')
+        {{ split_text("coalesce(max(scope_key_industry) filter (where rule_id = 'T29-SOURCE-SUBSTITUTION'), '')", "|") }}
             as substitution_industries
     from rules
 ),
@@ -90,8 +90,8 @@ judged as (
     select
         s.*,
         case
-            when list_contains(sc.consolidation_industries, s.key_industry) then 'T29-CONSOLIDATION'
-            when list_contains(sc.substitution_industries, s.key_industry)
+            when {{ list_has("sc.consolidation_industries", "s.key_industry") }} then 'T29-CONSOLIDATION'
+            when {{ list_has("sc.substitution_industries", "s.key_industry") }}
                 then case when s.solvent_items is not null then 'T29-SOURCE-SUBSTITUTION' end
             when s.has_voc_concern then 'T29-UPGRADE-PLAN'
         end as rule_id
@@ -107,7 +107,7 @@ hits as (
 ),
 
 enterprise_voc as (
-    select enterprise_id, arg_max(voc_t, year) as voc_t, max(year) as year
+    select enterprise_id, max_by(voc_t, year) as voc_t, max(year) as year
     from (
         select enterprise_id, year, sum(emissions_t) as voc_t
         from {{ ref('emissions') }}
@@ -132,11 +132,11 @@ select
     r.effective_from as basis_date,
     {{ inventory_as_of_date() }} as as_of_date,
     concat_ws('; ',
-        h.cluster_kind || '=' || h.cluster || ' (' || cast(h.cluster_size as varchar) || ' enterprises: '
+        h.cluster_kind || '=' || h.cluster || ' (' || cast(h.cluster_size as string) || ' enterprises: '
             || h.member_names || ')',
         'solvent-type materials: ' || coalesce(h.solvent_items, 'none'),
-        'organic raw materials: ' || coalesce(h.organic_items || ' ' || cast(round(h.organic_t, 1) as varchar) || ' t', 'none'),
-        'voc_t ' || cast(v.year as varchar) || '=' || cast(round(v.voc_t, 3) as varchar),
+        'organic raw materials: ' || coalesce(h.organic_items || ' ' || cast(round(h.organic_t, 1) as string) || ' t', 'none'),
+        'voc_t ' || cast(v.year as string) || '=' || cast(round(v.voc_t, 3) as string),
         'enterprise size (SME) not in the registry'
     ) as evidence
 from hits as h

@@ -40,8 +40,7 @@ compared as (
         own.value,
         median(other.value) as neighbour_median,
         count(other.value) as neighbour_count,
-        string_agg(other.station_code || '=' || cast(other.value as varchar), ', '
-                   order by other.station_code) as neighbour_values
+        {{ ordered_string_agg("other.station_code || '=' || cast(other.value as string)", "', '", "other.station_code") }} as neighbour_values
     from hours as own
     inner join neighbours on neighbours.station_code = own.station_code
     inner join hours as other
@@ -71,7 +70,7 @@ flagged as (
         compared.value - compared.neighbour_median as excess,
         compared.neighbour_values,
         '站点小时值≥周边' || '{{ var('hotspot_neighbour_km') }}' || 'km内站点同时段中位数的'
-            || '{{ var('hotspot_min_ratio') }}' || '倍且高出' || cast(pollutants.hotspot_min_excess as varchar)
+            || '{{ var('hotspot_min_ratio') }}' || '倍且高出' || cast(pollutants.hotspot_min_excess as string)
             || pollutants.unit || '(方案任务33 高值热点)' as rule_zh
     from compared
     inner join stations on stations.station_code = compared.station_code

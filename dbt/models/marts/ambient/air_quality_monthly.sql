@@ -43,7 +43,7 @@ pivoted as (
         max(valid_days) filter (where pollutant = '{{ p }}') as {{ p }}_valid_days,
         max(single_index) filter (where pollutant = '{{ p }}') as {{ p }}_index,
         {%- endfor %}
-        nullif(string_agg(case when not is_valid then pollutant end, ',' order by pollutant), '')
+        nullif({{ ordered_string_agg("case when not is_valid then pollutant end", "','", "pollutant") }}, '')
             as invalid_pollutants
     from indexed
     group by all

@@ -42,7 +42,7 @@ long as (
         {%- endif %}
         '{{ rule }}；数值相同名次并列；有效天数不足(月≥{{ var('ambient_valid_month_min_days') }}天，2月≥{{ var('ambient_valid_february_min_days') }}天；年累计≥当期日历天数×{{ var('ambient_valid_year_min_days') }}/365)的不参与排名' as rule_zh,
         json_object(
-            'period', strftime(period_start, '%Y-%m-%d') || '/' || strftime(period_end, '%Y-%m-%d'),
+            'period', {{ format_time("period_start", "%Y-%m-%d") }} || '/' || {{ format_time("period_end", "%Y-%m-%d") }},
             'required_days', required_days,
             'so2', json_object('value', so2, 'valid_days', so2_valid_days),
             'no2', json_object('value', no2, 'valid_days', no2_valid_days),
@@ -52,7 +52,7 @@ long as (
             'o3_8h_p90', json_object('value', o3, 'valid_days', o3_valid_days),
             'composite_index', composite_index,
             'good_day_share', good_day_share
-        )::varchar as basis
+        )::string as basis
     from entities
     {%- if not loop.last %}
     union all

@@ -14,8 +14,7 @@ townships as (
         count(*) as points,
         min(dustfall_t_km2_month) as point_min_t_km2_month,
         max(dustfall_t_km2_month) as point_max_t_km2_month,
-        string_agg(point_code || '=' || cast(dustfall_t_km2_month as varchar), ', '
-                   order by point_code) as point_values
+        {{ ordered_string_agg("point_code || '=' || cast(dustfall_t_km2_month as string)", "', '", "point_code") }} as point_values
     from points
     group by all
 ),
@@ -36,7 +35,7 @@ final as (
         count(*) filter (where exceeds_limit) over (
             partition by township, year(period_month) order by period_month
         ) as exceeded_months_ytd,
-        '各乡镇平均降尘量不得高于' || cast(limit_t_km2_month as varchar)
+        '各乡镇平均降尘量不得高于' || cast(limit_t_km2_month as string)
             || '吨/(月·平方公里)，逐月排名(方案任务13)；乡镇值为各降尘点算术平均' as rule_zh
     from ranked
 )

@@ -18,7 +18,7 @@ per_enterprise as (
         enterprises.name as enterprise_name,
         enterprises.key_industry,
         sum(emissions.emissions_t) as emissions_t,
-        string_agg(distinct emissions.method, ',' order by emissions.method) as methods
+        {{ ordered_string_agg("emissions.method", "','", "emissions.method", distinct=true) }} as methods
     from emissions
     inner join enterprises on enterprises.enterprise_id = emissions.enterprise_id
     group by all

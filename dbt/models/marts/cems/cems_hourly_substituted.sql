@@ -88,11 +88,11 @@ methods as (
         w.valid_rate,
         w.previous_valid_hour,
         w.next_valid_hour,
-        date_diff('hour', w.previous_valid_hour, w.next_valid_hour) - 1 as gap_hours,
+        {{ units_between("hour", "w.previous_valid_hour", "w.next_valid_hour") }} - 1 as gap_hours,
         case
             when w.valid_rate >= {{ var('substitution_high_capture_rate') }}
                 and w.previous_valid_hour is not null and w.next_valid_hour is not null
-                and date_diff('hour', w.previous_valid_hour, w.next_valid_hour) - 1
+                and {{ units_between("hour", "w.previous_valid_hour", "w.next_valid_hour") }} - 1
                     <= {{ var('substitution_short_gap_max_hours') }}
                 then 'mean_adjacent'
             when w.valid_rate >= {{ var('substitution_high_capture_rate') }}

@@ -43,15 +43,15 @@ select
     q.invalid_hours,
     q.missing_hours,
     q.valid_hours / nullif(q.expected_hours - q.source_stopped_hours, 0) as valid_rate,
-    date_diff('hour', cast(q.quarter_start as timestamp), cast(q.quarter_start + interval 3 month as timestamp))
+    {{ units_between("hour", "cast(q.quarter_start as timestamp)", "cast(q.quarter_start + interval 3 month as timestamp)") }}
         as calendar_hours,
     q.valid_hours / nullif(
-        date_diff('hour', cast(q.quarter_start as timestamp), cast(q.quarter_start + interval 3 month as timestamp))
+        {{ units_between("hour", "cast(q.quarter_start as timestamp)", "cast(q.quarter_start + interval 3 month as timestamp)") }}
         - q.source_stopped_hours, 0
     ) as calendar_valid_rate,
     coalesce(
         q.valid_hours / nullif(
-            date_diff('hour', cast(q.quarter_start as timestamp), cast(q.quarter_start + interval 3 month as timestamp))
+            {{ units_between("hour", "cast(q.quarter_start as timestamp)", "cast(q.quarter_start + interval 3 month as timestamp)") }}
             - q.source_stopped_hours, 0
         ) >= {{ var('method_cems_min_quarter_valid_rate') }},
         false

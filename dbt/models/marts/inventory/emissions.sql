@@ -110,7 +110,7 @@ located as (
 )
 
 select
-    md5(l.point_id || '|' || l.pollutant || '|' || cast(l.period_month as varchar)) as emission_id,
+    md5(l.point_id || '|' || l.pollutant || '|' || cast(l.period_month as string)) as emission_id,
     l.enterprise_id,
     l.unit_id,
     l.outlet_id,
@@ -158,7 +158,7 @@ select
     round(l.balance_floor_t, 6) as balance_floor_t,
     round(l.unbalanced_t, 6) as unbalanced_t,
     l.cems_factor_ratio,
-    nullif(array_to_string(list_filter([
+    {% set items %}
         case when l.cems_factor_ratio is not null
             and (l.cems_factor_ratio < {{ inventory_param('cems_factor_ratio_low') }}
                  or l.cems_factor_ratio > {{ inventory_param('cems_factor_ratio_high') }})
@@ -178,7 +178,7 @@ select
         case when l.carbon_limited then 'carbon_limited_removal' end,
         case when l.voc_input_not_reported then 'voc_input_not_reported' end,
         case when l.release_type = 'unregistered' then 'release_point_unregistered' end
-    ], lambda x: x is not null), ','), '') as qa_flags
+    {% endset %}{{ join_non_null(items, "','") }} as qa_flags
 from located as l
 left join {{ ref('inventory_pollutants') }} as pl on pl.pollutant = l.pollutant
 left join {{ ref('inventory_quality_grades') }} as g on g.quality_grade = l.quality_grade

@@ -48,7 +48,7 @@ expected_by_outlet as (
 ),
 
 expected as (
-    select point_id, pollutant, string_agg(distinct expected_because, '; ' order by expected_because)
+    select point_id, pollutant, {{ ordered_string_agg("expected_because", "'; '", "expected_because", distinct=true) }}
         as expected_because
     from (select * from expected_by_kind union all select * from expected_by_outlet)
     group by point_id, pollutant
@@ -65,7 +65,7 @@ estimates as (
 covered as (
     select
         x.point_id, x.pollutant, pr.period_month, x.expected_because,
-        string_agg(distinct es.method, ',' order by es.method) as methods,
+        {{ ordered_string_agg("es.method", "','", "es.method", distinct=true) }} as methods,
         min(es.quality_grade) as best_grade,
         sum(es.emissions_t) as emissions_t,
         count(es.method) > 0 as is_estimated

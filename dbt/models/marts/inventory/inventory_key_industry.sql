@@ -71,10 +71,7 @@ inefficient as (
     from units as u
     inner join {{ ref('inventory_control_efficiencies') }} as c
         on c.is_inefficient
-        and list_contains(
-            string_split(concat_ws('+', u.dust_control, u.desulfurization, u.denitrification, u.voc_control), '+'),
-            c.tech_code
-        )
+        and {{ list_has(split_text("concat_ws('+', u.dust_control, u.desulfurization, u.denitrification, u.voc_control)", "+"), "c.tech_code") }}
     group by u.enterprise_id
 ),
 
@@ -263,7 +260,7 @@ assembled as (
 
 select
     a.*,
-    nullif(array_to_string(list_filter([
+    {% set items %}
         case when not a.has_materials_energy then '原辅料及能源 materials_energy' end,
         case when not a.has_processes_equipment then '生产工艺及装备 processes_equipment' end,
         case when not a.has_control_technology then '污染治理技术 control_technology' end,
@@ -273,7 +270,7 @@ select
         case when not a.has_fugitive_control then '无组织排放治理 fugitive_control' end,
         case when not a.has_online_monitoring then '在线监控 online_monitoring' end,
         case when not a.has_clean_transport then '清洁运输 clean_transport' end
-    ], lambda x: x is not null), '; '), '') as gaps,
+    {% endset %}{{ join_non_null(items, "'; '") }} as gaps,
     7 - (a.has_materials_energy::int + a.has_processes_equipment::int + a.has_control_technology::int
         + a.has_emissions::int + a.has_fugitive_control::int + a.has_online_monitoring::int
         + a.has_clean_transport::int) as gap_count

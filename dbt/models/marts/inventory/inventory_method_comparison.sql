@@ -100,7 +100,7 @@ banded as (
 
 used as (
     select point_id, pollutant, year(period_month) as year,
-        string_agg(distinct method, ',' order by method) as methods_used
+        {{ ordered_string_agg("method", "','", "method", distinct=true) }} as methods_used
     from {{ ref('int_inventory__stack_estimates') }}
     group by point_id, pollutant, year(period_month)
 )
@@ -123,11 +123,11 @@ select
     u.methods_used,
     case when not coalesce(b.ratio between b.band_low and b.band_high, false) then
         case b.comparison
-            when 'cems_vs_factor' then 'CEMS reads ' || coalesce(cast(round(b.ratio, 2) as varchar), 'n/a')
+            when 'cems_vs_factor' then 'CEMS reads ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
                 || ' × the factor estimate: the unit''s own CEMS rate outranks the factor'
-            when 'test_vs_cems' then 'the stack test reads ' || coalesce(cast(round(b.ratio, 2) as varchar), 'n/a')
+            when 'test_vs_cems' then 'the stack test reads ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
                 || ' × the CEMS of its month: CEMS outranks the test'
-            else 'the stack tests read ' || coalesce(cast(round(b.ratio, 2) as varchar), 'n/a')
+            else 'the stack tests read ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
                 || ' × the factor estimate: the unit''s own tests outrank the factor'
         end || '; methods used: ' || coalesce(u.methods_used, 'none')
     end as explanation

@@ -1,14 +1,14 @@
 with source as (
     select
         *,
-        {{ column_or_null('raw', 'cems_device_events', 'build_id', 'varchar') }} as build_id_sent
+        {{ column_or_null('raw', 'cems_device_events', 'build_id', 'string') }} as build_id_sent
     from {{ source('raw', 'cems_device_events') }}
 ),
 
 renamed as (
     select
         -- ids
-        source_file || '#' || cast(line_no as varchar) as device_event_id,
+        source_file || '#' || cast(line_no as string) as device_event_id,
         mn,
         qn,
         st,
@@ -19,7 +19,7 @@ renamed as (
         detail,
         -- timestamps (local Beijing time)
         data_time,
-        try_strptime(regexp_extract(detail, 'RestartTime=([0-9]{14})', 1), '%Y%m%d%H%M%S') as restart_time,
+        {{ try_parse_timestamp("regexp_extract(detail, 'RestartTime=([0-9]{14})', 1)", "%Y%m%d%H%M%S") }} as restart_time,
         -- lineage
         source_file,
         line_no,

@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         -- ids
-        source_file || '#' || coalesce(sheet, '') || '#' || cast(line_no as varchar) as stack_test_id,
+        source_file || '#' || coalesce(sheet, '') || '#' || cast(line_no as string) as stack_test_id,
         trim(enterprise_id) as enterprise_id,
         trim(outlet_id) as outlet_id,
         lower(trim(pollutant_code)) as pollutant_code,

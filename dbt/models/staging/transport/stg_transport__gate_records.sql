@@ -8,7 +8,7 @@ with source as (
 renamed as (
     select
         -- ids
-        source_file || '#' || coalesce(sheet, '') || '#' || cast(line_no as varchar) as gate_record_id,
+        source_file || '#' || coalesce(sheet, '') || '#' || cast(line_no as string) as gate_record_id,
         trim(enterprise_id) as enterprise_id,
         nullif(trim(plate_no), '') as plate_no,
         -- descriptors

@@ -1,0 +1,109 @@
+{#- SQL that DuckDB and Spark spell differently, one macro per job (adapter.dispatch).
+    The DuckDB spelling is the one the models used before; Spark's gives the same result. -#}
+
+{#- Round half to even (banker's rounding), as HJ 663 / GB 8170 rounding of ambient values. -#}
+{% macro round_half_even(value, digits) -%}
+    {{ return(adapter.dispatch('round_half_even', 'lantian')(value, digits)) }}
+{%- endmacro %}
+{% macro duckdb__round_half_even(value, digits) -%}round_even({{ value }}, {{ digits }}){%- endmacro %}
+{% macro spark__round_half_even(value, digits) -%}bround({{ value }}, {{ digits }}){%- endmacro %}
+
+{#- Concatenate the non-null values of a group, in a given order (null when there are none). -#}
+{% macro ordered_string_agg(value, separator, order_by, distinct=false) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'lantian')(value, separator, order_by, distinct)) }}
+{%- endmacro %}
+{% macro duckdb__ordered_string_agg(value, separator, order_by, distinct) -%}
+    string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+{% macro spark__ordered_string_agg(value, separator, order_by, distinct) -%}
+    string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }}) within group (order by {{ order_by }} nulls last)
+{%- endmacro %}
+
+{#- Split text on a one-character separator into a list (null stays null). -#}
+{% macro split_text(text, separator) -%}
+    {{ return(adapter.dispatch('split_text', 'lantian')(text, separator)) }}
+{%- endmacro %}
+{% macro duckdb__split_text(text, separator) -%}string_split({{ text }}, '{{ separator }}'){%- endmacro %}
+{% macro spark__split_text(text, separator) -%}split({{ text }}, '[{{ separator }}]'){%- endmacro %}
+
+{#- Whether a list holds a value. -#}
+{% macro list_has(list, value) -%}
+    {{ return(adapter.dispatch('list_has', 'lantian')(list, value)) }}
+{%- endmacro %}
+{% macro duckdb__list_has(list, value) -%}list_contains({{ list }}, {{ value }}){%- endmacro %}
+{% macro spark__list_has(list, value) -%}array_contains({{ list }}, {{ value }}){%- endmacro %}
+
+{#- Whether text contains a match of a regular expression (anywhere, like re.search). -#}
+{% macro regex_matches(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'lantian')(text, pattern)) }}
+{%- endmacro %}
+{% macro duckdb__regex_matches(text, pattern) -%}regexp_matches({{ text }}, {{ pattern }}){%- endmacro %}
+{% macro spark__regex_matches(text, pattern) -%}regexp({{ text }}, {{ pattern }}){%- endmacro %}
+
+{#- Format a date or timestamp with a strftime pattern (%Y %m %d %H %M %S). -#}
+{% macro format_time(value, strftime_pattern) -%}
+    {{ return(adapter.dispatch('format_time', 'lantian')(value, strftime_pattern)) }}
+{%- endmacro %}
+{% macro duckdb__format_time(value, strftime_pattern) -%}strftime({{ value }}, '{{ strftime_pattern }}'){%- endmacro %}
+{% macro spark__format_time(value, strftime_pattern) -%}
+    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
+        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    date_format({{ value }}, '{{ java }}')
+{%- endmacro %}
+
+{#- Parse text with a strftime pattern; null when it does not parse. -#}
+{% macro try_parse_timestamp(text, strftime_pattern) -%}
+    {{ return(adapter.dispatch('try_parse_timestamp', 'lantian')(text, strftime_pattern)) }}
+{%- endmacro %}
+{% macro duckdb__try_parse_timestamp(text, strftime_pattern) -%}try_strptime({{ text }}, '{{ strftime_pattern }}'){%- endmacro %}
+{% macro spark__try_parse_timestamp(text, strftime_pattern) -%}
+    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
+        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    try_to_timestamp({{ text }}, '{{ java }}')
+{%- endmacro %}
+
+{#- Whole units (hour, day, month) from one date/timestamp to another, both on unit boundaries. -#}
+{% macro units_between(unit, start, stop) -%}
+    {{ return(adapter.dispatch('units_between', 'lantian')(unit, start, stop)) }}
+{%- endmacro %}
+{% macro duckdb__units_between(unit, start, stop) -%}date_diff('{{ unit }}', {{ start }}, {{ stop }}){%- endmacro %}
+{% macro spark__units_between(unit, start, stop) -%}timestampdiff({{ unit | upper }}, {{ start }}, {{ stop }}){%- endmacro %}
+
+{#- One row per element of a list (in the select list, as the only set-returning expression). -#}
+{% macro unnest_list(list) -%}
+    {{ return(adapter.dispatch('unnest_list', 'lantian')(list)) }}
+{%- endmacro %}
+{% macro duckdb__unnest_list(list) -%}unnest({{ list }}){%- endmacro %}
+{% macro spark__unnest_list(list) -%}explode({{ list }}){%- endmacro %}
+
+{#- The list of values from start to stop inclusive by step (an interval for times). -#}
+{% macro value_series(start, stop, step) -%}
+    {{ return(adapter.dispatch('value_series', 'lantian')(start, stop, step)) }}
+{%- endmacro %}
+{% macro duckdb__value_series(start, stop, step) -%}generate_series({{ start }}, {{ stop }}, {{ step }}){%- endmacro %}
+{% macro spark__value_series(start, stop, step) -%}sequence({{ start }}, {{ stop }}, {{ step }}){%- endmacro %}
+
+{#- Trim each element of a list. -#}
+{% macro trim_elements(list) -%}
+    {{ return(adapter.dispatch('trim_elements', 'lantian')(list)) }}
+{%- endmacro %}
+{% macro duckdb__trim_elements(list) -%}list_transform({{ list }}, lambda x: trim(x)){%- endmacro %}
+{% macro spark__trim_elements(list) -%}transform({{ list }}, x -> trim(x)){%- endmacro %}
+
+{#- The continuous (linearly interpolated) quantile of a group's values. -#}
+{% macro continuous_quantile(value, fraction) -%}
+    {{ return(adapter.dispatch('continuous_quantile', 'lantian')(value, fraction)) }}
+{%- endmacro %}
+{% macro duckdb__continuous_quantile(value, fraction) -%}quantile_cont({{ value }}, {{ fraction }}){%- endmacro %}
+{% macro spark__continuous_quantile(value, fraction) -%}percentile({{ value }}, {{ fraction }}){%- endmacro %}
+
+{#- Join the non-null values of a comma-separated SQL item list; null when all are null. -#}
+{% macro join_non_null(items, separator) -%}
+    {{ return(adapter.dispatch('join_non_null', 'lantian')(items, separator)) }}
+{%- endmacro %}
+{% macro duckdb__join_non_null(items, separator) -%}
+    nullif(array_to_string(list_filter([{{ items }}], lambda x: x is not null), {{ separator }}), '')
+{%- endmacro %}
+{% macro spark__join_non_null(items, separator) -%}
+    nullif(array_join(array({{ items }}), {{ separator }}), '')
+{%- endmacro %}
