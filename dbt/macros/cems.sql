@@ -66,3 +66,76 @@
 {% macro exact_sum(value, where=none) -%}
     cast(sum(try_cast({{ value }} as decimal(18, 9))){% if where %} filter (where {{ where }}){% endif %} as double)
 {%- endmacro %}
+
+{#- The gap hours (`gaps`: grid rows) with the nearest valid hour before each (`valid_hours`:
+    hour_start, mass_kg, max_short_kg, max_long_kg) as previous_valid_hour, previous_valid_kg,
+    max_short_kg, max_long_kg, and the nearest valid hour after it as next_valid_hour,
+    next_valid_kg, per mn × pollutant_code. A gap and a valid hour never share an hour. -#}
+{% macro cems_adjacent_valid_hours(gaps, valid_hours) -%}
+    {{ return(adapter.dispatch('cems_adjacent_valid_hours', 'lantian')(gaps, valid_hours)) }}
+{%- endmacro %}
+
+{#- DuckDB: two ASOF joins. -#}
+{% macro duckdb__cems_adjacent_valid_hours(gaps, valid_hours) -%}
+    select
+        w.*,
+        n.hour_start as next_valid_hour,
+        n.mass_kg as next_valid_kg
+    from (
+        select
+            g.*,
+            v.hour_start as previous_valid_hour,
+            v.mass_kg as previous_valid_kg,
+            v.max_short_kg,
+            v.max_long_kg
+        from {{ gaps }} as g
+        asof left join {{ valid_hours }} as v
+            on v.mn = g.mn and v.pollutant_code = g.pollutant_code and g.hour_start > v.hour_start
+    ) as w
+    asof left join (select mn, pollutant_code, hour_start, mass_kg from {{ valid_hours }}) as n
+        on n.mn = w.mn and n.pollutant_code = w.pollutant_code and w.hour_start < n.hour_start
+{%- endmacro %}
+
+{#- Spark (no ASOF join): gaps and valid hours in one hour series per pair, the nearest valid
+    hour on each side by last/first value ignoring nulls over the rows before/after. -#}
+{% macro spark__cems_adjacent_valid_hours(gaps, valid_hours) -%}
+    select
+        g.*,
+        a.previous_valid_hour,
+        a.previous_valid_kg,
+        a.max_short_kg,
+        a.max_long_kg,
+        a.next_valid_hour,
+        a.next_valid_kg
+    from {{ gaps }} as g
+    inner join (
+        select
+            mn,
+            pollutant_code,
+            hour_start,
+            is_gap,
+            last_value(valid_hour) ignore nulls over before_hour as previous_valid_hour,
+            last_value(valid_kg) ignore nulls over before_hour as previous_valid_kg,
+            last_value(valid_max_short_kg) ignore nulls over before_hour as max_short_kg,
+            last_value(valid_max_long_kg) ignore nulls over before_hour as max_long_kg,
+            first_value(valid_hour) ignore nulls over after_hour as next_valid_hour,
+            first_value(valid_kg) ignore nulls over after_hour as next_valid_kg
+        from (
+            select mn, pollutant_code, hour_start, true as is_gap,
+                   cast(null as timestamp) as valid_hour, cast(null as double) as valid_kg,
+                   cast(null as double) as valid_max_short_kg, cast(null as double) as valid_max_long_kg
+            from {{ gaps }}
+            union all
+            select mn, pollutant_code, hour_start, false as is_gap,
+                   hour_start, mass_kg, max_short_kg, max_long_kg
+            from {{ valid_hours }}
+        ) as series
+        window
+            before_hour as (partition by mn, pollutant_code order by hour_start
+                            rows between unbounded preceding and 1 preceding),
+            after_hour as (partition by mn, pollutant_code order by hour_start
+                           rows between 1 following and unbounded following)
+    ) as a
+        on a.is_gap and a.mn = g.mn and a.pollutant_code = g.pollutant_code
+        and a.hour_start = g.hour_start
+{%- endmacro %}

@@ -22,7 +22,7 @@
 
 {#- Lower-cased, trimmed code so ledger spellings match seed codes. -#}
 {% macro inventory_code(expr) -%}
-    nullif(lower(trim(cast({{ expr }} as varchar))), '')
+    nullif(lower(trim(cast({{ expr }} as string))), '')
 {%- endmacro %}
 
 {#- Totals with their 95 % range from marts.emissions, grouped by `group_cols` (a list of column

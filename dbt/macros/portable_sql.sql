@@ -6,17 +6,27 @@
     {{ return(adapter.dispatch('round_half_even', 'lantian')(value, digits)) }}
 {%- endmacro %}
 {% macro duckdb__round_half_even(value, digits) -%}round_even({{ value }}, {{ digits }}){%- endmacro %}
-{% macro spark__round_half_even(value, digits) -%}bround({{ value }}, {{ digits }}){%- endmacro %}
+{#- Spark's bround needs a constant scale: scale by 10^digits and back, as DuckDB's round_even does. -#}
+{% macro spark__round_half_even(value, digits) -%}
+    (bround(({{ value }}) * power(10, {{ digits }}), 0) / power(10, {{ digits }}))
+{%- endmacro %}
 
 {#- Concatenate the non-null values of a group, in a given order (null when there are none). -#}
-{% macro ordered_string_agg(value, separator, order_by, distinct=false) -%}
-    {{ return(adapter.dispatch('ordered_string_agg', 'lantian')(value, separator, order_by, distinct)) }}
+{#- `filter`: an optional condition on the rows aggregated (an aggregate FILTER clause). -#}
+{% macro ordered_string_agg(value, separator, order_by, distinct=false, filter=none) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'lantian')(value, separator, order_by, distinct, filter)) }}
 {%- endmacro %}
-{% macro duckdb__ordered_string_agg(value, separator, order_by, distinct) -%}
+{% macro duckdb__ordered_string_agg(value, separator, order_by, distinct, filter) -%}
     string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }} order by {{ order_by }})
+    {%- if filter is not none %} filter (where {{ filter }}){% endif %}
 {%- endmacro %}
-{% macro spark__ordered_string_agg(value, separator, order_by, distinct) -%}
-    string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }}) within group (order by {{ order_by }} nulls last)
+{#- Spark: sort the collected (order key, value) pairs; its listagg … within group fails to plan
+    beside other aggregates (ClassCastException in Spark 4.x). -#}
+{% macro spark__ordered_string_agg(value, separator, order_by, distinct, filter) -%}
+    {%- set only = ' filter (where ' ~ filter ~ ')' if filter is not none else '' -%}
+    case when count({{ value }}){{ only }} > 0 then array_join(transform(array_sort(
+        {{ 'collect_set' if distinct else 'collect_list' }}(named_struct('k', {{ order_by }}, 'v', {{ value }})){{ only }}),
+        s -> s.v), {{ separator }}) end
 {%- endmacro %}
 
 {#- Split text on a one-character separator into a list (null stays null). -#}
@@ -106,4 +116,63 @@
 {%- endmacro %}
 {% macro spark__join_non_null(items, separator) -%}
     nullif(array_join(array({{ items }}), {{ separator }}), '')
+{%- endmacro %}
+
+{#- JSON text of a json_object(...) expression written in DuckDB's spelling (call block). Spark
+    builds the same object as a struct (null fields kept, times as `yyyy-MM-dd HH:mm:ss`). -#}
+{% macro json_text() -%}
+    {{ return(adapter.dispatch('json_text', 'lantian')(caller())) }}
+{%- endmacro %}
+{% macro duckdb__json_text(json_expression) -%}({{ json_expression }})::varchar{%- endmacro %}
+{% macro spark__json_text(json_expression) -%}
+    to_json({{ json_expression | replace('json_object(', 'named_struct(') }},
+            map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'ignoreNullFields', 'false'))
+{%- endmacro %}
+
+{#- An interval of a whole number of hours (to subtract from a timestamp). -#}
+{% macro hours_interval(hours) -%}
+    {{ return(adapter.dispatch('hours_interval', 'lantian')(hours)) }}
+{%- endmacro %}
+{% macro duckdb__hours_interval(hours) -%}to_hours({{ hours }}){%- endmacro %}
+{% macro spark__hours_interval(hours) -%}make_dt_interval(0, cast({{ hours }} as int)){%- endmacro %}
+
+{#- Parse text with a strftime pattern (%Y %m %d %H %M %S). -#}
+{% macro parse_timestamp(text, strftime_pattern) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'lantian')(text, strftime_pattern)) }}
+{%- endmacro %}
+{% macro duckdb__parse_timestamp(text, strftime_pattern) -%}strptime({{ text }}, '{{ strftime_pattern }}'){%- endmacro %}
+{% macro spark__parse_timestamp(text, strftime_pattern) -%}
+    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
+        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    to_timestamp({{ text }}, '{{ java }}')
+{%- endmacro %}
+
+{#- A number unique to each row of a query (no meaning beyond identity). -#}
+{% macro row_surrogate_id() -%}
+    {{ return(adapter.dispatch('row_surrogate_id', 'lantian')()) }}
+{%- endmacro %}
+{% macro duckdb__row_surrogate_id() -%}row_number() over (){%- endmacro %}
+{% macro spark__row_surrogate_id() -%}monotonically_increasing_id(){%- endmacro %}
+
+{#- One row per element of a list: the element as `value_name`, its 1-based position as
+    `position_name` (select-list columns). -#}
+{% macro unnest_with_position(list, value_name, position_name) -%}
+    {{ return(adapter.dispatch('unnest_with_position', 'lantian')(list, value_name, position_name)) }}
+{%- endmacro %}
+{% macro duckdb__unnest_with_position(list, value_name, position_name) -%}
+    unnest({{ list }}) as {{ value_name }},
+    generate_subscripts({{ list }}, 1) as {{ position_name }}
+{%- endmacro %}
+{% macro spark__unnest_with_position(list, value_name, position_name) -%}
+    inline(transform({{ list }}, (x, i) -> named_struct('{{ value_name }}', x, '{{ position_name }}', i + 1)))
+{%- endmacro %}
+
+{#- The product of a group's non-null values (null when there are none). -#}
+{% macro product_of(value) -%}
+    {{ return(adapter.dispatch('product_of', 'lantian')(value)) }}
+{%- endmacro %}
+{% macro duckdb__product_of(value) -%}product({{ value }}){%- endmacro %}
+{% macro spark__product_of(value) -%}
+    case when count({{ value }}) > 0
+        then aggregate(collect_list(cast({{ value }} as double)), cast(1 as double), (acc, x) -> acc * x) end
 {%- endmacro %}

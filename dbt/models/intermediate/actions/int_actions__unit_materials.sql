@@ -14,7 +14,7 @@ with purchases as (
         a.quantity_canonical as quantity,
         a.canonical_unit,
         a.voc_content_pct,
-        row_number() over () as purchase_no
+        {{ row_surrogate_id() }} as purchase_no
     from {{ ref('stg_activity__monthly_activities') }} as a
     left join {{ ref('inventory_activity_items') }} as i on lower(trim(i.raw_item)) = lower(trim(a.item))
     where a.category = 'solvent' and a.period <= {{ inventory_as_of_date() }}
@@ -72,10 +72,8 @@ select
         filter (where c.is_judged and c.period_month = l.latest_month), false) as latest_has_solvent_type,
     coalesce(bool_or(c.is_over_class_ceiling)
         filter (where c.is_judged and c.period_month = l.latest_month), false) as latest_has_over_ceiling,
-    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true) }}
-        filter (where c.period_month = l.latest_month) as latest_items,
-    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true) }}
-        filter (where c.is_judged and c.period_month = l.latest_month and not c.is_low_voc)
+    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true, filter="c.period_month = l.latest_month") }} as latest_items,
+    {{ ordered_string_agg("c.item_text", "', '", "c.item_text", distinct=true, filter="c.is_judged and c.period_month = l.latest_month and not c.is_low_voc") }}
         as latest_not_low_voc_items,
     coalesce(sum(c.quantity) filter (
         where c.is_judged and c.canonical_unit = 't' and c.period_month > l.latest_month - interval 12 month

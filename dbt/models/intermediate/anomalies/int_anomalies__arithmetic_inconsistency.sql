@@ -51,8 +51,7 @@ checks as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code, check_name order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code, check_name order by hour_start)") }} as grp
     from checks
 ),
 
@@ -74,14 +73,14 @@ select substr(md5(concat_ws('|', 'arithmetic_inconsistency', mn, pollutant_code,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'arithmetic_inconsistency' as anomaly_type, 'medium' as severity,
        'sql.arithmetic_inconsistency' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
+       {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'check', check_name,
                                          'reported', round(reported, 4),
                                          'expected', round(expected, 4)),
                    'statistic', json_object('name', check_name || '_max_relative_error',
                                             'value', round(max_rel_error, 4)),
                    'threshold', json_object('relative_tolerance', rel_tol,
-                                            'normal_share', {{ normal_share }}))::string
+                                            'normal_share', {{ normal_share }})){% endcall %}
            as evidence,
        'HJ 212-2017 App. C/D and HJ 75: converted = C·(21−O2ref)/(21−O2); hour = mean of minutes; '
        || 'Cou = Avg·flow·3600; flag N only with >= 75 % normal (D15)' as rule_basis

@@ -29,8 +29,7 @@ hours as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code, kind order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code, kind order by hour_start)") }} as grp
     from hours
     where kind is not null
 ),
@@ -47,14 +46,14 @@ select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, sta
                             end_time::string, 'sql.flag_abuse')), 1, 16) as anomaly_id,
        e.mn, p.outlet_id, p.enterprise_id, e.pollutant_code, start_time, end_time,
        'flag_abuse' as anomaly_type, 'high' as severity, 'sql.flag_abuse' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
+       {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'kind', kind,
                                          'mean_flow_m3_s', round(mean_flow, 3),
                                          'mean_o2_pct', round(mean_o2, 2),
                                          'mean_temp_c', round(mean_temp, 1)),
                    'statistic', json_object('name', kind || '_hours', 'value', hours),
                    'threshold', json_object('min_hours', 1,
-                                            'operating_state', 'running by physics'))::string
+                                            'operating_state', 'running by physics')){% endcall %}
            as evidence,
        '标停未停 / false marks (公告2022年第21号; 执法函〔2020〕21号): marks contradicting physics; '
        || 'S (manually set) on a pollutant (D19)' as rule_basis

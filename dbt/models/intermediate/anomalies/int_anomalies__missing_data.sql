@@ -30,8 +30,7 @@ hours as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code order by hour_start)") }} as grp
     from hours
     where not is_valid and coalesce(state, 'unknown') not in ('stopped', 'transition')
 ),
@@ -60,13 +59,13 @@ select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_t
                             end_time::string, 'sql.missing_data')), 1, 16) as anomaly_id,
        b.mn, p.outlet_id, p.enterprise_id, b.pollutant_code, start_time, end_time,
        'missing_data' as anomaly_type, 'low' as severity, 'sql.missing_data' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
+       {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'absent_hours', absent_hours,
                                          'invalid_hours', invalid_hours,
                                          'state_before', state_before, 'state_after', state_after),
                    'statistic', json_object('name', 'missing_or_invalid_hours', 'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
-                                            'valid_hour_min_minutes', 45))::string as evidence,
+                                            'valid_hour_min_minutes', 45)){% endcall %} as evidence,
        'HJ 75/76-2017: hour valid with >= 45 valid minutes; absent or invalid hours (D02)'
            as rule_basis
 from bracketed b

@@ -7,8 +7,7 @@
 with flagged as (
     select h.mn, h.pollutant_code, h.hour_start, h.avg_measured as value, p.analyzer_range,
            p.outlet_id, p.enterprise_id,
-           h.hour_start - to_hours(row_number() over (
-               partition by h.mn, h.pollutant_code order by h.hour_start)) as grp
+           h.hour_start - {{ hours_interval("row_number() over ( partition by h.mn, h.pollutant_code order by h.hour_start)") }} as grp
     from {{ ref('int_anomalies__hourly_input') }} h
     join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
     left join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
@@ -29,12 +28,12 @@ select substr(md5(concat_ws('|', 'negative_value', mn, pollutant_code, start_tim
                             end_time::string, 'sql.negative_value')), 1, 16) as anomaly_id,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'negative_value' as anomaly_type, 'low' as severity, 'sql.negative_value' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
+       {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'min_mg_m3', round(min_value, 3)),
                    'statistic', json_object('name', 'min_hourly_measured_mg_m3',
                                             'value', round(min_value, 3)),
                    'threshold', json_object('below_mg_m3',
                                             round(-{{ span_share }} * analyzer_range, 3),
-                                            'span_share', {{ span_share }}))::string as evidence,
+                                            'span_share', {{ span_share }})){% endcall %} as evidence,
        '负值 platform rule; below −2 % of span (D04)' as rule_basis
 from episodes

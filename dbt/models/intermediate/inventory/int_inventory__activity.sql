@@ -10,7 +10,7 @@ with activity as (
     select
         enterprise_id,
         nullif(trim(unit_id), '') as unit_id,
-        cast(strptime(left(cast(period as string), 7) || '-01', '%Y-%m-%d') as date) as period_month,
+        cast({{ parse_timestamp("left(cast(period as string), 7) || '-01'", "%Y-%m-%d") }} as date) as period_month,
         {{ inventory_code('category') }} as category,
         item,
         {{ inventory_code('item') }} as raw_item,

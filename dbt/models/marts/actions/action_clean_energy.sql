@@ -56,8 +56,7 @@ unit_fuels as (
 unit_judged as (
     select
         uf.enterprise_id, uf.unit_id,
-        {{ ordered_string_agg("uf.fuel", "', '", "uf.fuel", distinct=true) }}
-            filter (where not coalesce(c.is_clean, false)) as non_clean_fuels,
+        {{ ordered_string_agg("uf.fuel", "', '", "uf.fuel", distinct=true, filter="not coalesce(c.is_clean, false)") }} as non_clean_fuels,
         {{ ordered_string_agg("uf.used || case when c.is_clean then '' when c.fuel is null then ' [not in action_clean_fuels]' else ' [not clean]' end", "'; '", "uf.used") }} as fuel_evidence
     from unit_fuels as uf
     left join clean_fuels as c on c.fuel = uf.fuel

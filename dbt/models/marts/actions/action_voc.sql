@@ -23,8 +23,7 @@ voc as (
 voc_devices as (
     select
         enterprise_id, unit_id,
-        {{ unnest_list(trim_elements(split_text("treatment_tech", "+"))) }} as device,
-        generate_subscripts({{ split_text("treatment_tech", "+") }}, 1) as position
+        {{ unnest_with_position(trim_elements(split_text("treatment_tech", "+")), "device", "position") }}
     from voc
     where treatment_tech is not null and treatment_tech <> 'none'
 ),
@@ -35,7 +34,7 @@ voc_paths as (
         d.enterprise_id, d.unit_id,
         bool_and(coalesce(c.is_inefficient, false)) as all_inefficient,
         {{ ordered_string_agg("coalesce(c.label_zh, d.device)", "'+'", "d.position") }} as labels_zh,
-        round(100 * (1 - product(1 - coalesce(c.efficiency_pct, 0) / 100.0)), 1) as credited_pct
+        round(100 * (1 - {{ product_of("1 - coalesce(c.efficiency_pct, 0) / 100.0") }}), 1) as credited_pct
     from voc_devices as d
     left join {{ ref('inventory_control_efficiencies') }} as c
         on c.tech_code = d.device and c.control_category = 'voc'

@@ -41,7 +41,7 @@ long as (
             then '{{ metric }}' end as invalid_reason,
         {%- endif %}
         '{{ rule }}；数值相同名次并列；有效天数不足(月≥{{ var('ambient_valid_month_min_days') }}天，2月≥{{ var('ambient_valid_february_min_days') }}天；年累计≥当期日历天数×{{ var('ambient_valid_year_min_days') }}/365)的不参与排名' as rule_zh,
-        json_object(
+        {% call json_text() %}json_object(
             'period', {{ format_time("period_start", "%Y-%m-%d") }} || '/' || {{ format_time("period_end", "%Y-%m-%d") }},
             'required_days', required_days,
             'so2', json_object('value', so2, 'valid_days', so2_valid_days),
@@ -52,7 +52,7 @@ long as (
             'o3_8h_p90', json_object('value', o3, 'valid_days', o3_valid_days),
             'composite_index', composite_index,
             'good_day_share', good_day_share
-        )::string as basis
+        ){% endcall %} as basis
     from entities
     {%- if not loop.last %}
     union all

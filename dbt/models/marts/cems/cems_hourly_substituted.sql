@@ -58,26 +58,9 @@ gaps as (
         or (g.hour_status = 'valid' and g.mass_kg is null)
 ),
 
-with_previous as (
-    select
-        g.*,
-        v.hour_start as previous_valid_hour,
-        v.mass_kg as previous_valid_kg,
-        v.max_short_kg,
-        v.max_long_kg
-    from gaps as g
-    asof left join valid_hours as v
-        on v.mn = g.mn and v.pollutant_code = g.pollutant_code and g.hour_start > v.hour_start
-),
-
+-- each gap with the valid hour before it (and its trailing maxima) and the valid hour after it
 with_next as (
-    select
-        w.*,
-        n.hour_start as next_valid_hour,
-        n.mass_kg as next_valid_kg
-    from with_previous as w
-    asof left join (select mn, pollutant_code, hour_start, mass_kg from valid_hours) as n
-        on n.mn = w.mn and n.pollutant_code = w.pollutant_code and w.hour_start < n.hour_start
+    {{ cems_adjacent_valid_hours('gaps', 'valid_hours') }}
 ),
 
 methods as (
