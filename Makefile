@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 
-.PHONY: setup run test test-slow lint bench bench-scale clean docs
+.PHONY: setup setup-spark run test test-slow lint bench bench-scale clean docs
 
 # -qq: a machine's pip configuration may name extra indexes that do not exist here; pip's
 # "Location ... is ignored" warnings about them are noise for this one package (errors still show).
@@ -14,14 +14,18 @@ UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 setup: $(UV)
 	$(UV) sync --locked
 
+# The tests also build a county on a local Spark session (optional `spark` extra: pyspark, dbt-spark).
+setup-spark: $(UV)
+	$(UV) sync --locked --extra spark
+
 run: setup
 	$(UV) run lantian build
 
-test: setup
+test: setup-spark
 	$(UV) run ruff check .
 	$(UV) run pytest -n 2 --dist loadfile -q
 
-test-slow: setup
+test-slow: setup-spark
 	$(UV) run pytest -n 2 --dist loadfile -q -m slow
 
 bench: setup
@@ -35,7 +39,7 @@ bench-scale: setup
 	$(UV) run python benchmarks/bench_build.py --outlets 26 100 --nightly
 
 clean:
-	rm -rf .venv .bootstrap .lantian .dagster_home dbt/target dbt/logs warehouse.duckdb exports
+	rm -rf .venv .bootstrap .lantian .dagster_home .spark dbt/target dbt/logs warehouse.duckdb exports
 
 # dbt docs (every model and column, with units and Chinese labels) from the built warehouse.
 docs: setup

@@ -81,6 +81,8 @@ def _warehouse(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return _build_on_spark(args)
     from dagster_project.build import BuildFailed, BuildPaths, new_build_id
 
     try:
@@ -127,6 +129,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         shutil.rmtree(publish.staged_exports(where.exports, build_id), ignore_errors=True)
 
     return run_supervised(worker, cleanup)
+
+
+def _build_on_spark(args: argparse.Namespace) -> int:
+    """`--engine spark`: the county into the Parquet lake, then the dbt project on Spark."""
+    from dagster_project.build import BuildFailed
+    from dagster_project.spark_build import run_spark_build
+
+    try:
+        summary = run_spark_build(args.sources, county=args.county)
+    except BuildFailed as exc:
+        return _fail(f"build failed: {exc}", exc.exit_code)
+    print(summary.render())
+    return summary.exit_code()
 
 
 def _build_worker(args: argparse.Namespace, where: BuildPaths) -> int:
@@ -383,6 +398,18 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         choices=("text", "json"),
         default="text",
         help="progress as text lines or as JSON lines (for log collectors)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb: one county, one file; spark: the county's raw tables into the Parquet "
+        "lake and every model on Spark over all counties (uv sync --extra spark)",
+    )
+    p.add_argument(
+        "--county",
+        default=None,
+        help="county code of the lake partition (spark; default: from the registry's outlet MNs)",
     )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--build-id", default=None, help=argparse.SUPPRESS)

@@ -20,7 +20,7 @@ renamed as (
         trim(station_code) as station_code,
         '{{ pollutant }}' as pollutant,
         '{{ statistic }}' as statistic,
-        "date" as day,
+        {{ adapter.quote('date') }} as day,
         -- measurements (µg/m³; CO mg/m³) and the valid hours (8-h windows for max_8h) behind them
         {{ value }} as value,
         {{ count }} as valid_count,
