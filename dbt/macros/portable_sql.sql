@@ -6,9 +6,9 @@
     {{ return(adapter.dispatch('round_half_even', 'lantian')(value, digits)) }}
 {%- endmacro %}
 {% macro duckdb__round_half_even(value, digits) -%}round_even({{ value }}, {{ digits }}){%- endmacro %}
-{#- Spark's bround needs a constant scale: scale by 10^digits and back, as DuckDB's round_even does. -#}
+{#- Spark: on the double's exact binary value, like DuckDB (macros/exact_rounding.sql). -#}
 {% macro spark__round_half_even(value, digits) -%}
-    (bround(({{ value }}) * power(10, {{ digits }}), 0) / power(10, {{ digits }}))
+    lantian_round_exact(cast({{ value }} as double), cast({{ digits }} as int), true)
 {%- endmacro %}
 
 {#- Concatenate the non-null values of a group, in a given order (null when there are none). -#}

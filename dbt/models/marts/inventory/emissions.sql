@@ -30,7 +30,7 @@ unioned as (
         s.test_date, s.report_no, s.operating_hours, s.operating_hours_source,
         s.raw_factor_t as factor_estimate_t, s.limit_implied_t,
         s.sulfur_ceiling_t as balance_ceiling_t, s.floor_t as balance_floor_t,
-        case when s.method = 'cems' and s.raw_factor_t > 0 then round(s.cems_t / s.raw_factor_t, 6) end
+        case when s.method = 'cems' and s.raw_factor_t > 0 then {{ round_exact("s.cems_t / s.raw_factor_t", 6) }} end
             as cems_factor_ratio,
         s.cems_t is not null and not s.cems_eligible as cems_below_threshold,
         s.method = 'cems' and coalesce(s.has_unfillable_hours, false) as cems_unfillable_hours,
@@ -124,7 +124,7 @@ select
     l.period_month,
     year(l.period_month) as year,
     quarter(l.period_month) as quarter,
-    cast(round(l.emissions_t, 6) as {{ t }}) as emissions_t,
+    cast({{ round_exact("l.emissions_t", 6) }} as {{ t }}) as emissions_t,
     l.method,
     case l.method
         when 'cems' then 1 when 'cems_calibrated' then 2 when 'manual_test' then 3
@@ -133,8 +133,8 @@ select
     l.quality_grade,
     g.rel_low as uncertainty_rel_low,
     g.rel_high as uncertainty_rel_high,
-    cast(round(l.emissions_t * (1 - g.rel_low), 6) as {{ t }}) as emissions_low_t,
-    cast(round(l.emissions_t * (1 + g.rel_high), 6) as {{ t }}) as emissions_high_t,
+    cast({{ round_exact("l.emissions_t * (1 - g.rel_low)", 6) }} as {{ t }}) as emissions_low_t,
+    cast({{ round_exact("l.emissions_t * (1 + g.rel_high)", 6) }} as {{ t }}) as emissions_high_t,
     case when l.method in ('factor', 'mass_balance') then l.ef_id end as ef_id,
     case when l.method in ('factor', 'mass_balance') then l.ef_status end as ef_status,
     l.activity_quantity,
@@ -154,9 +154,9 @@ select
     case when l.method = 'manual_test' then l.operating_hours_source end as operating_hours_source,
     l.factor_estimate_t,
     l.limit_implied_t,
-    round(l.balance_ceiling_t, 6) as balance_ceiling_t,
-    round(l.balance_floor_t, 6) as balance_floor_t,
-    round(l.unbalanced_t, 6) as unbalanced_t,
+    {{ round_exact("l.balance_ceiling_t", 6) }} as balance_ceiling_t,
+    {{ round_exact("l.balance_floor_t", 6) }} as balance_floor_t,
+    {{ round_exact("l.unbalanced_t", 6) }} as unbalanced_t,
     l.cems_factor_ratio,
     {% set items %}
         case when l.cems_factor_ratio is not null
