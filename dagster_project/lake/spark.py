@@ -65,9 +65,17 @@ def spark_env(lake: Path, home: Path) -> dict[str, str]:
 
 
 def run_dbt(
-    args: list[str], *, lake: Path | None = None, home: Path | None = None, log: Path | None = None
+    args: list[str],
+    *,
+    lake: Path | None = None,
+    home: Path | None = None,
+    log: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> str:
-    """`dbt <args>` on the spark target; the console output is returned (and written to `log`)."""
+    """`dbt <args>` on the spark target; the console output is returned (and written to `log`).
+
+    `settings`: further LANTIAN_SPARK_* variables for this run (see dbt/profiles.yml).
+    """
     lake = (lake or lake_path()).resolve()
     home = (home or spark_home()).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -88,7 +96,7 @@ def run_dbt(
     result = subprocess.run(
         command,
         cwd=home,
-        env=spark_env(lake, home),
+        env={**spark_env(lake, home), **(settings or {})},
         capture_output=True,
         text=True,
         check=False,
