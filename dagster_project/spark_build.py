@@ -34,6 +34,10 @@ class SparkBuildSummary:
     marts: dict[str, int] = field(default_factory=dict)
     log_file: Path | None = None
 
+    def exit_code(self) -> int:
+        """The CLI's exit status: 0 (a failed Spark build raises BuildFailed instead)."""
+        return 0
+
     def render(self) -> str:
         lines = [
             f"Built county {self.county} on Spark in {self.seconds:.1f} s (lake {self.lake})",
