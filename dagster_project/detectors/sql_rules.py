@@ -15,6 +15,8 @@ from dagster_project.paths import project_file
 
 DBT_DIR = project_file("dbt")
 MODELS_DIR = DBT_DIR / "models" / "intermediate" / "anomalies"
+# Engine-specific SQL the models call through adapter.dispatch; rendered here as on DuckDB.
+PORTABLE_MACROS = DBT_DIR / "macros" / "portable_sql.sql"
 SCHEMA = "intermediate"
 INPUT_MODELS = ("int_anomalies__hourly_input", "int_anomalies__outlet_pollutants")
 STATE_MODEL = "int_anomalies__operating_state"
@@ -56,8 +58,27 @@ def render(model: str, cfg: Config, schema: str = SCHEMA) -> str:
         return sql_vars.get(name, default)
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    macros = _duckdb_macros(env)
     template = env.from_string((MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8"))
-    return template.render(ref=ref, var=var, config=lambda **_: "")
+    return template.render(ref=ref, var=var, config=lambda **_: "", **macros)
+
+
+def _duckdb_macros(env: jinja2.Environment) -> dict[str, Any]:
+    """The dispatch macros of dbt/macros/portable_sql.sql with their duckdb__ implementations."""
+    module: list[Any] = []
+
+    class _Adapter:
+        @staticmethod
+        def dispatch(name: str, _package: str | None = None) -> Any:
+            return getattr(module[0], f"duckdb__{name}")
+
+    template = env.from_string(PORTABLE_MACROS.read_text(encoding="utf-8"))
+    module.append(template.make_module({"adapter": _Adapter(), "return": lambda value: value}))
+    return {
+        name: getattr(module[0], name)
+        for name in dir(module[0])
+        if not name.startswith(("_", "duckdb__", "spark__"))
+    }
 
 
 def run_models(
