@@ -1,8 +1,9 @@
 """Run the dbt project on Apache Spark (dbt-spark) over the Parquet lake.
 
 The `spark` target of dbt/profiles.yml reads its settings from the environment: the lake
-(LANTIAN_LAKE), the session's metastore and tables (LANTIAN_SPARK_HOME, default `.spark/` in the
-project), and LANTIAN_SPARK_METHOD (`session` here; `thrift` for a cluster, see the README).
+(LANTIAN_LAKE), the session's metastore and tables (LANTIAN_SPARK_HOME, default `spark/` in
+the state folder `.lantian/`), and LANTIAN_SPARK_METHOD (`session` here; `thrift` for a
+cluster, see the README).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.warehouse import PROJECT_ROOT
+from dagster_project import paths
 
-DBT_DIR = PROJECT_ROOT / "dbt"
+DBT_DIR = paths.project_file("dbt")
 TARGET_ENV = "LANTIAN_DBT_TARGET"
 SPARK_HOME_ENV = "LANTIAN_SPARK_HOME"
 LAKE_ENV = "LANTIAN_LAKE"
@@ -28,7 +29,8 @@ class SparkBuildFailed(RuntimeError):
 
 
 def spark_home() -> Path:
-    return Path(os.environ.get(SPARK_HOME_ENV, PROJECT_ROOT / ".spark")).resolve()
+    """LANTIAN_SPARK_HOME, else `spark/` in the state folder (.lantian/ beside the warehouse)."""
+    return Path(os.environ.get(SPARK_HOME_ENV) or paths.state_dir() / "spark").resolve()
 
 
 def lake_path() -> Path:
