@@ -16,7 +16,10 @@ from dagster_project.paths import project_file
 DBT_DIR = project_file("dbt")
 MODELS_DIR = DBT_DIR / "models" / "intermediate" / "anomalies"
 # Engine-specific SQL the models call through adapter.dispatch; rendered here as on DuckDB.
-PORTABLE_MACROS = DBT_DIR / "macros" / "portable_sql.sql"
+PORTABLE_MACROS = (
+    DBT_DIR / "macros" / "portable_sql.sql",
+    DBT_DIR / "macros" / "exact_rounding.sql",
+)
 SCHEMA = "intermediate"
 INPUT_MODELS = ("int_anomalies__hourly_input", "int_anomalies__outlet_pollutants")
 STATE_MODEL = "int_anomalies__operating_state"
@@ -57,14 +60,17 @@ def render(model: str, cfg: Config, schema: str = SCHEMA) -> str:
     def var(name: str, default: Any = None) -> Any:
         return sql_vars.get(name, default)
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    # `do`: the macro files also hold the Spark session setup (dbt's `{% do run_query(...) %}`)
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, extensions=["jinja2.ext.do"]
+    )
     macros = _duckdb_macros(env)
     template = env.from_string((MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8"))
     return template.render(ref=ref, var=var, config=lambda **_: "", **macros)
 
 
 def _duckdb_macros(env: jinja2.Environment) -> dict[str, Any]:
-    """The dispatch macros of dbt/macros/portable_sql.sql with their duckdb__ implementations."""
+    """The dispatch macros of PORTABLE_MACROS with their duckdb__ implementations."""
     module: list[Any] = []
 
     class _Adapter:
@@ -72,7 +78,7 @@ def _duckdb_macros(env: jinja2.Environment) -> dict[str, Any]:
         def dispatch(name: str, _package: str | None = None) -> Any:
             return getattr(module[0], f"duckdb__{name}")
 
-    template = env.from_string(PORTABLE_MACROS.read_text(encoding="utf-8"))
+    template = env.from_string("\n".join(p.read_text(encoding="utf-8") for p in PORTABLE_MACROS))
     module.append(template.make_module({"adapter": _Adapter(), "return": lambda value: value}))
     return {
         name: getattr(module[0], name)

@@ -3,13 +3,22 @@
     round the shortest decimal text of the double instead ("0.4136875" → 0.413688), which moves
     half-gram values by a gram. -#}
 
-{#- Round half away from zero (DuckDB round). -#}
-{% macro round_exact(value, digits) -%}
-    {{ return(adapter.dispatch('round_exact', 'lantian')(value, digits)) }}
+{#- Round half away from zero (DuckDB round). `decimal=true` when the value is a DECIMAL on both
+    engines: rounding a decimal is exact on both (Spark's round), so it stays as it is. -#}
+{% macro round_exact(value, digits, decimal=false) -%}
+    {{ return(adapter.dispatch('round_exact', 'lantian')(value, digits, decimal)) }}
 {%- endmacro %}
-{% macro duckdb__round_exact(value, digits) -%}round({{ value }}, {{ digits }}){%- endmacro %}
-{% macro spark__round_exact(value, digits) -%}
-    lantian_round_exact(cast({{ value }} as double), cast({{ digits }} as int), false)
+{% macro duckdb__round_exact(value, digits, decimal) -%}round({{ value }}, {{ digits }}){%- endmacro %}
+{% macro spark__round_exact(value, digits, decimal) -%}
+    {%- if decimal -%}round({{ value }}, {{ digits }})
+    {%- else -%}lantian_round_exact(cast({{ value }} as double), cast({{ digits }} as int), false)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- round_exact of the SQL in a call block (for expressions that hold Jinja themselves):
+    {% call rounded(3) %}a * {{ b }}{% endcall %} -#}
+{% macro rounded(digits) -%}
+    {{- round_exact(caller(), digits) -}}
 {%- endmacro %}
 
 {#- On Spark, SQL functions for the session (on-run-start): v·10ⁿ is computed exactly as the

@@ -19,7 +19,8 @@ class MartDiff:
     keys: list[str]
     keys_only_in_duckdb: int = 0
     keys_only_in_spark: int = 0
-    # per tonnes column: (duckdb total, spark total, rows differing, largest row difference)
+    # per tonnes column: (duckdb total, spark total, rows differing at the gram, largest row
+    # difference); the totals are summed as DECIMAL(38, 6), exact
     tonnes: dict[str, tuple[float, float, int, float]] = field(default_factory=dict)
 
 
@@ -81,9 +82,10 @@ def compare(warehouse: Path, spark_tables: Path, grains: dict[str, list[str]]) -
                     if not column.endswith("_t"):
                         continue
                     row = con.execute(
-                        f"""select sum(d."{column}")::double, sum(s."{column}")::double,
-                                   count(*) filter (
-                                       where d."{column}" is distinct from s."{column}"),
+                        f"""select sum({_grams("d", column)})::double,
+                                   sum({_grams("s", column)})::double,
+                                   count(*) filter (where {_grams("d", column)}
+                                                    is distinct from {_grams("s", column)}),
                                    coalesce(max(abs(
                                        d."{column}"::double - s."{column}"::double)), 0)
                             from marts.{table} as d join s on {on}"""
@@ -98,6 +100,36 @@ def compare(warehouse: Path, spark_tables: Path, grains: dict[str, list[str]]) -
     finally:
         con.close()
     return diffs
+
+
+def _grams(alias: str, column: str) -> str:
+    """A tonnes column to the gram: six decimals, as the marts carry them."""
+    return f'round({alias}."{column}"::double, 6)::decimal(38, 6)'
+
+
+def totals(
+    warehouse: Path, spark_tables: Path, table: str, by: list[str], column: str
+) -> list[tuple[tuple[object, ...], float | None, float | None]]:
+    """`column` summed by `by` in the DuckDB mart and in Spark's: (group, duckdb, spark) for every
+    group whose totals differ to the gram (or that only one engine has); [] when they agree."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        keys = ", ".join(f'"{c}"' for c in by)
+        total = f"sum({_grams('t', column)})"
+        rows = con.execute(
+            f"""with d as (select {keys}, {total} as total from marts.{table} as t group by all),
+                     s as (select {keys}, {total} as total
+                           from read_parquet('{spark_tables / table}/*.parquet') as t
+                           group by all)
+                select {", ".join(f'coalesce(d."{c}", s."{c}")' for c in by)},
+                       d.total::double, s.total::double
+                from d full join s using ({keys})
+                where d.total is distinct from s.total"""
+        ).fetchall()
+    finally:
+        con.close()
+    n = len(by)
+    return [(tuple(r[:n]), r[n], r[n + 1]) for r in rows]
 
 
 def _key_type(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:

@@ -9,6 +9,7 @@ lake. Skipped, with the reason, without Java or the `spark` extra.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,13 +18,13 @@ from dagster_project.defs.transform.project import ensure_manifest
 from dagster_project.generator.__main__ import main as generate
 from dagster_project.lake import spark
 from dagster_project.spark_build import SparkBuildSummary, run_spark_build
-from tests.lake.engine_compare import GRAM_T, MartDiff, compare, mart_grains
+from tests.lake.engine_compare import MartDiff, compare, mart_grains, totals
 
 
 @pytest.fixture(scope="module")
 def both_engines(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[list[MartDiff], SparkBuildSummary]]:
+) -> Iterator[tuple[list[MartDiff], SparkBuildSummary, Path]]:
     reason = spark.missing_requirements()
     if reason:
         pytest.skip(f"DuckDB-vs-Spark equality not run: {reason}")
@@ -59,11 +60,11 @@ def both_engines(
         env.setenv("LANTIAN_SPARK_SHUFFLE_PARTITIONS", "1")
         summary = run_spark_build(sources)  # what `lantian build --engine spark` runs
     grains = mart_grains(ensure_manifest())
-    yield compare(warehouse, home / "spark-warehouse" / "marts.db", grains), summary
+    yield compare(warehouse, home / "spark-warehouse" / "marts.db", grains), summary, root
 
 
 def test_every_mart_has_the_same_rows_and_keys(both_engines) -> None:
-    diffs, _ = both_engines
+    diffs, _, _ = both_engines
     assert len(diffs) >= 25
     for d in diffs:
         assert d.duckdb_rows == d.spark_rows, d
@@ -73,27 +74,36 @@ def test_every_mart_has_the_same_rows_and_keys(both_engines) -> None:
     assert sum(d.duckdb_rows for d in diffs if d.table == "emissions") > 0
 
 
-def test_emission_tonnes_agree(both_engines) -> None:
-    """Every tonnes column, row by row and in total, within 12 g (the gram is not reached).
-
-    Measured on this county: rounding to 6 decimals is done on the exact binary value on both
-    engines, yet a few VOC mass-balance rows differ by up to 4 g in 29 t (to be traced: decimal
-    arithmetic upstream, where Spark keeps fewer digits than DuckDB), which moves the county
-    totals by up to 11 g.
-    """
-    diffs, _ = both_engines
-    tolerance_t = 12 * GRAM_T
+def test_emission_tonnes_agree_to_the_gram(both_engines) -> None:
+    """Every tonnes column of every mart, row by row and in total, equal to the gram."""
+    diffs, _, _ = both_engines
     compared = 0
     for d in diffs:
-        for column, (duck, spark_total, _differing, largest) in d.tonnes.items():
+        for column, (duck, spark_total, differing, largest) in d.tonnes.items():
             compared += 1
-            assert largest <= tolerance_t, (d.table, column, largest)
-            assert abs(duck - spark_total) <= tolerance_t, (d.table, column, duck, spark_total)
+            assert differing == 0, (d.table, column, differing, largest)
+            assert duck == spark_total, (d.table, column, duck, spark_total)
     assert compared >= 20
 
 
+@pytest.mark.parametrize("by", [["pollutant"], ["enterprise_id", "pollutant"]])
+def test_emission_totals_per_pollutant_and_enterprise(both_engines, by) -> None:
+    _, _, root = both_engines
+    for column in ("emissions_t", "emissions_low_t", "emissions_high_t"):
+        assert (
+            totals(
+                root / "warehouse.duckdb",
+                root / "spark" / "spark-warehouse" / "marts.db",
+                "emissions",
+                by,
+                column,
+            )
+            == []
+        )
+
+
 def test_spark_build_writes_the_county_lake_and_reports_the_marts(both_engines) -> None:
-    diffs, summary = both_engines
+    diffs, summary, _ = both_engines
     assert summary.county.isdigit() and len(summary.county) == 6
     lake = {f"{t.schema}.{t.table}": t for t in summary.lake_tables}
     assert lake["raw.cems_values"].rows > 0 and lake["raw.cems_values"].months >= 1

@@ -67,9 +67,9 @@ select
         case when u.latest_month is null then 'no coating/ink/adhesive/cleaner purchases recorded'
             else 'bought ' || {{ format_time("u.latest_month", "%Y-%m") }} || ': ' || u.latest_items end,
         case when u.judged_t_12m > 0 then 'low-VOC share of 12-month purchases='
-            || cast(round(u.low_voc_t_12m / u.judged_t_12m, 3) as string) || ' ('
-            || cast(round(u.low_voc_t_12m, 2) as string) || ' of '
-            || cast(round(u.judged_t_12m, 2) as string) || ' t)' end,
+            || cast({{ round_exact("u.low_voc_t_12m / u.judged_t_12m", 3) }} as string) || ' ('
+            || cast({{ round_exact("u.low_voc_t_12m", 2) }} as string) || ' of '
+            || cast({{ round_exact("u.judged_t_12m", 2) }} as string) || ' t)' end,
         case when u.in_voc_ledger then 'ledger low_voc_substituted='
             || coalesce(cast(u.low_voc_substituted as string), 'not reported')
             || coalesce(' (material=' || u.material || ')', '')

@@ -37,7 +37,7 @@ classified as (
                      or p.voc_content_pct <= c.max_voc_content_pct)
         end as is_low_voc,
         coalesce(c.is_low_voc and p.voc_content_pct > c.max_voc_content_pct, false) as is_over_class_ceiling,
-        p.item || coalesce(' ' || cast(round(p.voc_content_pct, 1) as string) || '%', '')
+        p.item || coalesce(' ' || cast({{ round_exact("p.voc_content_pct", 1) }} as string) || '%', '')
             || case
                 when not c.is_judged then ' [' || c.label_zh || ']'
                 when c.is_low_voc and p.voc_content_pct > c.max_voc_content_pct

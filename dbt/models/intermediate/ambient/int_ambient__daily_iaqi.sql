@@ -30,9 +30,8 @@ indexed as (
             when not station_days.is_valid then null
             when station_days.value >= tops.bp_top then
                 case when station_days.statistic = 'max_8h' then null else 500 end
-            else cast(ceil(round(
-                (breakpoints.iaqi_hi - breakpoints.iaqi_lo) / (breakpoints.bp_hi - breakpoints.bp_lo)
-                * (station_days.value - breakpoints.bp_lo) + breakpoints.iaqi_lo, 6)) as integer)
+            else cast(ceil({% call rounded(6) %}(breakpoints.iaqi_hi - breakpoints.iaqi_lo) / (breakpoints.bp_hi - breakpoints.bp_lo)
+                * (station_days.value - breakpoints.bp_lo) + breakpoints.iaqi_lo{% endcall %}) as integer)
         end as iaqi
     from station_days
     inner join tops

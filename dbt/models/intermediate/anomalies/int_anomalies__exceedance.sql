@@ -32,8 +32,7 @@ hours as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code order by hour_start)") }} as grp
     from hours
     where value > limit_mg_m3
 ),
@@ -49,22 +48,22 @@ episodes as (
 ),
 
 final as (
-    select substr(md5(concat_ws('|', 'exceedance', e.mn, e.pollutant_code, e.start_time::varchar,
-                                e.end_time::varchar, 'sql.exceedance')), 1, 16) as anomaly_id,
+    select substr(md5(concat_ws('|', 'exceedance', e.mn, e.pollutant_code, e.start_time::string,
+                                e.end_time::string, 'sql.exceedance')), 1, 16) as anomaly_id,
            e.mn, e.outlet_id, e.enterprise_id, e.pollutant_code, e.start_time, e.end_time,
            'exceedance' as anomaly_type, 'high' as severity, 'sql.exceedance' as detector,
-           json_object('window', json_object('start', e.start_time, 'end', e.end_time),
+           {% call json_text() %}json_object('window', json_object('start', e.start_time, 'end', e.end_time),
                        'values', json_object('hours', e.hours,
-                                             'max_mg_m3', round(e.max_value, 3),
-                                             'mean_mg_m3', round(e.mean_value, 3),
+                                             'max_mg_m3', {{ round_exact("e.max_value", 3) }},
+                                             'mean_mg_m3', {{ round_exact("e.mean_value", 3) }},
                                              'basis', case when e.converted_basis
                                                            then 'converted (折算)'
                                                            else 'measured (实测)' end),
                        'statistic', json_object('name', 'max_hourly_average_mg_m3',
-                                                'value', round(e.max_value, 3)),
+                                                'value', {{ round_exact("e.max_value", 3) }}),
                        'threshold', json_object('limit_mg_m3', e.limit_mg_m3),
                        'standard', json_object('id', st.standard_id,
-                                               'basis', st.standard_basis))::varchar as evidence,
+                                               'basis', st.standard_basis)){% endcall %} as evidence,
            'D01: 1-h ' || case when e.converted_basis then 'converted (折算)' else 'measured (实测)' end
            || ' average above the permit limit; limit basis: '
            || coalesce(st.standard_basis, 'permit limit (no standard mapped)') as rule_basis

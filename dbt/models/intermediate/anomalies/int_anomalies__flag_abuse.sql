@@ -48,9 +48,9 @@ select substr(md5(concat_ws('|', 'flag_abuse', e.mn, e.pollutant_code, kind, sta
        'flag_abuse' as anomaly_type, 'high' as severity, 'sql.flag_abuse' as detector,
        {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'kind', kind,
-                                         'mean_flow_m3_s', round(mean_flow, 3),
-                                         'mean_o2_pct', round(mean_o2, 2),
-                                         'mean_temp_c', round(mean_temp, 1)),
+                                         'mean_flow_m3_s', {{ round_exact("mean_flow", 3) }},
+                                         'mean_o2_pct', {{ round_exact("mean_o2", 2) }},
+                                         'mean_temp_c', {{ round_exact("mean_temp", 1) }}),
                    'statistic', json_object('name', kind || '_hours', 'value', hours),
                    'threshold', json_object('min_hours', 1,
                                             'operating_state', 'running by physics')){% endcall %}

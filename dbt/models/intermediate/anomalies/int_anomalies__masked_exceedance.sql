@@ -65,8 +65,7 @@ running_medians as (
 ),
 
 marked as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code, flag order by hour_start)) as mark_run
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code, flag order by hour_start)") }} as mark_run
     from base
     where marked and flag <> 'T'
 ),
@@ -81,7 +80,7 @@ mark_runs as (
 ),
 
 series_days as (
-    select mn, pollutant_code, date_diff('day', min(hour_start), max(hour_start)) as days
+    select mn, pollutant_code, {{ units_between('day', 'min(hour_start)::date', 'max(hour_start)::date') }} as days
     from base
     group by mn, pollutant_code
 ),
@@ -93,7 +92,7 @@ routine_hours as (
     join series_days d using (mn, pollutant_code)
     group by m.mn, m.pollutant_code, hour(m.hour_start), d.days
     having count(distinct m.hour_start::date) >= {{ routine_days }}
-       and date_diff('day', min(m.hour_start), max(m.hour_start)) >= {{ routine_span }} * d.days
+       and {{ units_between('day', 'min(m.hour_start)::date', 'max(m.hour_start)::date') }} >= {{ routine_span }} * d.days
 ),
 
 -- marked hours above the limit while the unit ran, not zero and not ambient air
@@ -147,8 +146,7 @@ judged as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code order by hour_start)") }} as grp
     from judged
     where flue_gas_hour
 ),
@@ -158,7 +156,7 @@ episodes as (
            any_value(enterprise_id) as enterprise_id, min(hour_start) as start_time,
            max(hour_start) as end_time, count(*) as hours, max(value) as max_value,
            avg(value) as mean_value, min(avg_measured) as min_measured,
-           max(avg_measured) as max_measured, string_agg(distinct flag, ',') as flags,
+           max(avg_measured) as max_measured, {{ ordered_string_agg('flag', "','", 'flag', distinct=true) }} as flags,
            any_value(limit_mg_m3) as limit_mg_m3, bool_or(has_minutes) as has_minutes,
            max(minutes_value) as max_minutes_value, bool_and(at_routine_hour) as at_routine_hour,
            median(flow_m3_s) as flow_m3_s, median(o2) as o2,
@@ -185,28 +183,28 @@ context as (
 
 final as (
     select substr(md5(concat_ws('|', 'masked_exceedance', k.mn, k.pollutant_code,
-                                k.start_time::varchar, k.end_time::varchar,
+                                k.start_time::string, k.end_time::string,
                                 'sql.masked_exceedance')), 1, 16) as anomaly_id,
            k.mn, k.outlet_id, k.enterprise_id, k.pollutant_code, k.start_time, k.end_time,
            'masked_exceedance' as anomaly_type, 'high' as severity,
            'sql.masked_exceedance' as detector,
-           json_object(
+           {% call json_text() %}json_object(
                'window', json_object('start', k.start_time, 'end', k.end_time),
                'values', json_object(
                    'hours', k.hours, 'flags', k.flags,
-                   'max_mg_m3', round(k.max_value, 3), 'mean_mg_m3', round(k.mean_value, 3),
-                   'unmarked_minutes_max_mg_m3', round(k.max_minutes_value, 3),
-                   'unmarked_neighbours_max_mg_m3', round(c.context_max, 3),
-                   'unmarked_neighbours_mean_mg_m3', round(c.context_mean, 3),
-                   'flow_m3_s', round(k.flow_m3_s, 3),
-                   'flow_running_median_m3_s', round(k.flow_running_median, 3),
-                   'o2_pct', round(k.o2, 2), 'o2_running_median_pct', round(k.o2_running_median, 2),
+                   'max_mg_m3', {{ round_exact("k.max_value", 3) }}, 'mean_mg_m3', {{ round_exact("k.mean_value", 3) }},
+                   'unmarked_minutes_max_mg_m3', {{ round_exact("k.max_minutes_value", 3) }},
+                   'unmarked_neighbours_max_mg_m3', {{ round_exact("c.context_max", 3) }},
+                   'unmarked_neighbours_mean_mg_m3', {{ round_exact("c.context_mean", 3) }},
+                   'flow_m3_s', {{ round_exact("k.flow_m3_s", 3) }},
+                   'flow_running_median_m3_s', {{ round_exact("k.flow_running_median", 3) }},
+                   'o2_pct', {{ round_exact("k.o2", 2) }}, 'o2_running_median_pct', {{ round_exact("k.o2_running_median", 2) }},
                    'operating_state', 'running by flow, O2 and temperature',
                    'reading', case when k.has_minutes then 'unmarked minutes above the limit'
                                    else 'flue gas: no recurring calibration reading, not flat, '
                                         || 'not zero, not ambient air' end),
                'statistic', json_object('name', 'max_marked_hourly_average_mg_m3',
-                                        'value', round(k.max_value, 3)),
+                                        'value', {{ round_exact("k.max_value", 3) }}),
                'threshold', json_object(
                    'limit_mg_m3', k.limit_mg_m3,
                    'calibration_reading_rel_tol', {{ recur_tol }},
@@ -215,7 +213,7 @@ final as (
                    'routine_clock_hour_day_span', {{ routine_span }},
                    'flat_rel_tol', {{ flat_tol }}),
                'standard', json_object('id', st.standard_id, 'basis', st.standard_basis)
-           )::varchar as evidence,
+           ){% endcall %} as evidence,
            'D01 mark-aware (公告2022年第21号: marked hours are not used to judge compliance): '
            || 'value above the permit limit under an M/C/D/F/S/B mark; limit basis: '
            || coalesce(st.standard_basis, 'permit limit (no standard mapped)') as rule_basis

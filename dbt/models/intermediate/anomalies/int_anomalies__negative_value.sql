@@ -29,11 +29,11 @@ select substr(md5(concat_ws('|', 'negative_value', mn, pollutant_code, start_tim
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'negative_value' as anomaly_type, 'low' as severity, 'sql.negative_value' as detector,
        {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
-                   'values', json_object('hours', hours, 'min_mg_m3', round(min_value, 3)),
+                   'values', json_object('hours', hours, 'min_mg_m3', {{ round_exact("min_value", 3) }}),
                    'statistic', json_object('name', 'min_hourly_measured_mg_m3',
-                                            'value', round(min_value, 3)),
+                                            'value', {{ round_exact("min_value", 3) }}),
                    'threshold', json_object('below_mg_m3',
-                                            round(-{{ span_share }} * analyzer_range, 3),
+                                            {% call rounded(3) %}-{{ span_share }} * analyzer_range{% endcall %},
                                             'span_share', {{ span_share }})){% endcall %} as evidence,
        '负值 platform rule; below −2 % of span (D04)' as rule_basis
 from episodes

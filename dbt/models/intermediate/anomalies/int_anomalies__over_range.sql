@@ -25,10 +25,10 @@ select substr(md5(concat_ws('|', 'over_range', mn, pollutant_code, start_time::s
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'over_range' as anomaly_type, 'low' as severity, 'sql.over_range' as detector,
        {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
-                   'values', json_object('hours', hours, 'max_mg_m3', round(max_value, 3),
+                   'values', json_object('hours', hours, 'max_mg_m3', {{ round_exact("max_value", 3) }},
                                          't_flags', t_flags),
                    'statistic', json_object('name', 'max_hourly_measured_mg_m3',
-                                            'value', round(max_value, 3)),
+                                            'value', {{ round_exact("max_value", 3) }}),
                    'threshold', json_object('analyzer_range', analyzer_range,
                                             'span_share', {{ span_share }})){% endcall %} as evidence,
        'HJ 212-2017 Table 8 flag T (超测上限) or values at span (D05)' as rule_basis

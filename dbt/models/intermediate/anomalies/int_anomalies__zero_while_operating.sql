@@ -54,8 +54,7 @@ hours as (
 ),
 
 flagged as (
-    select *, hour_start - to_hours(row_number() over (
-               partition by mn, pollutant_code order by hour_start)) as grp
+    select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code order by hour_start)") }} as grp
     from hours
     where (value <= strict_tol and value >= -strict_tol) or under_detection_limit
 ),
@@ -72,24 +71,24 @@ episodes as (
     having count(*) >= {{ min_hours }}
 )
 
-select substr(md5(concat_ws('|', 'zero_while_operating', mn, pollutant_code, start_time::varchar,
-                            end_time::varchar, 'sql.zero_while_operating')), 1, 16) as anomaly_id,
+select substr(md5(concat_ws('|', 'zero_while_operating', mn, pollutant_code, start_time::string,
+                            end_time::string, 'sql.zero_while_operating')), 1, 16) as anomaly_id,
        mn, outlet_id, enterprise_id, pollutant_code, start_time, end_time,
        'zero_while_operating' as anomaly_type, 'medium' as severity,
        'sql.zero_while_operating' as detector,
-       json_object('window', json_object('start', start_time, 'end', end_time),
-                   'values', json_object('hours', hours, 'max_abs_mg_m3', round(max_abs, 4),
+       {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
+                   'values', json_object('hours', hours, 'max_abs_mg_m3', {{ round_exact("max_abs", 4) }},
                                          'hours_under_detection_limit_only',
                                          hours_under_detection_limit,
                                          'outlet_running_median_mg_m3',
-                                         round(running_median, 4),
+                                         {{ round_exact("running_median", 4) }},
                                          'operating_state', 'running'),
                    'statistic', json_object('name', 'consecutive_zero_hours_while_running',
                                             'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
-                                            'zero_tolerance_mg_m3', round(zero_tol, 4),
+                                            'zero_tolerance_mg_m3', {{ round_exact("zero_tol", 4) }},
                                             'detection_limit_baseline_multiple',
-                                            {{ dl_baseline }}))::varchar
+                                            {{ dl_baseline }})){% endcall %}
            as evidence,
        '零值 rule read with physics (Tianjin practice): zero while flow, O2 and temperature show '
        || 'operation (D03)' as rule_basis

@@ -54,7 +54,7 @@ select
     a.raw_unit_as_written,
     u.activity_unit,
     u.multiplier,
-    round(a.quantity * u.multiplier, 9) as activity_quantity,
+    {{ round_exact("a.quantity * u.multiplier", 9) }} as activity_quantity,
     a.sulfur_pct,
     a.ash_pct,
     a.voc_content_pct

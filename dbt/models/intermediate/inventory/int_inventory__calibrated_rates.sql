@@ -85,11 +85,11 @@ select
     pollutant,
     period_month,
     driver_kind,
-    round(driver, 9) as driver,
-    round(ratio, 9) as calibration_ratio,
+    {{ round_exact("driver", 9) }} as driver,
+    {{ round_exact("ratio", 9) }} as calibration_ratio,
     calibration_months,
     calibration_first_month,
     calibration_last_month,
-    round(ratio * coalesce(driver, 0), 9) as calibrated_t
+    {{ round_exact("ratio * coalesce(driver, 0)", 9) }} as calibrated_t
 from rated
 where driver is not null

@@ -154,17 +154,15 @@ select
     e.control_fraction,
     e.max_control_fraction,
     -- rounded to the milligram so sums are stable across runs and platforms
-    round(e.raw_uncontrolled_kg, 6) as uncontrolled_kg,
-    round(e.raw_uncontrolled_kg * (1 - e.control_fraction), 6) as emissions_kg,
+    {{ round_exact("e.raw_uncontrolled_kg", 6) }} as uncontrolled_kg,
+    {{ round_exact("e.raw_uncontrolled_kg * (1 - e.control_fraction)", 6) }} as emissions_kg,
     -- an abated (Tier 1) factor is a typical value, not an uncontrolled mass: no floor from it
-    case when e.apply_control then round(e.raw_uncontrolled_kg * (1 - e.max_control_fraction), 6) end
+    case when e.apply_control then {{ round_exact("e.raw_uncontrolled_kg * (1 - e.max_control_fraction)", 6) }} end
         as floor_kg,
     l.limit_mg_m3,
-    case when e.release = 'stack' then round(
-        l.limit_mg_m3 * v.dry_flue_gas_nm3_per_unit
+    case when e.release = 'stack' then {% call rounded(6) %}l.limit_mg_m3 * v.dry_flue_gas_nm3_per_unit
         * (21 - v.at_o2_pct) / (21 - coalesce(l.reference_o2, v.at_o2_pct))
-        * e.activity_quantity * 1e-6, 6
-    ) end as limit_implied_kg,
+        * e.activity_quantity * 1e-6{% endcall %} end as limit_implied_kg,
     e.unknown_control,
     e.series_not_multiplied,
     e.unknown_capture

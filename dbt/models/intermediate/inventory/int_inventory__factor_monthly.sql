@@ -59,22 +59,22 @@ select
     {{ ordered_string_agg("k.ef_status", "'; '", "k.ef_status", distinct=true) }} as ef_status,
     bool_or(k.ef_status ilike '%unverified%') as uses_unverified_factor,
     {{ ordered_string_agg("k.basis", "','", "k.basis", distinct=true) }} as basis,
-    round(sum(k.emissions_kg) / 1000.0, 9) as emissions_t,
-    round(sum(k.uncontrolled_kg) / 1000.0, 9) as uncontrolled_t,
-    case when count(*) = count(k.floor_kg) then round(sum(k.floor_kg) / 1000.0, 9) end as floor_t,
+    {{ round_exact("sum(k.emissions_kg) / 1000.0", 9) }} as emissions_t,
+    {{ round_exact("sum(k.uncontrolled_kg) / 1000.0", 9) }} as uncontrolled_t,
+    case when count(*) = count(k.floor_kg) then {{ round_exact("sum(k.floor_kg) / 1000.0", 9) }} end as floor_t,
     case
         when k.pollutant = 'so2' and bool_and(k.method = 'mass_balance')
             and (any_value(u.source_kind) in ('boiler', 'combustion')
                 or any_value(u.kiln_type) in ('dryer', 'cupola', 'other'))
             and coalesce(any_value(fs.all_fuel_sulfur_known), false)
-            then round(sum(k.uncontrolled_kg) / 1000.0, 9)
+            then {{ round_exact("sum(k.uncontrolled_kg) / 1000.0", 9) }}
     end as sulfur_ceiling_t,
     -- a quantity is only meaningful when all rows share one unit
     case when count(distinct k.activity_unit) = 1 then sum(k.activity_quantity) end as activity_quantity,
     {{ ordered_string_agg("k.activity_unit", "','", "k.activity_unit", distinct=true) }} as activity_unit,
     {{ ordered_string_agg("k.activity_item", "','", "k.activity_item", distinct=true) }} as activity_item,
     -- the ceiling is known only when every row has a limit and a flue-gas volume
-    case when count(*) = count(k.limit_implied_kg) then round(sum(k.limit_implied_kg) / 1000.0, 9) end
+    case when count(*) = count(k.limit_implied_kg) then {{ round_exact("sum(k.limit_implied_kg) / 1000.0", 9) }} end
         as limit_implied_t,
     bool_or(k.unknown_control) as has_unknown_control,
     bool_or(k.series_not_multiplied) as series_not_multiplied,

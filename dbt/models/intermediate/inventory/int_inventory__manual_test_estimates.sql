@@ -123,11 +123,11 @@ select
     c.test_date_before,
     c.test_date_after,
     c.report_no,
-    round(c.measured_mg_m3, 6) as measured_mg_m3,
-    round(c.rate_kg_h, 9) as rate_kg_h,
+    {{ round_exact("c.measured_mg_m3", 6) }} as measured_mg_m3,
+    {{ round_exact("c.rate_kg_h", 9) }} as rate_kg_h,
     c.operating_hours,
     c.operating_hours_source,
-    round(c.rate_kg_h * c.operating_hours / 1000.0, 9) as emissions_t,
+    {{ round_exact("c.rate_kg_h * c.operating_hours / 1000.0", 9) }} as emissions_t,
     c.operating_hours_source = 'assumed' as operating_hours_assumed,
     c.o2_conversion_skipped
 from combined as c

@@ -197,14 +197,14 @@ select
     w.cems_hours,
     w.capacity_hours,
     lf.hours_ratio,
-    round(case
+    {% call rounded(3) %}case
         when w.cems_hours is not null then w.cems_hours
         when w.capacity_hours is not null and lf.hours_ratio is not null
             then least(w.month_hours, w.capacity_hours * lf.hours_ratio)
         when w.capacity_hours is not null then w.capacity_hours
         when w.has_activity = false then 0
         else w.month_hours
-    end, 3) as operating_hours,
+    end{% endcall %} as operating_hours,
     case
         when w.cems_hours is not null then 'cems'
         when w.capacity_hours is not null and lf.hours_ratio is not null then 'activity_calibrated'

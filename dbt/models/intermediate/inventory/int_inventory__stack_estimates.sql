@@ -130,12 +130,12 @@ select
     v.method,
     v.quality_grade,
     -- the balance: grades below A stay inside [floor, ceiling] where both are known
-    round(case
+    {% call rounded(9) %}case
         when v.quality_grade = 'A' or v.pollutant = 'voc' then v.unbalanced_t
         when v.unbalanced_t > v.sulfur_ceiling_t then v.sulfur_ceiling_t
         when v.method = 'manual_test' and v.unbalanced_t < v.floor_t then v.floor_t
         else v.unbalanced_t
-    end, 9) as emissions_t,
+    end{% endcall %} as emissions_t,
     v.unbalanced_t,
     v.pollutant <> 'voc' and v.quality_grade <> 'A' and (
         coalesce(v.unbalanced_t > v.sulfur_ceiling_t, false)

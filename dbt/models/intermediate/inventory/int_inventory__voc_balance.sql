@@ -233,11 +233,11 @@ select
     b.period_month,
     b.stack_method as method,
     b.stack_grade as quality_grade,
-    round(b.stack_t, 9) as emissions_t,
+    {{ round_exact("b.stack_t", 9) }} as emissions_t,
     b.solvent_voc_t, b.feedstock_voc_t, b.capture_fraction, b.removal_fraction,
     b.effective_removal_fraction, b.max_removal_fraction, b.carbon_t, b.carbon_limited,
     b.measured_t, b.stack_held_to_balance as held_to_balance,
-    round(b.mass_balance_stack_t, 9) as mass_balance_t,
+    {{ round_exact("b.mass_balance_stack_t", 9) }} as mass_balance_t,
     b.control_tech, b.ef_id, b.uses_unverified_factor, b.unknown_capture, b.unknown_control,
     b.input_year_t,
     b.input_year_t = 0 as input_not_reported
@@ -254,8 +254,8 @@ select
     b.period_month,
     'mass_balance',
     case when b.solvent_voc_t > 0 then 'C' else 'E' end,
-    round(b.solvent_voc_t * (1 - b.capture_fraction)
-        + (b.process_fugitive_t + b.leak_t) * b.fugitive_scale, 9),
+    {% call rounded(9) %}b.solvent_voc_t * (1 - b.capture_fraction)
+        + (b.process_fugitive_t + b.leak_t) * b.fugitive_scale{% endcall %},
     b.solvent_voc_t, b.feedstock_voc_t, b.capture_fraction, b.removal_fraction,
     b.effective_removal_fraction, b.max_removal_fraction, b.carbon_t, b.carbon_limited,
     null, b.fugitive_scale < 1.0,

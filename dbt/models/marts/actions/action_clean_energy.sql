@@ -43,7 +43,7 @@ fuel_use as (
 unit_fuels as (
     select
         f.enterprise_id, f.unit_id, f.fuel,
-        f.item || ' ' || cast(round(f.quantity, 1) as string) || ' ' || coalesce(f.unit, '') as used
+        f.item || ' ' || cast({{ round_exact("f.quantity", 1) }} as string) || ' ' || coalesce(f.unit, '') as used
     from fuel_use as f
     union all
     -- the ledgers' fuel where the enterprise reports no fuel use at all

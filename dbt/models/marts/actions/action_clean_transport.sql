@@ -41,8 +41,8 @@ share_hits as (
         s.enterprise_id, s.year, r.rule_id, s.transport_t, s.clean_transport_t, s.clean_transport_share,
         cast(null as bigint) as below_standard_trips,
         s.last_gate_date as basis_date,
-        'clean_t=' || cast(round(s.clean_transport_t, 1) as string) || ' of ' || cast(round(s.transport_t, 1) as string)
-            || ' t; share=' || cast(round(s.clean_transport_share, 4) as string)
+        'clean_t=' || cast({{ round_exact("s.clean_transport_t", 1) }} as string) || ' of ' || cast({{ round_exact("s.transport_t", 1) }} as string)
+            || ' t; share=' || cast({{ round_exact("s.clean_transport_share", 4) }} as string)
             || ' < ' || cast(r.threshold_num as string) || '; trips=' || cast(s.trips as string) as evidence
     from shares as s
     inner join rules as r on r.rule_id = 'T10-CLEAN-SHARE'
@@ -71,7 +71,7 @@ sand_hits as (
         sg.first_date as basis_date,
         'trips_below_china' || cast(cast(r.threshold_num as integer) as string) || '='
             || cast(sg.below_standard_trips as string) || ' (' || sg.standards || '); tonnes='
-            || cast(round(sg.below_standard_t, 1) as string) || '; first=' || cast(sg.first_date as string)
+            || cast({{ round_exact("sg.below_standard_t", 1) }} as string) || '; first=' || cast(sg.first_date as string)
             as evidence
     from sand_gravel as sg
     inner join rules as r on r.rule_id = 'T14-SAND-GRAVEL-TRUCKS'

@@ -60,9 +60,9 @@ select
     x.avg_converted / x.limit_mg_m3 as exceedance_ratio,
     cast(x.hour_start as date) as basis_date,
     {{ inventory_as_of_date() }} as as_of_date,
-    'hour=' || {{ format_time("x.hour_start", "%Y-%m-%d %H:%M") }} || '; converted=' || cast(round(x.avg_converted, 2) as string)
+    'hour=' || {{ format_time("x.hour_start", "%Y-%m-%d %H:%M") }} || '; converted=' || cast({{ round_exact("x.avg_converted", 2) }} as string)
         || ' mg/m3 > ' || cast(x.limit_mg_m3 as string) || '; measured='
-        || coalesce(cast(round(x.avg_measured, 2) as string), '?') || '; o2=' || coalesce(cast(round(x.o2, 2) as string), '?')
+        || coalesce(cast({{ round_exact("x.avg_measured", 2) }} as string), '?') || '; o2=' || coalesce(cast({{ round_exact("x.o2", 2) }} as string), '?')
         || '; flag=' || coalesce(x.flag, '?')
         || '; permit_limit=' || coalesce(cast(x.permit_limit_mg_m3 as string), 'none') as evidence
 from exceed as x

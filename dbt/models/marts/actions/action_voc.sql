@@ -28,17 +28,24 @@ voc_devices as (
     where treatment_tech is not null and treatment_tech <> 'none'
 ),
 
-voc_paths as (
+voc_path_products as (
     -- task 26 targets treatment that relies on low-efficiency devices only ('water_spray+activated_carbon' is not)
     select
         d.enterprise_id, d.unit_id,
         bool_and(coalesce(c.is_inefficient, false)) as all_inefficient,
         {{ ordered_string_agg("coalesce(c.label_zh, d.device)", "'+'", "d.position") }} as labels_zh,
-        round(100 * (1 - {{ product_of("1 - coalesce(c.efficiency_pct, 0) / 100.0") }}), 1) as credited_pct
+        100 * (1 - {{ product_of("1 - coalesce(c.efficiency_pct, 0) / 100.0") }}) as credited_raw_pct
     from voc_devices as d
     left join {{ ref('inventory_control_efficiencies') }} as c
         on c.tech_code = d.device and c.control_category = 'voc'
     group by d.enterprise_id, d.unit_id
+),
+
+-- rounded apart from the product: Spark's product is a lambda, which its SQL functions may not wrap
+voc_paths as (
+    select enterprise_id, unit_id, all_inefficient, labels_zh,
+        {{ round_exact("credited_raw_pct", 1) }} as credited_pct
+    from voc_path_products
 ),
 
 unit_hits as (
@@ -133,7 +140,7 @@ operating as (
 park_candidates as (
     select
         ev.*,
-        round(ev.voc_t * 12.0 / ev.months, 9) as voc_t_annualised,
+        {{ round_exact("ev.voc_t * 12.0 / ev.months", 9) }} as voc_t_annualised,
         fa.first_month,
         fa.ledger_first_month,
         coalesce(fa.first_month > fa.ledger_first_month, false) as started_within_ledger,
@@ -151,8 +158,8 @@ park_hits as (
             else last_day(pc.last_month) end as basis_date,
         concat_ws('; ',
             'year=' || cast(pc.year as string),
-            'voc_t=' || cast(round(pc.voc_t, 4) as string) || ' in ' || cast(pc.months as string)
-                || ' months (annualised ' || cast(round(pc.voc_t_annualised, 4) as string) || ') > '
+            'voc_t=' || cast({{ round_exact("pc.voc_t", 4) }} as string) || ' in ' || cast(pc.months as string)
+                || ' months (annualised ' || cast({{ round_exact("pc.voc_t_annualised", 4) }} as string) || ') > '
                 || cast(r.threshold_num as string) || ' t/a',
             'in_park=' || coalesce(cast(pc.in_park as string), 'not reported'),
             case when r.rule_id = 'T28-NEW-VOC-OUTSIDE-PARK'

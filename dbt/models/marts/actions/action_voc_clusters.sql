@@ -135,8 +135,8 @@ select
         h.cluster_kind || '=' || h.cluster || ' (' || cast(h.cluster_size as string) || ' enterprises: '
             || h.member_names || ')',
         'solvent-type materials: ' || coalesce(h.solvent_items, 'none'),
-        'organic raw materials: ' || coalesce(h.organic_items || ' ' || cast(round(h.organic_t, 1) as string) || ' t', 'none'),
-        'voc_t ' || cast(v.year as string) || '=' || cast(round(v.voc_t, 3) as string),
+        'organic raw materials: ' || coalesce(h.organic_items || ' ' || cast({{ round_exact("h.organic_t", 1) }} as string) || ' t', 'none'),
+        'voc_t ' || cast(v.year as string) || '=' || cast({{ round_exact("v.voc_t", 3, decimal=true) }} as string),
         'enterprise size (SME) not in the registry'
     ) as evidence
 from hits as h

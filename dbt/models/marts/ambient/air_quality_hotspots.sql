@@ -66,7 +66,7 @@ flagged as (
         compared.value,
         compared.neighbour_median,
         compared.neighbour_count,
-        round(compared.value / nullif(compared.neighbour_median, 0), 2) as ratio,
+        {{ round_exact("compared.value / nullif(compared.neighbour_median, 0)", 2) }} as ratio,
         compared.value - compared.neighbour_median as excess,
         compared.neighbour_values,
         '站点小时值≥周边' || '{{ var('hotspot_neighbour_km') }}' || 'km内站点同时段中位数的'

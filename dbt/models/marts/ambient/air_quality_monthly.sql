@@ -58,7 +58,7 @@ days as (
         count(*) filter (where daily.is_good) as good_days,
         count(*) filter (where daily.aqi > 100) as polluted_days,
         count(*) filter (where daily.aqi > 200) as heavy_days,
-        round(avg(daily.aqi), 1) as aqi_mean,
+        {{ round_exact("avg(daily.aqi)", 1) }} as aqi_mean,
         max(daily.aqi) as aqi_max
     from pivoted
     left join daily
@@ -82,16 +82,15 @@ final as (
         {%- for p in pollutants %}
         pivoted.{{ p }},
         pivoted.{{ p }}_valid_days,
-        round(pivoted.{{ p }}_index, 3) as {{ p }}_index,
+        {% call rounded(3) %}pivoted.{{ p }}_index{% endcall %} as {{ p }}_index,
         {%- endfor %}
-        case when pivoted.invalid_pollutants is null then round(
-            {%- for p in pollutants %}
+        case when pivoted.invalid_pollutants is null then {% call rounded(2) %}{%- for p in pollutants %}
             pivoted.{{ p }}_index{{ ' +' if not loop.last }}
-            {%- endfor %}, 2) end as composite_index,
-        case when pivoted.invalid_pollutants is null then round(greatest(
+            {%- endfor %}{% endcall %} end as composite_index,
+        case when pivoted.invalid_pollutants is null then {% call rounded(3) %}greatest(
             {%- for p in pollutants %}
             pivoted.{{ p }}_index{{ ',' if not loop.last }}
-            {%- endfor %}), 3) end as max_single_index,
+            {%- endfor %}){% endcall %} end as max_single_index,
         case when pivoted.invalid_pollutants is null then
             case greatest(
                 {%- for p in pollutants %}
@@ -104,7 +103,7 @@ final as (
         pivoted.invalid_pollutants,
         days.aqi_days,
         days.good_days,
-        case when days.aqi_days > 0 then round(days.good_days / days.aqi_days, 4) end
+        case when days.aqi_days > 0 then {{ round_exact("days.good_days / days.aqi_days", 4) }} end
             as good_day_share,
         days.polluted_days,
         days.heavy_days,

@@ -10,7 +10,7 @@ exceeded as (
         period_month,
         dustfall_t_km2_month,
         limit_t_km2_month,
-        round(dustfall_t_km2_month - limit_t_km2_month, 2) as excess_t_km2_month,
+        {{ round_exact("dustfall_t_km2_month - limit_t_km2_month", 2) }} as excess_t_km2_month,
         rank,
         ranked_count,
         exceeded_months_ytd,

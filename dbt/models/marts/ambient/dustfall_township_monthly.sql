@@ -10,7 +10,7 @@ townships as (
     select
         township,
         period_month,
-        round(avg(dustfall_t_km2_month), 2) as dustfall_t_km2_month,
+        {{ round_exact("avg(dustfall_t_km2_month)", 2) }} as dustfall_t_km2_month,
         count(*) as points,
         min(dustfall_t_km2_month) as point_min_t_km2_month,
         max(dustfall_t_km2_month) as point_max_t_km2_month,

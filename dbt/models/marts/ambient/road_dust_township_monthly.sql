@@ -10,7 +10,7 @@ townships as (
         township,
         period_month,
         {{ round_half_even("avg(pm10_ug_m3)", "0") }} as road_pm10_ug_m3,
-        round(avg(dust_load_g_m2), 2) as dust_load_g_m2,
+        {{ round_exact("avg(dust_load_g_m2)", 2) }} as dust_load_g_m2,
         count(*) as roads,
         max_by(road_name, pm10_ug_m3) as worst_road,
         max(pm10_ug_m3) as worst_road_pm10_ug_m3

@@ -83,11 +83,11 @@ final as (
         dustfall.rank as dustfall_rank,
         road_dust.road_pm10_ug_m3,
         road_dust.rank as road_dust_rank,
-        round(coalesce(township_emissions.so2_t, 0), 4) as so2_t,
-        round(coalesce(township_emissions.nox_t, 0), 4) as nox_t,
-        round(coalesce(township_emissions.pm_t, 0), 4) as pm_t,
-        round(coalesce(township_emissions.voc_t, 0), 4) as voc_t,
-        round(coalesce(township_emissions.nh3_t, 0), 4) as nh3_t,
+        {{ round_exact("coalesce(township_emissions.so2_t, 0)", 4, decimal=true) }} as so2_t,
+        {{ round_exact("coalesce(township_emissions.nox_t, 0)", 4, decimal=true) }} as nox_t,
+        {{ round_exact("coalesce(township_emissions.pm_t, 0)", 4, decimal=true) }} as pm_t,
+        {{ round_exact("coalesce(township_emissions.voc_t, 0)", 4, decimal=true) }} as voc_t,
+        {{ round_exact("coalesce(township_emissions.nh3_t, 0)", 4, decimal=true) }} as nh3_t,
         coalesce(township_emissions.emitting_enterprises, 0) as emitting_enterprises
     from months
     left join township_air

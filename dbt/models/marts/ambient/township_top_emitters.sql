@@ -44,12 +44,12 @@ final as (
         enterprise_id,
         enterprise_name,
         key_industry,
-        round(emissions_t, 4) as emissions_t,
-        round(township_total_t, 4) as township_total_t,
-        round(emissions_t / nullif(township_total_t, 0), 4) as share,
-        round(sum(emissions_t) over (
+        {{ round_exact("emissions_t", 4, decimal=true) }} as emissions_t,
+        {{ round_exact("township_total_t", 4, decimal=true) }} as township_total_t,
+        {{ round_exact("cast(emissions_t as double) / nullif(township_total_t, 0)", 4) }} as share,
+        {% call rounded(4) %}cast(sum(emissions_t) over (
             partition by township, year, pollutant order by position
-        ) / nullif(township_total_t, 0), 4) as cumulative_share,
+        ) as double) / nullif(township_total_t, 0){% endcall %} as cumulative_share,
         methods
     from shared
     where position <= 5

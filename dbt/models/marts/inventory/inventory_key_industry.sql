@@ -221,7 +221,7 @@ assembled as (
         rg.voc_low_t, rg.voc_high_t, rg.nh3_low_t, rg.nh3_high_t,
         et.cems_t, et.cems_calibrated_t, et.manual_test_t, et.mass_balance_t, et.factor_t,
         et.fugitive_t,
-        round(et.measured_share, 4) as measured_share,
+        {{ round_exact("et.measured_share", 4) }} as measured_share,
         coalesce(et.emission_rows_with_qa_flags, 0) as emission_rows_with_qa_flags,
         coalesce(ue.units_without_emissions, 0) as units_without_emissions,
         coalesce(cg.coverage_gap_count, 0) as coverage_gap_count,

@@ -114,20 +114,20 @@ select
     b.year,
     b.comparison,
     b.months,
-    round(b.left_t, 6) as left_t,
-    round(b.right_t, 6) as right_t,
-    round(b.ratio, 6) as ratio,
+    {{ round_exact("b.left_t", 6) }} as left_t,
+    {{ round_exact("b.right_t", 6) }} as right_t,
+    {{ round_exact("b.ratio", 6) }} as ratio,
     b.band_low,
     b.band_high,
     coalesce(b.ratio between b.band_low and b.band_high, false) as within_band,
     u.methods_used,
     case when not coalesce(b.ratio between b.band_low and b.band_high, false) then
         case b.comparison
-            when 'cems_vs_factor' then 'CEMS reads ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
+            when 'cems_vs_factor' then 'CEMS reads ' || coalesce(cast({{ round_exact("b.ratio", 2) }} as string), 'n/a')
                 || ' × the factor estimate: the unit''s own CEMS rate outranks the factor'
-            when 'test_vs_cems' then 'the stack test reads ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
+            when 'test_vs_cems' then 'the stack test reads ' || coalesce(cast({{ round_exact("b.ratio", 2) }} as string), 'n/a')
                 || ' × the CEMS of its month: CEMS outranks the test'
-            else 'the stack tests read ' || coalesce(cast(round(b.ratio, 2) as string), 'n/a')
+            else 'the stack tests read ' || coalesce(cast({{ round_exact("b.ratio", 2) }} as string), 'n/a')
                 || ' × the factor estimate: the unit''s own tests outrank the factor'
         end || '; methods used: ' || coalesce(u.methods_used, 'none')
     end as explanation
