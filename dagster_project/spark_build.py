@@ -3,7 +3,8 @@ the dbt project on Spark over every county in the lake.
 
 The ingest assets load a scratch DuckDB file (the same parsers, rejects and audit as a DuckDB
 build); its raw and audit tables become the county's partition of the lake (replaced as a whole)
-and the scratch file is removed. dbt then seeds and runs every model on the `spark` target.
+and the scratch file is removed. dbt then builds every seed and model (one `dbt build`) on the
+`spark` target.
 """
 
 from __future__ import annotations
@@ -128,13 +129,20 @@ def run_spark_build(sources: Path | None = None, *, county: str | None = None) -
         scratch.unlink(missing_ok=True)
         with contextlib.suppress(FileNotFoundError):
             Path(f"{scratch}.wal").unlink()
-    log = home / "dbt-build.log"
+    build_on_spark(lake, home)
+    return SparkBuildSummary(
+        county,
+        lake,
+        time.monotonic() - started,
+        tables,
+        mart_rows(home),
+        log_file=home / "dbt-build.log",
+    )
+
+
+def build_on_spark(lake: Path, home: Path) -> None:
+    """dbt seeds and models on Spark over the lake; BuildFailed (with the log folder) on error."""
     try:
-        output = spark.run_dbt(["seed"], lake=lake, home=home)
-        output += spark.run_dbt(["run"], lake=lake, home=home)
+        spark.build_project(lake, home)
     except spark.SparkBuildFailed as exc:
         raise BuildFailed(str(exc).splitlines()[0] + f" (log: {home / 'dbt-logs'})") from exc
-    log.write_text(output)
-    return SparkBuildSummary(
-        county, lake, time.monotonic() - started, tables, mart_rows(home), log_file=log
-    )

@@ -50,14 +50,19 @@
 {% macro duckdb__regex_matches(text, pattern) -%}regexp_matches({{ text }}, {{ pattern }}){%- endmacro %}
 {% macro spark__regex_matches(text, pattern) -%}regexp({{ text }}, {{ pattern }}){%- endmacro %}
 
+{#- Spark's datetime pattern for a strftime pattern of %Y %m %d %H %M %S. -#}
+{% macro java_time_pattern(strftime_pattern) -%}
+    {{- strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
+        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -}}
+{%- endmacro %}
+
 {#- Format a date or timestamp with a strftime pattern (%Y %m %d %H %M %S). -#}
 {% macro format_time(value, strftime_pattern) -%}
     {{ return(adapter.dispatch('format_time', 'lantian')(value, strftime_pattern)) }}
 {%- endmacro %}
 {% macro duckdb__format_time(value, strftime_pattern) -%}strftime({{ value }}, '{{ strftime_pattern }}'){%- endmacro %}
 {% macro spark__format_time(value, strftime_pattern) -%}
-    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
-        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    {%- set java = java_time_pattern(strftime_pattern) -%}
     date_format({{ value }}, '{{ java }}')
 {%- endmacro %}
 
@@ -67,8 +72,7 @@
 {%- endmacro %}
 {% macro duckdb__try_parse_timestamp(text, strftime_pattern) -%}try_strptime({{ text }}, '{{ strftime_pattern }}'){%- endmacro %}
 {% macro spark__try_parse_timestamp(text, strftime_pattern) -%}
-    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
-        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    {%- set java = java_time_pattern(strftime_pattern) -%}
     try_to_timestamp({{ text }}, '{{ java }}')
 {%- endmacro %}
 
@@ -142,8 +146,7 @@
 {%- endmacro %}
 {% macro duckdb__parse_timestamp(text, strftime_pattern) -%}strptime({{ text }}, '{{ strftime_pattern }}'){%- endmacro %}
 {% macro spark__parse_timestamp(text, strftime_pattern) -%}
-    {%- set java = strftime_pattern.replace('%Y', 'yyyy').replace('%m', 'MM').replace('%d', 'dd')
-        .replace('%H', 'HH').replace('%M', 'mm').replace('%S', 'ss') -%}
+    {%- set java = java_time_pattern(strftime_pattern) -%}
     to_timestamp({{ text }}, '{{ java }}')
 {%- endmacro %}
 
