@@ -1,0 +1,24 @@
+"""The province benchmark's measurement: wall time and peak memory of a whole process tree."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from benchmarks.bench_province import measure
+
+
+def test_peak_memory_counts_the_children_of_the_process() -> None:
+    # the parent stays small; its child holds ~200 MB for a second
+    child = "x = bytearray(200 * 1024 * 1024); import time; time.sleep(1.0)"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    run = measure("tree", [sys.executable, "-c", parent], dict(os.environ))
+    assert run.peak_mb >= 200
+    assert run.seconds >= 1.0
+
+
+def test_a_failing_command_stops_the_benchmark() -> None:
+    with pytest.raises(SystemExit, match="failed"):
+        measure("broken", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
