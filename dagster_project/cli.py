@@ -416,12 +416,53 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_build)
 
 
+def cmd_province_build(args: argparse.Namespace) -> int:
+    """Every county of the registry into the lake, dbt on Spark over all, the provincial export."""
+    from dagster_project.build import BuildFailed
+    from dagster_project.lake.province import RegistryError
+    from dagster_project.province_build import run_province_build
+
+    try:
+        summary = run_province_build(args.registry, args.out)
+    except RegistryError as exc:
+        return _fail(f"province build failed: {exc}")
+    except BuildFailed as exc:
+        return _fail(f"province build failed: {exc}", exc.exit_code)
+    print(summary.render())
+    return summary.exit_code()
+
+
+def _add_province(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "province",
+        help="the province: every county of a registry on Spark",
+        description="Provincial builds over many counties (needs the spark extra and Java 17).",
+        formatter_class=_Formatter,
+    )
+    commands = p.add_subparsers(dest="province_command", required=True)
+    b = commands.add_parser(
+        "build",
+        help="ingest every county, run dbt on Spark over all, write the provincial export",
+        description="Ingest each county of the registry (CSV: county_code,county_name,sources) "
+        "into its partition of the province lake, run the dbt project once on Spark over every "
+        "county, and write the provincial export (workbook with Chinese headers, CSV, Parquet) "
+        "with a county column. State under LANTIAN_PROVINCE_HOME (default .lantian/province/).",
+        formatter_class=_Formatter,
+    )
+    b.add_argument("--registry", type=Path, required=True, help="the province registry CSV")
+    b.add_argument(
+        "--out", type=Path, default=None, help="export folder (default: <state>/exports)"
+    )
+    b.set_defaults(func=cmd_province_build)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lantian", description=__doc__, formatter_class=_Formatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_build(sub)
+    _add_province(sub)
 
     p = sub.add_parser(
         "status",

@@ -73,7 +73,10 @@ def sources_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.
 # day partitions: each of those runs this job inside its own build.)
 build_all_assets = dg.define_asset_job(
     "build_all_assets",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CEMS_DAY_BUILD_KEY),
+    # the province's assets run on Spark in their own jobs (defs/province)
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets(CEMS_DAY_BUILD_KEY)
+    - dg.AssetSelection.groups("province"),
     executor_def=dg.in_process_executor,
     description="Materialize every asset and run every check (used inside the atomic build).",
 )

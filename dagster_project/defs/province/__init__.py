@@ -1,0 +1,1 @@
+"""The province on Spark: counties as partitions, one dbt run over all of them."""
