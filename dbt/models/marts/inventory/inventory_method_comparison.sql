@@ -8,6 +8,9 @@
 --                   test was made in; band [method_band_test_low, method_band_test_high]
 --   test_vs_factor  Σ test-based ÷ Σ factor estimate over months with both, at points without
 --                   accepted CEMS; band [cems_factor_ratio_low, cems_factor_ratio_high]
+{#- tonnes summed as decimals at the inputs' 9 places: exact, so the sum does not depend on the
+    order an engine adds rows in (a double's does, and moved a half-gram total by a gram) -#}
+{%- set t = 'decimal(38, 9)' %}
 with cems as (
     select * from {{ ref('int_inventory__cems_monthly') }}
 ),
@@ -36,8 +39,8 @@ cems_vs_factor as (
     select
         k.point_id, k.pollutant, year(k.period_month) as year,
         'cems_vs_factor' as comparison,
-        sum(k.cems_t) as left_t,
-        sum(f.emissions_t) as right_t,
+        sum(cast(k.cems_t as {{ t }})) as left_t,
+        sum(cast(f.emissions_t as {{ t }})) as right_t,
         count(*) as months
     from calibration_months as k
     inner join factor as f
@@ -50,8 +53,8 @@ test_vs_cems as (
     select
         k.point_id, k.pollutant, year(k.period_month) as year,
         'test_vs_cems' as comparison,
-        sum(m.rate_kg_h * h.cems_hours / 1000.0) as left_t,
-        sum(k.cems_t) as right_t,
+        sum(cast(m.rate_kg_h * h.cems_hours / 1000.0 as {{ t }})) as left_t,
+        sum(cast(k.cems_t as {{ t }})) as right_t,
         count(*) as months
     from calibration_months as k
     inner join manual as m
@@ -66,8 +69,8 @@ test_vs_factor as (
     select
         m.point_id, m.pollutant, year(m.period_month) as year,
         'test_vs_factor' as comparison,
-        sum(m.emissions_t) as left_t,
-        sum(f.emissions_t) as right_t,
+        sum(cast(m.emissions_t as {{ t }})) as left_t,
+        sum(cast(f.emissions_t as {{ t }})) as right_t,
         count(*) as months
     from manual as m
     inner join factor as f
@@ -89,7 +92,7 @@ pairs as (
 banded as (
     select
         p.*,
-        p.left_t / nullif(p.right_t, 0) as ratio,
+        cast(p.left_t as double) / nullif(p.right_t, 0) as ratio,
         case when p.comparison = 'test_vs_cems' then {{ inventory_param('method_band_test_low') }}
             else {{ inventory_param('cems_factor_ratio_low') }} end as band_low,
         case when p.comparison = 'test_vs_cems' then {{ inventory_param('method_band_test_high') }}
@@ -114,8 +117,8 @@ select
     b.year,
     b.comparison,
     b.months,
-    {{ round_exact("b.left_t", 6) }} as left_t,
-    {{ round_exact("b.right_t", 6) }} as right_t,
+    cast({{ round_exact("b.left_t", 6, decimal=true) }} as double) as left_t,
+    cast({{ round_exact("b.right_t", 6, decimal=true) }} as double) as right_t,
     {{ round_exact("b.ratio", 6) }} as ratio,
     b.band_low,
     b.band_high,
