@@ -179,3 +179,19 @@
     case when count({{ value }}) > 0
         then aggregate(collect_list(cast({{ value }} as double)), cast(1 as double), (acc, x) -> acc * x) end
 {%- endmacro %}
+
+{#- Every column of a relation but `excluded`: DuckDB's `* exclude (…)`; Spark lacks it, so there
+    the relation's columns are listed (read at run time, in their order). -#}
+{% macro star_except(relation, excluded) -%}
+    {{ return(adapter.dispatch('star_except', 'lantian')(relation, excluded)) }}
+{%- endmacro %}
+{% macro duckdb__star_except(relation, excluded) -%}* exclude ({{ excluded | join(', ') }}){%- endmacro %}
+{% macro spark__star_except(relation, excluded) -%}
+    {%- if not execute -%}*{%- else -%}
+    {%- set names = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if column.name | lower not in excluded -%}{%- do names.append(adapter.quote(column.name)) -%}{%- endif -%}
+    {%- endfor -%}
+    {{- names | join(', ') -}}
+    {%- endif -%}
+{%- endmacro %}

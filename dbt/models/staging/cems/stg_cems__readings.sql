@@ -16,7 +16,7 @@
 } -%}
 with source as (
     select
-        * exclude (unit, zs_unit, cou_unit, state_unit),
+        {{ star_except(source('raw', 'cems_readings'), ['unit', 'zs_unit', 'cou_unit', 'state_unit']) }},
         unit as unit_sent,
         zs_unit as zs_unit_sent,
         cou_unit as cou_unit_sent,
