@@ -68,11 +68,13 @@ def _write_table(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path
 ) -> LakeTable:
     columns = _columns(con, schema, table)
-    clash = set(columns) & set(PARTITION_COLUMNS)
+    month_column = MONTH_COLUMNS.get(table) if schema == "raw" else None
+    # Only the partitions this table is written under can clash with its columns.
+    partitions = set(PARTITION_COLUMNS) if month_column is not None else {"county"}
+    clash = set(columns) & partitions
     if clash:
         raise ValueError(f"{schema}.{table} has a column named like a partition: {sorted(clash)}")
     rows = int(con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0])
-    month_column = MONTH_COLUMNS.get(table) if schema == "raw" else None
     folder.mkdir(parents=True)
     if month_column is None:
         con.execute(

@@ -79,6 +79,18 @@ def test_a_column_named_like_a_partition_is_refused(tmp_path: Path) -> None:
         write_lake(con, tmp_path / "lake", "410883")
 
 
+def test_a_month_column_is_kept_where_the_table_is_not_split_by_month(tmp_path: Path) -> None:
+    con = _warehouse(tmp_path / "w.duckdb")
+    con.execute(
+        "create table audit.cems_lake_files as select 'a.parquet' as path, '2023-11' as month"
+    )
+    written = {(t.schema, t.table): t for t in write_lake(con, tmp_path / "lake", "410883")}
+    assert written[("audit", "cems_lake_files")].rows == 1
+    con.execute("create table raw.manual_tests (month varchar, test_date date)")
+    with pytest.raises(ValueError, match=r"\['month'\]"):
+        write_lake(con, tmp_path / "lake2", "410883")
+
+
 def test_county_code_comes_from_the_registry_mns(tmp_path: Path) -> None:
     con = _warehouse(tmp_path / "w.duckdb")
     assert registry_county(con) == "410883"
