@@ -60,7 +60,7 @@
     no minute reading and is left out, as a missing one. So an incremental build and a full
     refresh give identical numbers. -#}
 {% macro exact_avg(value, where=none) -%}
-    avg(try_cast({{ value }} as decimal(18, 9))){% if where %} filter (where {{ where }}){% endif %}
+    cast(avg(try_cast({{ value }} as decimal(18, 9))){% if where %} filter (where {{ where }}){% endif %} as double)
 {%- endmacro %}
 
 {% macro exact_sum(value, where=none) -%}

@@ -12,7 +12,7 @@
 {% macro cems_rebuild_days() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set rows = run_query(
-        "select distinct cast(day as varchar) from audit.cems_rebuild_days order by 1") -%}
+        "select distinct cast(day as string) from audit.cems_rebuild_days order by 1") -%}
     {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}
 
@@ -64,7 +64,7 @@
             select concat_ws('|', mn, pollutant_code, limit_mg_m3, analyzer_range, detection_limit)
             from staging.stg_registry__outlet_limits
         )
-        select md5(coalesce(string_agg(fact, ';' order by fact), '')) from facts
+        select md5(coalesce({{ ordered_string_agg('fact', "';'", 'fact') }}, '')) from facts
     {%- endset -%}
     {{ return(run_query(sql).columns[0].values()[0]) }}
 {%- endmacro %}
@@ -79,8 +79,9 @@
     {{ return(last | length == 0 or last[0] != cems_registry_fingerprint()) }}
 {%- endmacro %}
 
+{#- DuckDB only: on Spark the CEMS models are full tables each build (nothing reads the state). -#}
 {% macro cems_remember_registry() -%}
-    {%- if execute and flags.WHICH in ('build', 'run') -%}
+    {%- if execute and flags.WHICH in ('build', 'run') and target.type == 'duckdb' -%}
         {%- do run_query("create schema if not exists audit") -%}
         {%- do run_query("create or replace table audit.cems_registry_state as select '"
             ~ cems_registry_fingerprint() ~ "' as fingerprint") -%}
