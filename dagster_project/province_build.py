@@ -133,6 +133,33 @@ def drop_other_counties(lake: Path, keep: set[str]) -> list[str]:
     return sorted(removed)
 
 
+def keys_shared_between_counties(lake: Path) -> list[str]:
+    """Enterprise ids (统一社会信用代码) and CEMS device MNs registered by more than one county.
+
+    The province's marts are keyed by enterprise and device, not by county, and the export finds
+    each enterprise's county in the registry; a key two counties share would merge their rows.
+    """
+    checks = (("registry_enterprises", "enterprise_id"), ("registry_outlets", "mn"))
+    found: list[str] = []
+    con = duckdb.connect()
+    try:
+        for table, key in checks:
+            folder = lake / "raw" / table
+            if not any(folder.glob("*/*.parquet")):
+                continue
+            rows = con.execute(
+                f"""select {key}, string_agg(distinct county, ', ' order by county)
+                from read_parquet('{folder}/*/*.parquet', hive_partitioning = true,
+                                  hive_types = {{'county': varchar}})
+                where {key} is not null
+                group by {key} having count(distinct county) > 1 order by {key}"""
+            ).fetchall()
+            found += [f"{key} {value} (counties {counties})" for value, counties in rows]
+    finally:
+        con.close()
+    return found
+
+
 def _county_query(marts: Path, lake: Path, counties: list[County]) -> tuple[str, list[str]]:
     """SQL of the emissions rows with their county (from the lake's enterprise registry)."""
     names = " union all ".join("select ?, ?" for _ in counties)
@@ -205,6 +232,12 @@ def run_province_build(
     lake = home / "lake"
     tables = {c.code: ingest_county(c, lake, home) for c in counties}
     drop_other_counties(lake, {c.code for c in counties})
+    shared = keys_shared_between_counties(lake)
+    if shared:
+        raise BuildFailed(
+            f"{len(shared)} key(s) registered by more than one county; fix the county registries "
+            "before the province build: " + "; ".join(shared[:20])
+        )
     build_on_spark(lake, home)
     marts = home / "spark-warehouse" / "marts.db"
     exports, _ = export_province(marts, lake, counties, out or home / "exports")

@@ -16,7 +16,11 @@ from dagster_project.build import run_build
 from dagster_project.generator.__main__ import main as generate
 from dagster_project.lake import spark
 from dagster_project.lake.province import RegistryError, read_registry
-from dagster_project.province_build import drop_other_counties, run_province_build
+from dagster_project.province_build import (
+    drop_other_counties,
+    keys_shared_between_counties,
+    run_province_build,
+)
 
 HEADER = "county_code,county_name,sources\n"
 
@@ -65,6 +69,26 @@ def test_counties_no_longer_listed_leave_the_lake(tmp_path: Path) -> None:
     left = sorted(p.name for p in (tmp_path / "raw" / "cems_values").iterdir())
     assert left == ["county=410825", "county=410883"]
     assert not any((tmp_path / "audit" / "load_log").iterdir())
+
+
+def _write_partition(lake: Path, table: str, county: str, sql: str) -> None:
+    folder = lake / "raw" / table / f"county={county}"
+    folder.mkdir(parents=True)
+    duckdb.execute(f"copy ({sql}) to '{folder / 'data.parquet'}' (format parquet)")
+
+
+def test_keys_registered_by_two_counties_are_named(tmp_path: Path) -> None:
+    ents = "select * from (values ('91410883A'), ('91410883B')) as t(enterprise_id)"
+    _write_partition(tmp_path, "registry_enterprises", "410883", ents)
+    other = "select * from (values ('91410825C'), ('91410883B')) as t(enterprise_id)"
+    _write_partition(tmp_path, "registry_enterprises", "410825", other)
+    _write_partition(tmp_path, "registry_outlets", "410883", "select 'MN1' as mn")
+    _write_partition(tmp_path, "registry_outlets", "410825", "select 'MN2' as mn")
+    assert keys_shared_between_counties(tmp_path) == [
+        "enterprise_id 91410883B (counties 410825, 410883)"
+    ]
+    _write_partition(tmp_path, "registry_outlets", "410822", "select 'MN1' as mn")
+    assert keys_shared_between_counties(tmp_path)[-1] == "mn MN1 (counties 410822, 410883)"
 
 
 def _county_totals(warehouse: Path) -> dict[tuple[int, str], float]:
