@@ -220,6 +220,24 @@ def export_province(
     return written, tables
 
 
+def build_province_marts(
+    counties: list[County], home: Path, out: Path
+) -> tuple[list[str], list[Path], dict[str, pa.Table]]:
+    """dbt on Spark over the lake's counties (those no longer listed removed first), then the
+    provincial export; the codes removed, the files written and the exported tables."""
+    lake = home / "lake"
+    removed = drop_other_counties(lake, {c.code for c in counties})
+    shared = keys_shared_between_counties(lake)
+    if shared:
+        raise BuildFailed(
+            f"{len(shared)} key(s) registered by more than one county; fix the county registries "
+            "before the province build: " + "; ".join(shared[:20])
+        )
+    build_on_spark(lake, home)
+    files, tables = export_province(home / "spark-warehouse" / "marts.db", lake, counties, out)
+    return removed, files, tables
+
+
 def run_province_build(
     registry: Path, out: Path | None = None, *, home: Path | None = None
 ) -> ProvinceBuildSummary:
@@ -231,16 +249,7 @@ def run_province_build(
     home = (home or province_home()).resolve()
     lake = home / "lake"
     tables = {c.code: ingest_county(c, lake, home) for c in counties}
-    drop_other_counties(lake, {c.code for c in counties})
-    shared = keys_shared_between_counties(lake)
-    if shared:
-        raise BuildFailed(
-            f"{len(shared)} key(s) registered by more than one county; fix the county registries "
-            "before the province build: " + "; ".join(shared[:20])
-        )
-    build_on_spark(lake, home)
-    marts = home / "spark-warehouse" / "marts.db"
-    exports, _ = export_province(marts, lake, counties, out or home / "exports")
+    _, exports, _ = build_province_marts(counties, home, out or home / "exports")
     return ProvinceBuildSummary(
         counties, lake, time.monotonic() - started, tables, mart_rows(home), exports
     )

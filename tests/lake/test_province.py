@@ -173,3 +173,52 @@ def test_province_jobs_stand_apart_from_the_county_build() -> None:
     assert not any(k.startswith("province/") for k in keys("build_all_assets"))
     partitions = definitions.resolve_job_def("province_ingest").partitions_def
     assert getattr(partitions, "name", None) == "county"
+
+
+@pytest.mark.slow
+def test_province_assets_materialise_through_dagster(tmp_path: Path) -> None:
+    """What the UI runs: the county partitions from the registry, each county's lake partition,
+    then the marts on Spark and the export; its totals equal the county's own DuckDB build."""
+    import dagster as dg
+
+    from dagster_project.defs.province.counties import (
+        REGISTRY_ENV,
+        county_lake,
+        province_marts,
+        sync_counties,
+    )
+    from dagster_project.province_build import PROVINCE_HOME_ENV
+
+    reason = spark.missing_requirements()
+    if reason:
+        pytest.skip(f"province build on Spark not run: {reason}")
+    args = ["--out", str(tmp_path / "410883"), "--seed", "7", "--start", "2023-11-01"]
+    assert generate([*args, "--days", "2", "--enterprises", "6"]) == 0
+    registry = _registry(tmp_path, "410883,孟州市,410883\n")
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(REGISTRY_ENV, str(registry))
+        env.setenv(PROVINCE_HOME_ENV, str(tmp_path / "province"))
+        env.setenv("LANTIAN_SPARK_CODEGEN", "false")
+        env.setenv("LANTIAN_SPARK_ADAPTIVE", "false")
+        env.setenv("LANTIAN_SPARK_SHUFFLE_PARTITIONS", "1")
+        assert sync_counties(instance) == ["410883"]
+        ingest = dg.materialize([county_lake], instance=instance, partition_key="410883")
+        assert ingest.success
+        build = dg.materialize([province_marts], instance=instance)
+        assert build.success
+    meta = build.asset_materializations_for_node(province_marts.op.name)[0].metadata
+    assert meta["counties"].value == 1
+    exported = (
+        duckdb.connect()
+        .execute(
+            "select year, pollutant, emissions_t from read_parquet("
+            f"'{tmp_path / 'province' / 'exports' / 'lantian_province_county_totals.parquet'}')"
+        )
+        .fetchall()
+    )
+    run_build(tmp_path / "410883", tmp_path / "own.duckdb", tmp_path / "own-exports")
+    own = _county_totals(tmp_path / "own.duckdb")
+    assert {(int(y), str(p)): round(float(t), 6) for y, p, t in exported} == {
+        k: round(v, 6) for k, v in own.items()
+    }

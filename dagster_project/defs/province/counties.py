@@ -70,17 +70,11 @@ def county_lake(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 )
 def province_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from dagster_project.lake.province import read_registry
-    from dagster_project.province_build import drop_other_counties, export_province, province_home
-    from dagster_project.spark_build import build_on_spark
+    from dagster_project.province_build import build_province_marts, province_home
 
     counties = read_registry(registry_path())
     home = province_home()
-    lake = home / "lake"
-    removed = drop_other_counties(lake, {c.code for c in counties})
-    build_on_spark(lake, home)
-    files, tables = export_province(
-        home / "spark-warehouse" / "marts.db", lake, counties, home / "exports"
-    )
+    removed, files, tables = build_province_marts(counties, home, home / "exports")
     totals = tables["county_totals"]
     return dg.MaterializeResult(
         metadata={
