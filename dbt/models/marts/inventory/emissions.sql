@@ -6,7 +6,10 @@
 --                         uncaptured solvent, process escape and leaks as fugitive)
 --   fugitive dust         handling factors (int_inventory__factor_monthly, release fugitive)
 -- Each row carries its quality grade (A measured … E default factor) and its 95 % range
--- (inventory_quality_grades); tonnes are DECIMAL(18, 6): rounded once, to the gram.
+-- (inventory_quality_grades); tonnes are DECIMAL(18, 6), to the gram, rounded so that each
+-- enterprise × pollutant × year adds up to its own total rounded once (largest remainders: the
+-- rows' grams are cut and the grams left go to the rows with the largest remainders), so a
+-- total held to a balance (VOC bought) is not pushed above it by rounding the months one by one.
 {%- set t = 'decimal(18, 6)' %}
 with stack as (
     select * from {{ ref('int_inventory__stack_estimates') }} where pollutant <> 'voc'
@@ -107,6 +110,33 @@ located as (
     left join {{ ref('int_inventory__units') }} as fu
         on u.release = 'fugitive' and fu.enterprise_id = u.enterprise_id
         and fu.unit_id = nullif(split_part(u.point_id, '|', 2), '-')
+),
+
+-- tonnes to the gram, exactly (DECIMAL arithmetic on both engines)
+in_grams as (
+    select
+        *,
+        floor(tonnes_exact * 1000000) as grams_cut,
+        tonnes_exact * 1000000 - floor(tonnes_exact * 1000000) as grams_remainder,
+        round(sum(tonnes_exact) over year_total, 6) * 1000000
+            - sum(floor(tonnes_exact * 1000000)) over year_total as grams_left
+    from (
+        select *, cast({{ round_exact("emissions_t", 9) }} as decimal(38, 9)) as tonnes_exact
+        from located
+    ) as exact
+    window year_total as (partition by enterprise_id, pollutant, year(period_month))
+),
+
+rounded as (
+    select
+        *,
+        cast(
+            cast(grams_cut + case when row_number() over (
+                partition by enterprise_id, pollutant, year(period_month)
+                order by grams_remainder desc, point_id, period_month
+            ) <= grams_left then 1 else 0 end as decimal(18, 0)) * 0.000001
+        as {{ t }}) as emissions_grams_t
+    from in_grams
 )
 
 select
@@ -124,7 +154,7 @@ select
     l.period_month,
     year(l.period_month) as year,
     quarter(l.period_month) as quarter,
-    cast({{ round_exact("l.emissions_t", 6) }} as {{ t }}) as emissions_t,
+    l.emissions_grams_t as emissions_t,
     l.method,
     case l.method
         when 'cems' then 1 when 'cems_calibrated' then 2 when 'manual_test' then 3
@@ -179,6 +209,6 @@ select
         case when l.voc_input_not_reported then 'voc_input_not_reported' end,
         case when l.release_type = 'unregistered' then 'release_point_unregistered' end
     {% endset %}{{ join_non_null(items, "','") }} as qa_flags
-from located as l
+from rounded as l
 left join {{ ref('inventory_pollutants') }} as pl on pl.pollutant = l.pollutant
 left join {{ ref('inventory_quality_grades') }} as g on g.quality_grade = l.quality_grade
