@@ -101,6 +101,22 @@ def step_seconds(state: Path, limit: int = 6) -> list[str]:
     return [f"{s.step_key} {s.end_time - s.start_time:.0f} s" for s in stats[:limit]]
 
 
+def detector_seconds(state: Path, limit: int = 6) -> list[str]:
+    """The slowest detectors of the latest build (its monitoring_anomalies materialization)."""
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(state / "dagster_home")
+    event = dg.DagsterInstance.get().get_latest_materialization_event(
+        dg.AssetKey(["marts", "monitoring_anomalies"])
+    )
+    mat = event.asset_materialization if event else None
+    timed = mat.metadata.get("detector_seconds") if mat else None
+    if timed is None:
+        return []
+    found = sorted(dict(timed.value).items(), key=lambda kv: -float(kv[1]))
+    return [f"{name} {float(s):.0f} s" for name, s in found[:limit]]
+
+
 def dbt_seconds(state: Path, limit: int = 5) -> list[str]:
     """The longest dbt nodes of the latest build (its build log in the state folder)."""
     logs = sorted((state / "builds").glob("*/build.log"), key=lambda p: p.stat().st_mtime)
@@ -150,6 +166,7 @@ def full_year(outlets: int) -> list[str]:
     lines += [f"    {x.strip()}" for x in summary]
     lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
     lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
+    lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
     year = OUT / f"year{outlets}"
     shutil.rmtree(year, ignore_errors=True)
     shutil.copytree(wh, year, symlinks=True)
@@ -190,6 +207,8 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         lines += [f"    {x.strip().replace(f'{HERE.parent}/', '')}" for x in summary]
         lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
         lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
+        lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
+    lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
     return lines
 
 

@@ -3,6 +3,7 @@ builds) and the statistical detectors (polars/numpy/scipy), then consolidate the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import duckdb
@@ -69,22 +70,48 @@ SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
 }
 
 
-def run_python_detectors(inputs: DetectorInputs, state: pl.DataFrame, cfg: Config) -> pl.DataFrame:
+def run_python_detectors(
+    inputs: DetectorInputs,
+    state: pl.DataFrame,
+    cfg: Config,
+    seconds: dict[str, float] | None = None,
+) -> pl.DataFrame:
+    """The statistical detectors' findings; `seconds`, when given, receives each detector's wall
+    seconds (and the series' reindexing as "series"), so a build can say where its time goes."""
+    timer = _Timer(seconds)
     series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+    timer.lap("series")
     frames = []
     for name, fn in PER_SERIES:
         fb = FindingsBuilder(name)
         for s in series:
             fn(s, cfg, fb)
         frames.append(fb.frame())
+        timer.lap(name)
     for name, fn in CROSS_SERIES:
         fb = FindingsBuilder(name)
         fn(series, cfg, fb)
         frames.append(fb.frame())
+        timer.lap(name)
     fb = FindingsBuilder("py.reference_disagreement")
     reference.reference_disagreement(inputs.hourly, inputs.outlets, inputs.stack_tests, cfg, fb)
     frames.append(fb.frame())
+    timer.lap("py.reference_disagreement")
     return concat_findings(frames)
+
+
+class _Timer:
+    """Wall seconds since the previous lap, into a dict (nothing when there is none)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into = into
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[name] = self.into.get(name, 0.0) + now - self.t
+        self.t = now
 
 
 def consolidate(findings: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:

@@ -27,6 +27,7 @@ class DetectionSummary:
     outlets_with_findings: int = 0
     report_path: Path | None = None
     seconds: float = 0.0
+    detector_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -84,6 +85,7 @@ def detect_and_store(
     """Read the dbt inputs and SQL findings, run the statistical detectors, write
     marts.monitoring_anomalies and marts.anomaly_risk_ranking (replace) and the HTML report."""
     t0 = time.perf_counter()
+    detector_seconds: dict[str, float] = {}
     cfg = cfg or load_config()
     schema = sql_rules.SCHEMA
     if all(_exists(con, schema, m) for m in sql_rules.INPUT_MODELS):
@@ -102,8 +104,11 @@ def detect_and_store(
         )
         inputs = DetectorInputs(hourly, outlets, stack)
         state = con.sql(f"select * from {schema}.{sql_rules.STATE_MODEL}").pl()
+        detector_seconds["inputs"] = time.perf_counter() - t0
         findings = consolidate(
-            concat_findings([read_sql_findings(con), run_python_detectors(inputs, state, cfg)]),
+            concat_findings(
+                [read_sql_findings(con), run_python_detectors(inputs, state, cfg, detector_seconds)]
+            ),
             inputs.outlets,
         )
     else:
@@ -141,4 +146,5 @@ def detect_and_store(
         outlets_with_findings=findings["mn"].n_unique() if findings.height else 0,
         report_path=report,
         seconds=time.perf_counter() - t0,
+        detector_seconds=detector_seconds,
     )

@@ -98,3 +98,14 @@ def test_cems_suites_run_and_the_limit_suite_sees_the_exceedance(warehouse):
     assert results["cems_hourly_validity"].success
     assert not results["cems_hourly_limits"].success
     assert all(r.rows_validated > 0 for r in results.values())
+
+
+def test_summary_times_every_statistical_detector(warehouse):
+    from dagster_project.detectors.engine import CROSS_SERIES, PER_SERIES
+
+    _, summary, _, _ = warehouse
+    names = {n for n, _ in (*PER_SERIES, *CROSS_SERIES)}
+    names |= {"inputs", "series", "py.reference_disagreement"}
+    assert set(summary.detector_seconds) == names
+    assert all(v >= 0 for v in summary.detector_seconds.values())
+    assert sum(summary.detector_seconds.values()) <= summary.seconds

@@ -36,11 +36,16 @@ def monitoring_anomalies(
         summary = detect_and_store(con, warehouse.build_id(), report_dir)
     by_type = dict(getattr(summary, "by_type", {}) or {})
     context.log.info(f"anomalies by type: {by_type}")
+    timed = sorted(summary.detector_seconds.items(), key=lambda kv: -kv[1])
+    context.log.info("detector seconds: " + ", ".join(f"{k} {v:.1f} s" for k, v in timed))
     return dg.MaterializeResult(
         metadata={
             "findings": int(sum(by_type.values())),
             "by_type": dg.MetadataValue.json(by_type),
             "report": str(report_dir / "anomalies.html"),
+            "detector_seconds": dg.MetadataValue.json(
+                {k: round(v, 2) for k, v in summary.detector_seconds.items()}
+            ),
         }
     )
 
