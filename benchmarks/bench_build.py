@@ -117,6 +117,26 @@ def detector_seconds(state: Path, limit: int = 6) -> list[str]:
     return [f"{name} {float(s):.0f} s" for name, s in found[:limit]]
 
 
+def dbt_breakdown(state: Path) -> str:
+    """The latest build's dbt nodes by kind (its run_results.json): count and node-seconds, and
+    how many of them are on the CEMS models (name containing "cems")."""
+    import json
+
+    runs = sorted(
+        (state / "builds").glob("*/dbt/run_results.json"), key=lambda p: p.stat().st_mtime
+    )
+    if not runs:
+        return ""
+    kinds: dict[str, list[float]] = {}
+    for r in json.loads(runs[-1].read_text())["results"]:
+        kind = r["unique_id"].split(".")[0]
+        cems = "cems" in r["unique_id"]
+        for key in (kind, f"{kind} on CEMS models" if cems else None):
+            if key:
+                kinds.setdefault(key, []).append(float(r.get("execution_time") or 0))
+    return ", ".join(f"{k} {len(v)} ({sum(v):.0f} s)" for k, v in sorted(kinds.items()))
+
+
 def dbt_seconds(state: Path, limit: int = 5) -> list[str]:
     """The longest dbt nodes of the latest build (its build log in the state folder)."""
     logs = sorted((state / "builds").glob("*/build.log"), key=lambda p: p.stat().st_mtime)
@@ -167,6 +187,7 @@ def full_year(outlets: int) -> list[str]:
     lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
     lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
     lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
+    lines.append(f"    dbt nodes by kind: {dbt_breakdown(wh / '.lantian')}")
     year = OUT / f"year{outlets}"
     shutil.rmtree(year, ignore_errors=True)
     shutil.copytree(wh, year, symlinks=True)
@@ -208,7 +229,7 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
         lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
         lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
-    lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
+        lines.append(f"    dbt nodes by kind: {dbt_breakdown(wh / '.lantian')}")
     return lines
 
 
