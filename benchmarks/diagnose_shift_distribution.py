@@ -14,19 +14,18 @@ import argparse
 from collections.abc import Callable
 from datetime import timedelta
 
-import duckdb
 import numpy as np
 import polars as pl
 
 from benchmarks.detector_worlds import world_b
 from benchmarks.detector_worlds.scoring import overlaps
 from benchmarks.detector_worlds.workbench import Label
-from dagster_project.detectors import distribution, levels, shifts, sql_rules
+from dagster_project.detectors import distribution, levels, shifts
 from dagster_project.detectors.config import Config, load_config
-from dagster_project.detectors.engine import consolidate
+from dagster_project.detectors.engine import consolidate, series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
-from dagster_project.detectors.inputs import DetectorInputs, write_inputs
-from dagster_project.detectors.series import Series, iter_series
+from dagster_project.detectors.inputs import DetectorInputs
+from dagster_project.detectors.series import Series
 
 KINDS = ("step_change", "rescaled_signal", "narrow_band", "bunching_below_limit")
 DETECTORS: tuple[Callable[[Series, Config, FindingsBuilder], None], ...] = (
@@ -39,15 +38,7 @@ DETECTORS: tuple[Callable[[Series, Config, FindingsBuilder], None], ...] = (
 
 
 def series_of(inputs: DetectorInputs, cfg: Config) -> dict[tuple[str, str], Series]:
-    con = duckdb.connect()
-    try:
-        write_inputs(con, inputs)
-        sql_rules.run_all(con, cfg)
-        state = con.sql(f"select * from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL}").pl()
-    finally:
-        con.close()
-    it = iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"])
-    return {(s.mn, s.pollutant_code): s for s in it}
+    return {(s.mn, s.pollutant_code): s for s in series_for_frames(inputs, cfg)}
 
 
 def findings_on(series: list[Series], cfg: Config, outlets: pl.DataFrame) -> pl.DataFrame:

@@ -156,16 +156,28 @@ def read_sql_findings(
     return concat_findings(frames)
 
 
-def detect_frames(inputs: DetectorInputs, cfg: Config | None = None) -> pl.DataFrame:
-    """All findings for in-memory frames (tests, benchmark): SQL rules in a scratch DuckDB."""
-    cfg = cfg or load_config()
+def _scratch_rules(inputs: DetectorInputs, cfg: Config) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The SQL rules over in-memory frames in a scratch DuckDB: the hourly state, the findings."""
     con = duckdb.connect()
     try:
         write_inputs(con, inputs)
         sql_rules.run_all(con, cfg)
         state = con.sql(f"select * from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL}").pl()
-        sql_findings = read_sql_findings(con)
+        return state, read_sql_findings(con)
     finally:
         con.close()
+
+
+def series_for_frames(inputs: DetectorInputs, cfg: Config | None = None) -> list[Series]:
+    """The detectors' series for in-memory frames (tests, diagnostics), as detectors see them."""
+    cfg = cfg or load_config()
+    state, _ = _scratch_rules(inputs, cfg)
+    return list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+
+
+def detect_frames(inputs: DetectorInputs, cfg: Config | None = None) -> pl.DataFrame:
+    """All findings for in-memory frames (tests, benchmark): SQL rules in a scratch DuckDB."""
+    cfg = cfg or load_config()
+    state, sql_findings = _scratch_rules(inputs, cfg)
     py_findings = run_python_detectors(inputs, state, cfg)
     return consolidate(concat_findings([sql_findings, py_findings]), inputs.outlets)

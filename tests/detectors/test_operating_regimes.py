@@ -7,20 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import duckdb
 import numpy as np
 import polars as pl
 
 from benchmarks.detector_worlds.world_b import DAYS, START, physics
-from dagster_project.detectors import patterns, sql_rules
+from dagster_project.detectors import patterns
 from dagster_project.detectors.config import load_config
+from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.inputs import (
     OUTLET_POLLUTANT_SCHEMA,
     DetectorInputs,
-    write_inputs,
 )
-from dagster_project.detectors.series import iter_series
 
 
 def _heating_boiler() -> DetectorInputs:
@@ -39,14 +37,7 @@ def _heating_boiler() -> DetectorInputs:
 def test_the_heating_season_start_is_not_a_fingerprint_drift() -> None:
     cfg = load_config()
     inputs = _heating_boiler()
-    con = duckdb.connect()
-    try:
-        write_inputs(con, inputs)
-        sql_rules.run_all(con, cfg)
-        state = con.sql(f"select * from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL}").pl()
-    finally:
-        con.close()
-    series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+    series = series_for_frames(inputs, cfg)
     so2 = next(s for s in series if s.pollutant_code == "a21026")
     fp = patterns.fingerprints(so2, series, cfg)
     assert fp is not None
