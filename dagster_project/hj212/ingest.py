@@ -79,18 +79,20 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
         """create table if not exists audit.cems_changed_days (build_id varchar, day date)"""
     )
     con.execute("create table if not exists audit.cems_rebuild_days (day date)")
+    table = "raw.cems_device_events"
+    con.execute(_ddl(table, {**warehouse.CEMS_EVENTS_COLUMNS, **EVENTS_EXTRA}))
+    for name, typ in EVENTS_EXTRA.items():
+        con.execute(f"alter table {table} add column if not exists {name} {typ}")
     kind = con.execute(
         """select table_type from information_schema.tables
            where table_schema = 'raw' and table_name = 'cems_values'"""
     ).fetchall()
     if kind and kind[0][0] == "BASE TABLE":
-        # a warehouse from before the lake: its values are re-read into the lake once
+        # a warehouse from before the lake: every log is read again, into the lake, once. What
+        # the earlier reading left (its values, events, rejects and file records) goes first, or
+        # the new reading would add each event and reject a second time.
         con.execute("drop table raw.cems_values")
-        con.execute("delete from audit.cems_ingested_files")
-    table = "raw.cems_device_events"
-    con.execute(_ddl(table, {**warehouse.CEMS_EVENTS_COLUMNS, **EVENTS_EXTRA}))
-    for name, typ in EVENTS_EXTRA.items():
-        con.execute(f"alter table {table} add column if not exists {name} {typ}")
+        _forget_logs(con)
     if not con.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = 'cems_readings'"
@@ -162,12 +164,16 @@ def _delete_files(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     if not names:
         return
     lake.forget(con, names)
+    _forget_logs(con, names)
+
+
+def _forget_logs(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> None:
+    """Drop the events, file records and rejects of these logs (of every log: None)."""
+    where = "source_file in (select unnest(?))" if names is not None else "true"
+    params = [names] if names is not None else []
     for table in ("raw.cems_device_events", "audit.cems_ingested_files"):
-        con.execute(f"delete from {table} where source_file in (select unnest(?))", [names])
-    con.execute(
-        "delete from audit.rejected_records where feed = ? and source_file in (select unnest(?))",
-        [FEED, names],
-    )
+        con.execute(f"delete from {table} where {where}", params)
+    con.execute(f"delete from audit.rejected_records where feed = ? and {where}", [FEED, *params])
 
 
 def ingest_cems(

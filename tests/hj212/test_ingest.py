@@ -135,6 +135,31 @@ def test_a_packet_already_loaded_from_another_file_is_a_duplicate(tmp_path: Path
     ]
 
 
+def test_a_warehouse_from_before_the_lake_is_read_again_once(tmp_path: Path) -> None:
+    """An office upgrading keeps its warehouse: the values table of old is replaced by the lake
+    and every log is read again, so each event and reject is there once, not twice."""
+    sources, con = _setup(tmp_path)
+    ingest_cems(con, sources / "cems", sources, "b1")
+    con.close()
+    old = duckdb.connect(str(tmp_path / "old.duckdb"))
+    old.execute(f"attach '{tmp_path / 'wh.duckdb'}' as new (read_only)")
+    old.execute("create schema raw")
+    old.execute("create schema audit")
+    old.execute("create table raw.cems_values as select * from new.raw.cems_values")
+    for table in ("raw.cems_device_events", "audit.cems_ingested_files", "audit.rejected_records"):
+        old.execute(f"create table {table} as select * from new.{table}")
+    old.execute("detach new")
+    stats = ingest_cems(old, sources / "cems", sources, "b2")
+    assert (stats.files_parsed, stats.rows_rejected) == (2, 2)
+    assert _q(old, "select count(*) from raw.cems_values") == [(16,)]
+    assert _q(old, "select count(*) from raw.cems_device_events") == [(1,)]
+    assert _q(old, "select build_id, count(*) from audit.rejected_records group by 1") == [
+        ("b2", 2)
+    ]
+    files = "select count(*), count(distinct source_file) from audit.cems_ingested_files"
+    assert _q(old, files) == [(2, 2)]
+
+
 def test_missing_cems_folder_creates_empty_tables(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "wh.duckdb"))
     stats = ingest_cems(con, tmp_path / "nope", tmp_path, "b1")
