@@ -91,6 +91,20 @@ def test_keys_registered_by_two_counties_are_named(tmp_path: Path) -> None:
     assert keys_shared_between_counties(tmp_path)[-1] == "mn MN1 (counties 410822, 410883)"
 
 
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [("ambient_stations", "station_code"), ("dustfall", "point_code"), ("road_dust", "road_code")],
+)
+def test_ambient_keys_used_by_two_counties_are_named(tmp_path: Path, table: str, key: str) -> None:
+    for county, codes in (("410801", "('410801001'), ('X')"), ("410802", "('410802001'), ('X')")):
+        sql = f"select * from (values {codes}) as t({key})"
+        month = "" if table == "ambient_stations" else "/month=2023-11"
+        folder = tmp_path / "raw" / table / f"county={county}{month}"
+        folder.mkdir(parents=True)
+        duckdb.execute(f"copy ({sql}) to '{folder / 'data.parquet'}' (format parquet)")
+    assert keys_shared_between_counties(tmp_path) == [f"{key} X (counties 410801, 410802)"]
+
+
 def _county_totals(warehouse: Path) -> dict[tuple[int, str], float]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -110,6 +124,7 @@ def test_two_county_province_equals_each_county_build(tmp_path: Path) -> None:
     counties = {"410883": ("孟州市", 7), "410825": ("温县", 8)}
     for code, (_, seed) in counties.items():
         args = ["--out", str(tmp_path / code), "--seed", str(seed), "--start", "2023-11-01"]
+        args += ["--county-code", code]
         assert generate([*args, "--days", "2", "--enterprises", "6"]) == 0
     registry = _registry(tmp_path, "".join(f"{c},{n},{c}\n" for c, (n, _) in counties.items()))
     with pytest.MonkeyPatch.context() as env:
