@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.cli import main as cli_main
 from dagster_project.generator.ambient import ROADS, dustfall_rows, stations
 from dagster_project.generator.county import MENGZHOU, TOWNSHIP_CENTRES, Place, build_county
 from dagster_project.generator.ledgers import write_registry
@@ -75,3 +76,13 @@ def test_registry_spells_townships_and_places_enterprises_at_the_county(tmp_path
 def test_a_county_code_must_be_six_digits() -> None:
     with pytest.raises(ValueError, match="six digits"):
         Place("4108")
+
+
+def test_lantian_generate_places_the_county(tmp_path: Path) -> None:
+    args = ["generate", "--out", str(tmp_path), "--days", "1", "--enterprises", "2"]
+    assert cli_main([*args, "--county-code", "410801"]) == 0
+    with open(tmp_path / "ambient" / "stations.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 13
+    assert all(r["station_code"].startswith("410801") for r in rows)
+    assert all(r["township"].startswith("410801") for r in rows)
