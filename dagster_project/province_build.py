@@ -140,16 +140,21 @@ PROVINCE_KEYS: tuple[tuple[str, str], ...] = (
     ("ambient_stations", "station_code"),  # 站点编码
     ("dustfall", "point_code"),  # 降尘点位编码
     ("road_dust", "road_code"),  # 重点道路编码
+    # township marts (dust-fall, road dust, air and emissions) are keyed by the township's name
+    ("registry_enterprises", "township"),
+    ("ambient_stations", "township"),
+    ("dustfall", "township"),
+    ("road_dust", "township"),
 )
 
 
 def keys_shared_between_counties(lake: Path) -> list[str]:
     """Keys of PROVINCE_KEYS that more than one county's registries use.
 
-    The province's marts are keyed by enterprise, device, ambient station, dust-fall point and
-    key road, not by county, and the export finds each enterprise's county in the registry; a
-    key two counties share would merge their rows (and a station code shared by every county
-    makes the hotspot self-join grow with the square of the counties).
+    The province's marts are keyed by enterprise, device, ambient station, dust-fall point, key
+    road and township, not by county, and the export finds each enterprise's county in the
+    registry; a key two counties share would merge their rows (and a station code shared by
+    every county makes the hotspot self-join grow with the square of the counties).
     """
     found: list[str] = []
     con = duckdb.connect()
@@ -158,10 +163,14 @@ def keys_shared_between_counties(lake: Path) -> list[str]:
             folder = lake / "raw" / table
             if not any(folder.glob("county=*/**/*.parquet")):
                 continue
+            files = f"""read_parquet('{folder}/county=*/**/*.parquet', hive_partitioning = true,
+                                    hive_types = {{'county': varchar}}, union_by_name = true)"""
+            columns = {r[0] for r in con.execute(f"describe select * from {files}").fetchall()}
+            if key not in columns:
+                continue
             rows = con.execute(
                 f"""select {key}, string_agg(distinct county, ', ' order by county)
-                from read_parquet('{folder}/county=*/**/*.parquet', hive_partitioning = true,
-                                  hive_types = {{'county': varchar}}, union_by_name = true)
+                from {files}
                 where {key} is not null
                 group by {key} having count(distinct county) > 1 order by {key}"""
             ).fetchall()
