@@ -427,6 +427,10 @@ def test_a_new_day_and_late_data_rebuild_their_days_as_a_full_refresh_would(
     ran = _dbt_nodes_run(work / ".lantian", summary.build_id)
     assert {"model.lantian.cems_hourly", "model.lantian.emissions"} <= ran
     assert any(n.startswith("test.lantian.") and "cems_hourly" in n for n in ran)
+    # a test between a rebuilt model and one left alone runs
+    assert any(
+        n.startswith("test.lantian.relationships_cems_hourly") and "stg_registry" in n for n in ran
+    )
     assert not ran & {"model.lantian.stg_registry__enterprises", "model.lantian.air_quality_daily"}
     assert not any(n.startswith("seed.") for n in ran)
     # and every mart equals a full build of the same sources from scratch
