@@ -149,6 +149,16 @@ def dbt_seconds(state: Path, limit: int = 5) -> list[str]:
     return [f"{name} {float(s):.0f} s" for name, s in found[:limit]]
 
 
+def ledger_feeds_kept(output: str) -> str:
+    """How many ledger feeds the build left as they were (all their files unchanged), from the
+    feed table of its summary."""
+    table = output.split("\nfeed ", 1)[-1].split("\ntotal", 1)[0].splitlines()[1:]
+    feeds = [x.split()[0] for x in table if x.strip() and not x.startswith("cems ")]
+    kept = [x.split()[0] for x in table if "unchanged files skipped" in x and x.split()[1] == "0"]
+    kept = [f for f in kept if f != "cems"]
+    return f"ledger feeds not read again (files unchanged): {len(kept)} of {len(feeds)}"
+
+
 def _line(label: str, r: Run) -> str:
     return (
         f"  {label}: {r.seconds:.1f} s ({r.cpu_seconds:.0f} CPU-s), peak RSS "
@@ -226,6 +236,7 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         ]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
         lines += [f"    {x.strip().replace(f'{HERE.parent}/', '')}" for x in summary]
+        lines.append(f"    {ledger_feeds_kept(inc.output)}")
         lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
         lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
         lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")

@@ -42,6 +42,9 @@ CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
     ("py.strategic_gap", marks.strategic_gap_all),
     ("py.fingerprint_drift", patterns.fingerprint_drift),
 )
+# Detectors that keep their per-day results between runs (the rest look at whole series: their
+# thresholds come from each series' own statistics, so any new day may change any finding).
+INCREMENTAL = ("py.copy_paste",)
 
 # A more specific finding on the same outlet × pollutant (or device) explains a generic one.
 SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
@@ -75,9 +78,12 @@ def run_python_detectors(
     state: pl.DataFrame,
     cfg: Config,
     seconds: dict[str, float] | None = None,
+    memos: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """The statistical detectors' findings; `seconds`, when given, receives each detector's wall
-    seconds (and the series' reindexing as "series"), so a build can say where its time goes."""
+    seconds (and the series' reindexing as "series"), so a build can say where its time goes.
+    `memos`, when given, holds what a detector that can work incrementally (copy_paste) kept
+    from the previous run, and receives what it keeps from this one."""
     timer = _Timer(seconds)
     series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
     timer.lap("series")
@@ -90,7 +96,10 @@ def run_python_detectors(
         timer.lap(name)
     for name, fn in CROSS_SERIES:
         fb = FindingsBuilder(name)
-        fn(series, cfg, fb)
+        if name in INCREMENTAL and memos is not None:
+            memos[name] = fn(series, cfg, fb, memos.get(name))
+        else:
+            fn(series, cfg, fb)
         frames.append(fb.frame())
         timer.lap(name)
     fb = FindingsBuilder("py.reference_disagreement")

@@ -3,11 +3,14 @@ an outlet's fingerprint drifting from its own past (D24)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import polars as pl
 
 from dagster_project.detectors.channels import device_channels, fit_channels
 from dagster_project.detectors.config import Config
@@ -34,10 +37,73 @@ def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, 
     return out
 
 
-def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
+# What copy_paste found for each day vector, kept between builds (see copy_paste).
+COPY_MEMO_SCHEMA: dict[str, pl.DataType] = {
+    "pollutant_code": pl.String(),
+    "pos": pl.Int64(),
+    "mn": pl.String(),
+    "day": pl.Datetime("us"),
+    "digest": pl.String(),
+    "config": pl.String(),
+    "source_mn": pl.String(),
+    "source_day": pl.Datetime("us"),
+    "rel_rmse": pl.Float64(),
+    "hours_compared": pl.Int64(),
+    "exact_equal_hours": pl.Int64(),
+}
+_Match = tuple[str, datetime, float, int, int]  # source mn and day, rel. RMSE, hours, equal hours
+
+
+def _day_digest(vec: np.ndarray, running: int) -> str:
+    return hashlib.blake2b(
+        vec.tobytes() + running.to_bytes(4, "little"), digest_size=16
+    ).hexdigest()
+
+
+def _kept_matches(
+    memo: pl.DataFrame | None, pol: str, signed: str, keys: list[tuple[str, datetime, str]]
+) -> list[_Match | None]:
+    """The stored results of the longest run of leading day vectors that are exactly as stored
+    (same outlet, day, values and running hours, same thresholds)."""
+    if memo is None or memo.height == 0:
+        return []
+    rows = memo.filter((pl.col("pollutant_code") == pol) & (pl.col("config") == signed)).sort("pos")
+    kept: list[_Match | None] = []
+    for key, row in zip(keys, rows.iter_rows(named=True), strict=False):
+        if key != (row["mn"], row["day"], row["digest"]):
+            break
+        src = row["source_mn"]
+        kept.append(
+            None
+            if src is None
+            else (
+                src,
+                row["source_day"],
+                row["rel_rmse"],
+                row["hours_compared"],
+                row["exact_equal_hours"],
+            )
+        )
+    return kept
+
+
+def copy_paste(
+    series: Sequence[Series],
+    cfg: Config,
+    fb: FindingsBuilder,
+    memo: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """A running day whose 24-h vector matches an earlier day (same or another outlet, running or
-    not: a quiet day can be pasted too) within 0.5 % relative RMSE."""
+    not: a quiet day can be pasted too) within 0.5 % relative RMSE.
+
+    The days of a pollutant are ordered by (day, outlet) and each is compared with every day
+    before it, so a day's result depends on nothing but the day vectors up to it. Returns the
+    result of every day vector (COPY_MEMO_SCHEMA); given the previous build's (`memo`), the
+    leading days whose vectors and every vector before them are exactly as then keep their
+    result and only the days from the first difference on are compared (a nightly: the new
+    day's vectors against the year)."""
     c = cfg["copy_paste"]
+    signed = json.dumps([c, cfg["sql"]["anomaly_zero_span_share"]], sort_keys=True, default=str)
     by_pol: dict[str, list[tuple[Series, datetime, np.ndarray, int]]] = {}
     for s in series:
         zero_tol = s.zero_tol(cfg["sql"]["anomaly_zero_span_share"])
@@ -45,40 +111,58 @@ def copy_paste(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> No
             # a day of zeros matches any other day of zeros: that is zero_while_operating's
             if np.nanmean(np.abs(vec)) > 2 * zero_tol:
                 by_pol.setdefault(s.pollutant_code, []).append((s, day, vec, running))
+    results: list[tuple] = []
     for pol, items in by_pol.items():
         items.sort(key=lambda it: (it[1], it[0].mn))
+        keys = [(s.mn, day, _day_digest(v, r)) for s, day, v, r in items]
+        kept = _kept_matches(memo, pol, signed, keys)
         mat = np.vstack([v for _, _, v, _ in items])
-        for i in range(1, len(items)):
-            if items[i][3] < 6:
-                continue  # only a day the unit ran can hide its real values behind a copy
-            diff = mat[:i] - mat[i]
-            both = np.isfinite(diff)
-            n_both = both.sum(axis=1)
-            with np.errstate(all="ignore"):
-                rmse = np.sqrt(np.nansum(diff**2, axis=1) / n_both)
-                level = (np.nanmean(np.abs(mat[:i]), axis=1) + np.nanmean(np.abs(mat[i]))) / 2
-                rel = np.where(n_both >= c["min_hours_per_day"], rmse / level, np.inf)
-            j = int(np.argmin(rel))
-            if rel[j] < c["rel_rmse"]:
+        for i in range(len(items)):
+            match = kept[i] if i < len(kept) else _best_match(items, mat, i, c)
+            if match is not None:
                 s, day, _, _ = items[i]
-                src, src_day, _, _ = items[j]
-                t0, t1 = day, day + timedelta(hours=23)
+                src_mn, src_day, rel, hours, equal = match
                 fb.report(
                     "copy_paste",
                     s.mn,
                     pol,
-                    t0,
-                    t1,
+                    day,
+                    day + timedelta(hours=23),
                     "relative_rmse_to_source_day",
-                    float(rel[j]),
+                    rel,
                     {"rel_rmse": c["rel_rmse"]},
                     {
-                        "source_mn": src.mn,
+                        "source_mn": src_mn,
                         "source_day": src_day,
-                        "hours_compared": int(n_both[j]),
-                        "exact_equal_hours": int(np.sum(diff[j] == 0)),
+                        "hours_compared": hours,
+                        "exact_equal_hours": equal,
                     },
                 )
+            results.append((pol, i, *keys[i], signed, *(match or (None,) * 5)))
+    return pl.DataFrame(results, schema=COPY_MEMO_SCHEMA, orient="row")
+
+
+def _best_match(
+    items: list[tuple[Series, datetime, np.ndarray, int]],
+    mat: np.ndarray,
+    i: int,
+    c: dict,
+) -> _Match | None:
+    """Day i against every day before it: the closest, when within the threshold."""
+    if i == 0 or items[i][3] < 6:
+        return None  # only a day the unit ran can hide its real values behind a copy
+    diff = mat[:i] - mat[i]
+    both = np.isfinite(diff)
+    n_both = both.sum(axis=1)
+    with np.errstate(all="ignore"):
+        rmse = np.sqrt(np.nansum(diff**2, axis=1) / n_both)
+        level = (np.nanmean(np.abs(mat[:i]), axis=1) + np.nanmean(np.abs(mat[i]))) / 2
+        rel = np.where(n_both >= c["min_hours_per_day"], rmse / level, np.inf)
+    j = int(np.argmin(rel))
+    if not rel[j] < c["rel_rmse"]:
+        return None
+    src, src_day, _, _ = items[j]
+    return (src.mn, src_day, float(rel[j]), int(n_both[j]), int(np.sum(diff[j] == 0)))
 
 
 def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray, np.ndarray]:

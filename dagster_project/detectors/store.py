@@ -18,6 +18,8 @@ from dagster_project.detectors.ranking import rank
 from dagster_project.detectors.report import write_report
 
 STACK_TESTS_MODEL = "int_anomalies__stack_tests"
+# What the incremental detectors kept from the last build (engine.INCREMENTAL), one table each.
+MEMO_TABLES = {"py.copy_paste": "audit.detector_copy_paste_days"}
 
 
 @dataclass
@@ -76,6 +78,21 @@ def _outlet_months(hourly: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _read_memos(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    return {
+        name: con.sql(f"select * from {table}").pl()
+        for name, table in MEMO_TABLES.items()
+        if _exists(con, *table.split("."))
+    }
+
+
+def _write_memos(con: duckdb.DuckDBPyConnection, memos: dict[str, pl.DataFrame]) -> None:
+    con.execute("create schema if not exists audit")
+    for name, table in MEMO_TABLES.items():
+        if name in memos:
+            _write(con, table, memos[name])
+
+
 def detect_and_store(
     con: duckdb.DuckDBPyConnection,
     build_id: str,
@@ -105,12 +122,12 @@ def detect_and_store(
         inputs = DetectorInputs(hourly, outlets, stack)
         state = con.sql(f"select * from {schema}.{sql_rules.STATE_MODEL}").pl()
         detector_seconds["inputs"] = time.perf_counter() - t0
+        memos = _read_memos(con)
+        py_findings = run_python_detectors(inputs, state, cfg, detector_seconds, memos)
         findings = consolidate(
-            concat_findings(
-                [read_sql_findings(con), run_python_detectors(inputs, state, cfg, detector_seconds)]
-            ),
-            inputs.outlets,
+            concat_findings([read_sql_findings(con), py_findings]), inputs.outlets
         )
+        _write_memos(con, memos)
     else:
         inputs = None
         findings = empty_findings()

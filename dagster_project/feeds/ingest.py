@@ -19,6 +19,10 @@ whole is one rejected row with its detail (readers.py: empty_file, unreadable_fi
 
 The raw table is replaced as a whole, and this build's audit rows of the feed are replaced with
 it, in one transaction: re-running a feed within a build never duplicates audit rows.
+
+A feed whose files are unchanged since the build that last read them (same paths, sizes,
+modification times and hashes, same contract) is not read again (unchanged.py): its raw table and
+rejects stay, and this build logs its files as 'unchanged, skipped'.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import duckdb
 import polars as pl
 
 from dagster_project import warehouse
+from dagster_project.feeds import unchanged
 from dagster_project.feeds.contracts import RAW_LINEAGE_COLUMNS, RAW_TYPES, FeedSpec
 from dagster_project.feeds.plausibility import check_bounds
 from dagster_project.feeds.readers import (
@@ -67,6 +72,7 @@ class FeedStats:
     rows_rejected: int = 0
     notes: list[str] = field(default_factory=list)
     file_stats: list[FileStats] = field(default_factory=list)
+    unchanged_since: str | None = None  # the build that read the files, when not read again
 
 
 def raw_table_ddl(spec: FeedSpec) -> str:
@@ -98,8 +104,14 @@ def find_feed_files(sources_root: Path, spec: FeedSpec) -> list[Path]:
 
 
 def ingest_feed(
-    con: duckdb.DuckDBPyConnection, spec: FeedSpec, sources_root: Path, build_id: str
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    sources_root: Path,
+    build_id: str,
+    reuse_unchanged: bool = True,
 ) -> FeedStats:
+    """Read the feed into raw.<table> and the audit tables, or, with `reuse_unchanged`, leave it
+    as the last read left it when none of its files changed since."""
     warehouse.ensure_audit_tables(con)
     stats = FeedStats(feed=spec.feed)
     files = find_feed_files(sources_root, spec)
@@ -109,6 +121,14 @@ def ingest_feed(
         if other.suffix.lower() not in LEDGER_SUFFIXES:  # e.g. a legacy .xls: say so, loudly
             rel = other.relative_to(sources_root).as_posix()
             stats.notes.append(f"{rel}: not read (only .csv, .txt and .xlsx ledgers are)")
+    hashes = {p: _sha256(p) for p in files}
+    prints = [
+        unchanged.fingerprint(p, p.relative_to(sources_root).as_posix(), hashes[p]) for p in files
+    ]
+    recorded = unchanged.unchanged_since(con, spec, prints) if reuse_unchanged else None
+    if recorded is not None:
+        _keep(con, spec, build_id, prints, recorded, stats)
+        return stats
 
     texts: list[pl.DataFrame] = [
         pl.DataFrame(schema=record_columns(spec)).with_columns(
@@ -118,7 +138,7 @@ def ingest_feed(
     rejected: list[pl.DataFrame] = []
     for path in files:
         source_file = path.relative_to(sources_root).as_posix()
-        fstats = FileStats(source_file, _sha256(path))
+        fstats = FileStats(source_file, hashes[path])
         stats.file_stats.append(fstats)
         try:
             if not fstats.file_sha256:
@@ -153,8 +173,48 @@ def ingest_feed(
     rejects = pl.concat(rejected).sort(["source_file", "sheet", "line_no"], nulls_last=True)
 
     _count_per_file(stats, loaded, rejects)
-    _write(con, spec, build_id, loaded, rejects, stats)
+    _write(con, spec, build_id, loaded, rejects, stats, prints)
     return stats
+
+
+def _keep(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    build_id: str,
+    prints: list[unchanged.FileFingerprint],
+    recorded: unchanged.Recorded,
+    stats: FeedStats,
+) -> None:
+    """Leave the feed as `recorded.build_id` read it; log its files as unchanged in this build
+    (a re-run within the build that read them leaves its real log rows alone)."""
+    for f in prints:
+        counts = recorded.counts[f.source_file]
+        stats.file_stats.append(FileStats(f.source_file, f.file_sha256, *counts))
+    stats.files = len(prints)
+    stats.rows_read = sum(f.rows_read for f in stats.file_stats)
+    stats.rows_loaded = sum(f.rows_loaded for f in stats.file_stats)
+    stats.rows_rejected = sum(f.rows_rejected for f in stats.file_stats)
+    stats.unchanged_since = recorded.build_id
+    stats.notes.append(
+        f"{len(prints)} files unchanged since build {recorded.build_id}: not read again "
+        "(their rows, rejects and counts are that build's)"
+    )
+    if recorded.build_id == build_id:
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "delete from audit.load_log where build_id = ? and feed = ?", [build_id, spec.feed]
+        )
+        for f in prints:
+            con.execute(
+                "insert into audit.load_log values (?, ?, ?, ?, 0, 0, 0, current_timestamp, ?)",
+                [build_id, spec.feed, f.source_file, f.file_sha256, unchanged.UNCHANGED_NOTE],
+            )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def _sha256(path: Path) -> str:
@@ -262,6 +322,7 @@ def _write(
     loaded: pl.DataFrame,
     rejects: pl.DataFrame,
     stats: FeedStats,
+    prints: list[unchanged.FileFingerprint],
 ) -> None:
     columns = [c.name for c in spec.columns] + list(RAW_LINEAGE_COLUMNS)
     rows = loaded.with_columns(pl.lit(build_id).alias("build_id")).select(
@@ -334,6 +395,10 @@ def _write(
             "loaded_at, note",
             log,
         )
+        counts = {
+            f.source_file: (f.rows_read, f.rows_loaded, f.rows_rejected) for f in stats.file_stats
+        }
+        unchanged.record(con, spec, build_id, prints, counts)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

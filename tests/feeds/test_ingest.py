@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -375,9 +376,8 @@ def test_rerunning_a_build_replaces_its_audit_rows(tmp_path: Path, con) -> None:
             [E1, "GL02", "gas", "1", "in_use", ""],
         ],
     )
-    ingest_feed(con, BOILERS, tmp_path, "b1")
-    ingest_feed(con, BOILERS, tmp_path, "b1")
-    ingest_feed(con, BOILERS, tmp_path, "b2")
+    for build in ("b1", "b1", "b2"):  # read again even though unchanged
+        ingest_feed(con, BOILERS, tmp_path, build, reuse_unchanged=False)
     assert _rows(con, "select build_id, count(*) from audit.load_log group by 1 order by 1") == [
         ("b1", 1),
         ("b2", 1),
@@ -492,3 +492,100 @@ def test_repeated_and_empty_headers_keep_their_values(tmp_path: Path, con) -> No
     unit_id, extra = _rows(con, "select unit_id, extra_columns from raw.boilers")[0]
     assert unit_id == "GL01"
     assert json.loads(extra) == {"备注": "a", "备注#9": "c", "锅炉编号": "GL99", "column_8": "b"}
+
+
+def _boiler_feed(tmp_path: Path) -> Path:
+    path = tmp_path / "boilers" / "b.csv"
+    write_csv(
+        path,
+        [
+            BOILER_HEADER,
+            [E1, "GL01", "gas", "x", "in_use", ""],
+            [E1, "GL02", "gas", "1", "in_use", ""],
+        ],
+    )
+    write_csv(
+        tmp_path / "boilers" / "c.csv", [BOILER_HEADER, [E2, "GL01", "gas", "2", "in_use", ""]]
+    )
+    return path
+
+
+def _feed_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return _rows(con, "select * exclude (build_id) from raw.boilers order by all")
+
+
+def test_unchanged_feed_is_not_read_again_and_keeps_its_counts(tmp_path: Path, con) -> None:
+    _boiler_feed(tmp_path)
+    first = ingest_feed(con, BOILERS, tmp_path, "b1")
+    rows = _feed_rows(con)
+    again = ingest_feed(con, BOILERS, tmp_path, "b2")
+    assert again.unchanged_since == "b1"
+    assert (again.files, again.rows_read, again.rows_loaded, again.rows_rejected) == (
+        first.files,
+        first.rows_read,
+        first.rows_loaded,
+        first.rows_rejected,
+    )
+    assert _feed_rows(con) == rows
+    assert _rows(con, "select distinct build_id from raw.boilers") == [("b1",)]
+    # b2 logs both files as unchanged with zero counts; b1's counts and rejects stay
+    assert _rows(
+        con,
+        "select source_file, rows_read, note from audit.load_log where build_id = 'b2' order by 1",
+    ) == [("boilers/b.csv", 0, "unchanged, skipped"), ("boilers/c.csv", 0, "unchanged, skipped")]
+    assert _rows(con, "select build_id, count(*) from audit.rejected_records group by 1") == [
+        ("b1", 1)
+    ]
+    # b1's counts still add up to the rows kept
+    assert _rows(
+        con,
+        "select sum(rows_loaded), sum(rows_rejected) from audit.load_log where build_id = 'b1'",
+    ) == [(2, 1)]
+    assert _rows(con, "select count(*) from raw.boilers") == [(2,)]
+    # a re-run of the feed within b2 changes nothing
+    ingest_feed(con, BOILERS, tmp_path, "b2")
+    assert _rows(con, "select count(*) from audit.load_log where build_id = 'b2'") == [(2,)]
+
+
+@pytest.mark.parametrize("change", ["touch", "edit", "add", "remove"])
+def test_a_changed_new_or_removed_file_reads_the_feed_again(
+    tmp_path: Path, con, change: str
+) -> None:
+    path = _boiler_feed(tmp_path)
+    ingest_feed(con, BOILERS, tmp_path, "b1")
+    if change == "touch":
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    elif change == "edit":
+        path.write_bytes(path.read_bytes().replace(b"x", b"3"))
+    elif change == "add":
+        write_csv(tmp_path / "boilers" / "d.csv", [BOILER_HEADER, [E3, "GL01", "gas", "2", "", ""]])
+    else:
+        (tmp_path / "boilers" / "c.csv").unlink()
+    stats = ingest_feed(con, BOILERS, tmp_path, "b2")
+    assert stats.unchanged_since is None
+    assert _rows(con, "select distinct build_id from raw.boilers") == [("b2",)]
+    expected = {"touch": 3, "edit": 3, "add": 4, "remove": 2}[change]
+    assert stats.rows_read == expected
+    assert _rows(
+        con, "select count(*) from audit.load_log where build_id = 'b2' and note like 'unchanged%'"
+    ) == [(0,)]
+    # and, unchanged again, the next build keeps b2's read
+    assert ingest_feed(con, BOILERS, tmp_path, "b3").unchanged_since == "b2"
+
+
+def test_a_changed_contract_reads_the_feed_again(tmp_path: Path, con) -> None:
+    _boiler_feed(tmp_path)
+    ingest_feed(con, BOILERS, tmp_path, "b1")
+    con.execute("update audit.ledger_feed_reads set contract = 'an older contract'")
+    assert ingest_feed(con, BOILERS, tmp_path, "b2").unchanged_since is None
+    assert ingest_feed(con, BOILERS, tmp_path, "b3").unchanged_since == "b2"
+
+
+def test_a_feed_without_files_stays_unread_until_a_file_arrives(tmp_path: Path, con) -> None:
+    assert ingest_feed(con, BOILERS, tmp_path, "b1").unchanged_since is None
+    again = ingest_feed(con, BOILERS, tmp_path, "b2")
+    assert again.unchanged_since == "b1" and again.files == 0
+    assert any(n.startswith("no files") for n in again.notes)
+    _boiler_feed(tmp_path)
+    assert ingest_feed(con, BOILERS, tmp_path, "b3").rows_read == 3

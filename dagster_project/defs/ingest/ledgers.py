@@ -31,6 +31,7 @@ def _ledger_asset(spec: FeedSpec) -> dg.AssetsDefinition:
                 "rows_loaded": stats.rows_loaded,
                 "rows_rejected": stats.rows_rejected,
                 "notes": "; ".join(stats.notes),
+                "unchanged_since_build": stats.unchanged_since or "",
             }
         )
 

@@ -1,6 +1,6 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as checks."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import paths, warehouse
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform import nightly
 from dagster_project.defs.transform.project import (
     dbt_project,
     ensure_manifest,
@@ -59,6 +60,17 @@ def dbt_warehouse(
     if _unit_tests_passed(warehouse_db) == fingerprint:
         args += ["--exclude-resource-type", "unit_test"]
         context.log.info("unit tests skipped: this warehouse passed them with the same dbt project")
+    selection = None if context.is_subset else _cems_only(warehouse_db, fingerprint)
+    if selection is not None:
+        # cautious: a test is left out only with all its parents (a relationship test between a
+        # rebuilt CEMS model and a registry model left alone still runs)
+        args += ["--exclude", " ".join(selection.skipped), "--indirect-selection", "cautious"]
+        context.log.info(
+            f"only CEMS data changed since the last complete dbt build: {len(selection.skipped)} "
+            "nodes not downstream of the CEMS sources are left as they are"
+        )
+        # before dbt's: the rebuilt models downstream of them come after them
+        yield from _kept_outputs(context, selection)
     yield from dbt.cli(args, context=op_context, target_path=target).stream()
     if context.is_subset:  # a selection ran some of the unit tests at most
         return
@@ -68,6 +80,31 @@ def dbt_warehouse(
             f"create or replace table {UNIT_TESTS_TABLE} as select ?::varchar as fingerprint",
             [fingerprint],
         )
+        if selection is None:
+            nightly.remember_complete_build(con, fingerprint)
+
+
+def _cems_only(warehouse_db: WarehouseResource, fingerprint: str) -> nightly.Selection | None:
+    """The nodes to leave alone when only CEMS data changed (nightly.py), else None."""
+    with warehouse_db.connect() as con:
+        if not nightly.only_cems_changed(con, fingerprint):
+            return None
+    return nightly.cems_selection(nightly.load_manifest(ensure_manifest()))
+
+
+def _kept_outputs(
+    context: dg.AssetExecutionContext, selection: nightly.Selection
+) -> Iterator[dg.Output]:
+    """The models and seeds left alone are current (their inputs did not change): say so, so
+    the assets downstream of them run."""
+    for schema, name in selection.kept_relations:
+        output = context.assets_def.get_output_name_for_asset_key(dg.AssetKey([schema, name]))
+        if output in context.selected_output_names:
+            yield dg.Output(
+                None,
+                output_name=output,
+                metadata={"rebuilt": False, "why": "inputs unchanged since the last dbt build"},
+            )
 
 
 def _unit_tests_passed(warehouse_db: WarehouseResource) -> str | None:

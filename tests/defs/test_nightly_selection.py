@@ -1,0 +1,122 @@
+"""Which dbt nodes a CEMS-only nightly leaves alone, and when a build may do so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.defs.transform import nightly
+from dagster_project.feeds import unchanged
+from dagster_project.feeds.contracts import BOILERS, REGISTRY_OUTLETS
+
+
+def _node(kind: str, name: str, schema: str = "marts") -> dict:
+    return {"resource_type": kind, "name": name, "schema": schema}
+
+
+def _manifest(edges: dict[str, list[str]], nodes: dict[str, dict]) -> dict:
+    parents: dict[str, list[str]] = {uid: [] for uid in nodes}
+    for parent, children in edges.items():
+        for child in children:
+            parents.setdefault(child, []).append(parent)
+    return {
+        "nodes": nodes,
+        "sources": {
+            "source.lantian.raw.cems_readings": {},
+            "source.lantian.raw.boilers": {},
+        },
+        "child_map": edges,
+        "parent_map": parents,
+    }
+
+
+MANIFEST = _manifest(
+    {
+        "source.lantian.raw.cems_readings": ["model.lantian.stg_cems__readings"],
+        "source.lantian.raw.boilers": ["model.lantian.stg_ledgers__boilers"],
+        "model.lantian.stg_cems__readings": ["model.lantian.cems_hourly"],
+        "model.lantian.stg_ledgers__boilers": [
+            "model.lantian.int_units",
+            "test.lantian.not_null_boilers",
+        ],
+        "model.lantian.int_units": ["model.lantian.emissions", "model.lantian.boiler_list"],
+        "model.lantian.cems_hourly": ["model.lantian.emissions", "test.lantian.unique_hours"],
+        "seed.lantian.factors": ["model.lantian.int_units"],
+    },
+    {
+        "model.lantian.stg_cems__readings": _node("model", "stg_cems__readings", "staging"),
+        "model.lantian.stg_ledgers__boilers": _node("model", "stg_ledgers__boilers", "staging"),
+        "model.lantian.cems_hourly": _node("model", "cems_hourly"),
+        "model.lantian.int_units": _node("model", "int_units", "intermediate"),
+        "model.lantian.emissions": _node("model", "emissions"),
+        "model.lantian.boiler_list": _node("model", "boiler_list"),
+        "test.lantian.not_null_boilers": _node("test", "not_null_boilers"),
+        "test.lantian.unique_hours": _node("test", "unique_hours"),
+        "seed.lantian.factors": _node("seed", "factors", "seeds"),
+    },
+)
+
+
+def test_everything_not_downstream_of_a_cems_source_is_left_alone() -> None:
+    selection = nightly.cems_selection(MANIFEST)
+    assert selection is not None
+    assert selection.skipped == [
+        "boiler_list",
+        "factors",
+        "int_units",
+        "not_null_boilers",
+        "stg_ledgers__boilers",
+    ]
+    kept = selection.kept_relations
+    assert sorted(kept) == sorted(
+        [
+            ("marts", "boiler_list"),
+            ("seeds", "factors"),
+            ("intermediate", "int_units"),
+            ("staging", "stg_ledgers__boilers"),
+        ]
+    )
+    # parents before children: Dagster takes them in dependency order
+    assert kept.index(("staging", "stg_ledgers__boilers")) < kept.index(
+        ("intermediate", "int_units")
+    )
+    assert kept.index(("seeds", "factors")) < kept.index(("intermediate", "int_units"))
+    assert kept.index(("intermediate", "int_units")) < kept.index(("marts", "boiler_list"))
+
+
+def test_a_name_shared_by_a_kept_and_a_rebuilt_node_runs_everything() -> None:
+    nodes = dict(MANIFEST["nodes"])
+    nodes["test.lantian.not_null_boilers"] = _node("test", "cems_hourly")
+    assert nightly.cems_selection({**MANIFEST, "nodes": nodes}) is None
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    connection.execute("create schema audit")
+    yield connection
+    connection.close()
+
+
+def _read(con: duckdb.DuckDBPyConnection, build_id: str) -> None:
+    for spec in (BOILERS, REGISTRY_OUTLETS):
+        unchanged.record(con, spec, build_id, [], {})
+
+
+def test_only_a_complete_build_on_the_same_ledger_reads_and_project_allows_it(
+    con, monkeypatch
+) -> None:
+    _read(con, "b1")
+    assert not nightly.only_cems_changed(con, "project-1")  # no complete build yet
+    nightly.remember_complete_build(con, "project-1")
+    assert nightly.only_cems_changed(con, "project-1")
+    assert not nightly.only_cems_changed(con, "project-2")  # the dbt project changed
+    monkeypatch.setenv("LANTIAN_DBT_TARGET", "spark")
+    assert not nightly.only_cems_changed(con, "project-1")
+    monkeypatch.delenv("LANTIAN_DBT_TARGET")
+    unchanged.record(con, BOILERS, "b2", [], {})  # a ledger feed read again since
+    assert not nightly.only_cems_changed(con, "project-1")
+    nightly.remember_complete_build(con, "project-1")
+    assert nightly.only_cems_changed(con, "project-1")
