@@ -13,7 +13,7 @@ from dagster_project.detectors.channels import device_channels, fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series, by_device
-from dagster_project.detectors.windows import merged_windows
+from dagster_project.detectors.windows import away_from_stops, merged_windows
 
 
 def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, int]]:
@@ -182,6 +182,7 @@ class Fingerprint:
     starts: list[int]  # window start positions on the grid
     features: np.ndarray  # windows × FEATURES
     hours: list[int]  # usable hours behind each window
+    rows: np.ndarray  # grid positions of the hours read (usable, steady, every channel known)
 
 
 def _mad(x: np.ndarray) -> float:
@@ -189,12 +190,17 @@ def _mad(x: np.ndarray) -> float:
 
 
 def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
-    """Fit the series' log values on its outlet's channels over all its usable hours, then
-    describe every sliding window by FEATURES."""
+    """Fit the series' log values on its outlet's channels over its usable hours in steady
+    operation (`away_from_stops`: a shutdown and the hours cooling down before it and warming
+    up after it are left out), then describe every sliding window by FEATURES."""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
     chans = device_channels(group, s)
-    ok = s.usable & (s.measured > 0)
+    ok = (
+        s.usable
+        & (s.measured > 0)
+        & away_from_stops(s, int(c["cool_down_hours"]), int(c["warm_up_max_hours"]))
+    )
     for ch in chans:
         ok &= np.isfinite(ch)
     rows = np.flatnonzero(ok)
@@ -235,7 +241,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
         hours.append(int(m.size))
     if len(starts) < c["min_baseline_windows"]:
         return None
-    return Fingerprint(starts, np.array(feats), hours)
+    return Fingerprint(starts, np.array(feats), hours, rows)
 
 
 def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
@@ -288,12 +294,14 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
             for lo, hi in merged_windows(flags, w):
                 inside = [k for k in np.flatnonzero(hit) if lo <= fp.starts[k] <= hi]
                 k = max(inside, key=lambda i: dist[i])
+                # the finding spans the hours read, not the grid window around them
+                read = fp.rows[(fp.rows >= lo) & (fp.rows <= hi)]
                 fb.report(
                     "fingerprint_drift",
                     s.mn,
                     s.pollutant_code,
-                    s.times[lo],
-                    s.times[hi],
+                    s.times[int(read[0])],
+                    s.times[int(read[-1])],
                     "fingerprint_distance",
                     float(dist[k]),
                     {
@@ -301,6 +309,8 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
                         "feature_z": c["feature_z"],
                         "min_features": c["min_features"],
                         "window_days": c["window_days"],
+                        "cool_down_hours": c["cool_down_hours"],
+                        "warm_up_max_hours": c["warm_up_max_hours"],
                     },
                     {
                         "window": dict(zip(FEATURES, fp.features[k].tolist(), strict=True)),
