@@ -83,12 +83,20 @@ def _context_ranks(
     n = len(v)
     out = []
     for lo, hi in episodes:
-        by_own = own is not None and bool(own[lo : hi + 1].all())
+        # only the episode's running hours say what it hid: a mark or gap reaching into a stop
+        # or a start-up would otherwise average in what a cold stack reads (one wholly inside
+        # them hid nothing)
+        hours = np.arange(lo, hi + 1)
+        hours = hours[~np.isin(s.state[hours], ["stopped", "transition"])]
+        if not hours.size:
+            out.append(float("nan"))
+            continue
+        by_own = own is not None and bool(own[hours].all())
         scale = v if by_own else pred
         if by_own:
-            value = float(np.mean(v[lo : hi + 1]))
+            value = float(np.mean(v[hours]))
         else:
-            inside = pred[lo : hi + 1]
+            inside = pred[hours]
             value = (
                 float(np.mean(inside[np.isfinite(inside)])) if np.isfinite(inside).any() else np.nan
             )
