@@ -257,12 +257,14 @@ def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
 def departs_from_own_channels(z: np.ndarray, feature_z: float) -> np.ndarray:
     """Per window: whether the values stopped following the outlet's own channels (their hour to
     hour changes follow the fit on flow, temperature, O2 and other pollutants less than usual, or
-    their departure from it moved by `feature_z`). A window whose values still move with the
-    outlet's own channels, however its spread and persistence changed (a new load regime, the
-    start of the heating season), is the outlet operating differently, not another fingerprint."""
+    their departure from it grew by `feature_z`; a departure that shrank, a quiet spell at a
+    steady set point, is values following their channels more closely). A window whose values
+    still move with the outlet's own channels, however its spread and persistence changed (a new
+    load regime, the start of the heating season), is the outlet operating differently, not
+    another fingerprint."""
     step_corr = z[:, FEATURES.index("step_corr_with_own_channels")]
     resid = z[:, FEATURES.index("log_residual_spread")]
-    return (step_corr < 0) | (np.abs(resid) >= feature_z)
+    return (step_corr < 0) | (resid >= feature_z)
 
 
 def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:

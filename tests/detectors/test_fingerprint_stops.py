@@ -96,3 +96,16 @@ def test_away_from_stops_leaves_out_the_cool_down_and_the_warm_up() -> None:
     far = np.convolve(off_mask, np.ones(49), "same") == 0
     assert not (keep & ~so2.running).any()
     assert (keep[far] == so2.running[far]).all()
+
+
+def test_values_following_their_channels_more_closely_do_not_depart_from_them() -> None:
+    """A window whose departure from the fit on the outlet's own channels shrank (a quiet spell
+    at a steady set point) still follows them; one whose departure grew, or whose hour-to-hour
+    changes follow them less, does not."""
+    cols = {f: i for i, f in enumerate(patterns.FEATURES)}
+    z = np.zeros((3, len(patterns.FEATURES)))
+    z[:, cols["step_corr_with_own_channels"]] = 0.5
+    z[0, cols["log_residual_spread"]] = -5.0  # closer to the channels than usual
+    z[1, cols["log_residual_spread"]] = 5.0  # further from them
+    z[2, cols["step_corr_with_own_channels"]] = -1.0  # changes follow them less
+    assert patterns.departs_from_own_channels(z, 4.0).tolist() == [False, True, True]
