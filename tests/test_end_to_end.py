@@ -502,4 +502,7 @@ def _assert_same_rows(left: Path, right: Path, table: str) -> None:
             con.close()
     assert len(got[0]) == len(got[1]), table
     for a, b in zip(*got, strict=True):
-        assert all(_numbers_equal(x, y) for x, y in zip(a, b, strict=True)), (table, a, b)
+        differ = [
+            (c, x, y) for c, x, y in zip(columns, a, b, strict=True) if not _numbers_equal(x, y)
+        ]
+        assert not differ, (table, a[:2], differ)

@@ -2,6 +2,8 @@
 -- plan task 23). Grain: enterprise × year. Every key-industry enterprise in the registry has a
 -- row for every inventory year, even if it reported nothing; has_* booleans and `gaps` say which
 -- of the seven dimensions it has not reported.
+-- a unit's control chain (dust, SO2, NOx, VOC), as listed in control_techs
+{% set control_chain = "nullif(concat_ws(',', dust_control, desulfurization, denitrification, voc_control), '')" %}
 with enterprises as (
     select * from {{ ref('stg_registry__enterprises') }}
     where nullif(trim(key_industry), '') is not null
@@ -56,10 +58,9 @@ equipment as (
         sum(capacity_t_h) filter (where source_kind = 'boiler' and coalesce(status, '') <> 'retired')
             as boiler_capacity_t_h,
         count(*) filter (where source_kind = 'kiln') as kiln_count,
-        string_agg(distinct kiln_type, ',') as kiln_types,
+        {{ ordered_string_agg('kiln_type', "','", 'kiln_type', distinct=true) }} as kiln_types,
         count(*) filter (where source_kind = 'voc') as voc_unit_count,
-        string_agg(distinct nullif(concat_ws(',', dust_control, desulfurization, denitrification,
-            voc_control), ''), ',') as control_techs,
+        {{ ordered_string_agg(control_chain, "','", control_chain, distinct=true) }} as control_techs,
         count(*) filter (where coalesce(dust_control, desulfurization, denitrification, voc_control)
             is not null) as units_with_control
     from units
