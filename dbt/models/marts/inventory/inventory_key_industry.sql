@@ -4,6 +4,8 @@
 -- of the seven dimensions it has not reported.
 -- a unit's control chain (dust, SO2, NOx, VOC), as listed in control_techs
 {% set control_chain = "nullif(concat_ws(',', dust_control, desulfurization, denitrification, voc_control), '')" %}
+-- a coverage gap as listed in coverage_gaps: unit (or outlet), pollutant and the reason's first clause
+{% set coverage_gap = "coalesce(unit_id, outlet_id) || ' ' || pollutant || ': ' || split_part(gap_reason, ':', 1)" %}
 with enterprises as (
     select * from {{ ref('stg_registry__enterprises') }}
     where nullif(trim(key_industry), '') is not null
@@ -45,7 +47,8 @@ materials as (
         sum(case when category = 'solvent' and activity_unit = 't' then activity_quantity end) as solvents_t,
         sum(case when category = 'raw_material' and activity_unit = 't' then activity_quantity end)
             as raw_materials_t,
-        string_agg(distinct case when category = 'product' then item end, '、') as products,
+        {{ ordered_string_agg("case when category = 'product' then item end", "'、'",
+            "case when category = 'product' then item end", distinct=true) }} as products,
         count(*) as activity_rows
     from activity
     group by all
@@ -120,8 +123,7 @@ coverage_gaps as (
     select
         enterprise_id, year,
         count(*) as coverage_gap_count,
-        string_agg(distinct coalesce(unit_id, outlet_id) || ' ' || pollutant || ': '
-            || split_part(gap_reason, ':', 1), '; ') as coverage_gaps
+        {{ ordered_string_agg(coverage_gap, "'; '", coverage_gap, distinct=true) }} as coverage_gaps
     from {{ ref('inventory_coverage') }}
     where not is_estimated
     group by enterprise_id, year
@@ -145,7 +147,7 @@ fugitive as (
     select enterprise_id,
         count(*) filter (where capture_type is not null or seal_points is not null
             or ldar_done is not null or bypass is not null) as voc_fugitive_items,
-        string_agg(distinct capture_type, ',') as voc_capture_types,
+        {{ ordered_string_agg('capture_type', "','", 'capture_type', distinct=true) }} as voc_capture_types,
         sum(seal_points) as seal_points,
         bool_and(ldar_done) as ldar_done_all
     from {{ ref('stg_ledgers__voc_sources') }}
