@@ -1,7 +1,9 @@
 """Province benchmark: N generated counties built on one local Spark session vs N DuckDB builds.
 
-Generates N counties (seeds 101, 102, …; the same size each) under benchmarks/out/province/,
-then measures, each as a child process so that its whole process tree is watched:
+Generates N counties (seeds 101, 102, …, county codes 410801, 410802, …: each placed apart in
+the province with its own stations and townships; the same size each) under
+benchmarks/out/province/, then measures, each as a child process so that its whole process tree
+is watched:
   * baseline: `lantian build` of each county on DuckDB, one after the other (the county
     product as it runs today), summed;
   * ours: `lantian province build` over the first k counties for each k of --steps (ingest of
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -39,12 +43,22 @@ class Run:
     label: str
     seconds: float
     peak_mb: float
+    cpu_s: float
+    load: str  # 1-minute load average at the start and at the end
+
+    def line(self) -> str:
+        return (
+            f"  {self.label:<14}{self.seconds:>8.1f} s  cpu {self.cpu_s:>7.1f} s  "
+            f"peak {self.peak_mb:>7.0f} MB  load {self.load}"
+        )
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of `root` and all its descendants (from /proc)."""
+def _tree_rss_kb(root: int, cpu: dict[int, float]) -> int:
+    """Resident memory of `root` and all its descendants (from /proc); records each one's own CPU
+    seconds so far (user + system) in `cpu`."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -55,27 +69,39 @@ def _tree_rss_kb(root: int) -> int:
                 pages = int(f.read().split()[1])
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        fields = stat.rsplit(")", 1)[1].split()
+        ppid = int(fields[1])
         children.setdefault(ppid, []).append(int(entry))
         rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+        ticks[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        if pid in ticks:
+            cpu[pid] = max(cpu.get(pid, 0.0), ticks[pid])
         todo.extend(children.get(pid, []))
     return total
 
 
-def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def measure(label: str, command: list[str], env: dict[str, str], cwd: str | None = None) -> Run:
+    load = _load()
     started = time.monotonic()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     peak = 0
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            peak = max(peak, _tree_rss_kb(proc.pid, cpu))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -87,7 +113,17 @@ def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
     if proc.returncode != 0:
         sys.stderr.write(output.decode(errors="replace")[-3000:])
         raise SystemExit(f"{label} failed ({proc.returncode})")
-    return Run(label, seconds, peak / 1024)
+    # CPU of the tree: what the kernel counted for the child and the descendants it waited for,
+    # or the sum of every process seen (up to 0.2 s before each ended) if that is more
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = max(sum(cpu.values()), usage.ru_utime + usage.ru_stime - _children_cpu[0])
+    _children_cpu[0] = usage.ru_utime + usage.ru_stime
+    run = Run(label, seconds, peak / 1024, cpu_s, f"{load}->{_load()}")
+    print(run.line(), flush=True)
+    return run
+
+
+_children_cpu = [0.0]  # CPU seconds of the children measured so far
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,59 +147,76 @@ def main(argv: list[str] | None = None) -> int:
     for i, code in enumerate(codes):
         subprocess.run(
             [lantian, "generate", "--out", str(OUT / code), "--seed", str(FIRST_SEED + i),
-             "--start", "2023-11-01", "--days", str(args.days),
+             "--county-code", code, "--start", "2023-11-01", "--days", str(args.days),
              "--enterprises", str(args.enterprises)],
             env=env, check=True, capture_output=True,
         )  # fmt: skip
     duck: list[Run] = []
-    for code in codes:
-        duck.append(
-            measure(
-                f"duckdb {code}",
-                [lantian, "build", "--sources", str(OUT / code),
-                 "--warehouse", str(OUT / f"{code}.duckdb"),
-                 "--exports", str(OUT / f"{code}-exports"),
-                 "--state-dir", str(OUT / f"{code}-state")],
-                env,
+    spark: dict[int, Run] = {}
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    stopped = False
+    try:
+        for k in sorted(steps, reverse=True):  # the largest province first
+            registry = OUT / f"province-{k}.csv"
+            registry.write_text(
+                "county_code,county_name,sources\n"
+                + "".join(f"{c},county {c},{c}\n" for c in codes[:k]),
+                encoding="utf-8",
             )
-        )  # fmt: skip
-    spark: list[Run] = []
-    for k in steps:
-        registry = OUT / f"province-{k}.csv"
-        registry.write_text(
-            "county_code,county_name,sources\n"
-            + "".join(f"{c},county {c},{c}\n" for c in codes[:k]),
-            encoding="utf-8",
-        )
-        home = OUT / f"spark-{k}"
-        spark.append(
-            measure(
+            home = OUT / f"spark-{k}"
+            spark[k] = measure(
                 f"spark {k}",
                 [lantian, "province", "build", "--registry", str(registry)],
-                {**env, "LANTIAN_PROVINCE_HOME": str(home)},
+                {"HOME": "/nonexistent", "LANTIAN_PROVINCE_HOME": str(home)},
+                cwd="/",
             )
-        )
+            if not args.keep:
+                shutil.rmtree(home, ignore_errors=True)
+        for code in codes:
+            duck.append(
+                measure(
+                    f"duckdb {code}",
+                    [lantian, "build", "--sources", str(OUT / code),
+                     "--warehouse", str(OUT / f"{code}.duckdb"),
+                     "--exports", str(OUT / f"{code}-exports"),
+                     "--state-dir", str(OUT / f"{code}-state")],
+                    env,
+                )
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        stopped = True
     lines = [
         f"== {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores (shared), "
-        f"{args.counties} counties of {args.enterprises} enterprises x {args.days} days",
-        "DuckDB builds in sequence (baseline), each county:",
+        f"{args.counties} counties of {args.enterprises} enterprises x {args.days} days"
+        + (" (STOPPED before the end: what finished)" if stopped else ""),
+        "Spark province builds (ingest of every county + one dbt run + export), largest first:",
     ]
-    lines += [f"  {r.label:<14}{r.seconds:>8.1f} s  peak {r.peak_mb:>7.0f} MB" for r in duck]
-    lines.append("Spark province builds (ingest of every county + one dbt run + export):")
-    for k, r in zip(steps, spark, strict=True):
+    lines += [spark[k].line() for k in sorted(spark)]
+    lines.append("DuckDB builds in sequence (baseline), each county:")
+    lines += [r.line() for r in duck]
+    for k in sorted(spark):
+        r = spark[k]
+        if len(duck) < k:
+            continue
         base = sum(d.seconds for d in duck[:k])
+        base_cpu = sum(d.cpu_s for d in duck[:k])
         base_peak = max(d.peak_mb for d in duck[:k])
         lines.append(
-            f"  {k:>2} counties  spark {r.seconds:>7.1f} s  peak {r.peak_mb:>6.0f} MB | "
-            f"duckdb x{k} in sequence {base:>7.1f} s  peak {base_peak:>5.0f} MB | "
-            f"ratio spark/duckdb {r.seconds / base:.2f}"
+            f"  {k:>2} counties  spark {r.seconds:>7.1f} s  cpu {r.cpu_s:>7.1f} s  "
+            f"peak {r.peak_mb:>6.0f} MB | duckdb x{k} in sequence {base:>7.1f} s  "
+            f"cpu {base_cpu:>7.1f} s  peak {base_peak:>5.0f} MB | "
+            f"ratio spark/duckdb {r.seconds / base:.2f} (cpu {r.cpu_s / base_cpu:.2f})"
         )
     if len(spark) > 1:
-        first = spark[0].seconds
+        first = min(spark)
         growth = ", ".join(
-            f"{k}: {r.seconds / first:.2f}x" for k, r in zip(steps, spark, strict=True)
+            f"{k}: {spark[k].seconds / spark[first].seconds:.2f}x" for k in sorted(spark)
         )
-        lines.append(f"Spark time relative to {steps[0]} county: {growth}")
+        lines.append(f"Spark time relative to {first} county: {growth}")
     report = "\n".join(lines)
     print(report)
     if args.record:
@@ -171,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             f.write(report + "\n\n")
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
-    return 0
+    return 1 if stopped else 0
 
 
 if __name__ == "__main__":

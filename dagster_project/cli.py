@@ -230,6 +230,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             str(args.enterprises),
             "--gzip-level",
             str(args.gzip_level),
+            "--county-code",
+            args.county_code,
             *(["--cems-outlets", str(args.cems_outlets)] if args.cems_outlets else []),
             *(["--minute-share", str(args.minute_share)] if args.minute_share is not None else []),
         ]
@@ -498,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--minute-share", type=float, default=None, help="share of CEMS outlets sending minute data"
     )
     p.add_argument("--gzip-level", type=int, default=9, help="gzip level of the logs (1: fast)")
+    p.add_argument(
+        "--county-code",
+        default="410883",
+        help="GB/T 2260 code placing the county in a province: its own stations, townships and "
+        "coordinates (default 410883, Mengzhou: the sample)",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("hj212", help="HJ 212 protocol tools", formatter_class=_Formatter)

@@ -133,24 +133,44 @@ def drop_other_counties(lake: Path, keep: set[str]) -> list[str]:
     return sorted(removed)
 
 
-def keys_shared_between_counties(lake: Path) -> list[str]:
-    """Enterprise ids (统一社会信用代码) and CEMS device MNs registered by more than one county.
+# The keys the province's marts are keyed by instead of the county: (lake table, key column).
+PROVINCE_KEYS: tuple[tuple[str, str], ...] = (
+    ("registry_enterprises", "enterprise_id"),  # 统一社会信用代码
+    ("registry_outlets", "mn"),  # CEMS device MN
+    ("ambient_stations", "station_code"),  # 站点编码
+    ("dustfall", "point_code"),  # 降尘点位编码
+    ("road_dust", "road_code"),  # 重点道路编码
+    # township marts (dust-fall, road dust, air and emissions) are keyed by the township's name
+    ("registry_enterprises", "township"),
+    ("ambient_stations", "township"),
+    ("dustfall", "township"),
+    ("road_dust", "township"),
+)
 
-    The province's marts are keyed by enterprise and device, not by county, and the export finds
-    each enterprise's county in the registry; a key two counties share would merge their rows.
+
+def keys_shared_between_counties(lake: Path) -> list[str]:
+    """Keys of PROVINCE_KEYS that more than one county's registries use.
+
+    The province's marts are keyed by enterprise, device, ambient station, dust-fall point, key
+    road and township, not by county, and the export finds each enterprise's county in the
+    registry; a key two counties share would merge their rows (and a station code shared by
+    every county makes the hotspot self-join grow with the square of the counties).
     """
-    checks = (("registry_enterprises", "enterprise_id"), ("registry_outlets", "mn"))
     found: list[str] = []
     con = duckdb.connect()
     try:
-        for table, key in checks:
+        for table, key in PROVINCE_KEYS:
             folder = lake / "raw" / table
-            if not any(folder.glob("*/*.parquet")):
+            if not any(folder.glob("county=*/**/*.parquet")):
+                continue
+            files = f"""read_parquet('{folder}/county=*/**/*.parquet', hive_partitioning = true,
+                                    hive_types = {{'county': varchar}}, union_by_name = true)"""
+            columns = {r[0] for r in con.execute(f"describe select * from {files}").fetchall()}
+            if key not in columns:
                 continue
             rows = con.execute(
                 f"""select {key}, string_agg(distinct county, ', ' order by county)
-                from read_parquet('{folder}/*/*.parquet', hive_partitioning = true,
-                                  hive_types = {{'county': varchar}})
+                from {files}
                 where {key} is not null
                 group by {key} having count(distinct county) > 1 order by {key}"""
             ).fetchall()

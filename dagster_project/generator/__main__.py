@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--gzip-level", type=int, default=9, help="gzip level of the packet logs (1 is fastest)"
     )
+    p.add_argument(
+        "--county-code",
+        default="410883",
+        help="GB/T 2260 code placing the county in the province: its own townships, coordinates "
+        "and ambient codes (default 410883, Mengzhou: the sample)",
+    )
     return p
 
 
@@ -51,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cems_outlets=args.cems_outlets,
         minute_share=args.minute_share,
         gzip_level=args.gzip_level,
+        county_code=args.county_code,
     )
     print(
         f"wrote {len(s.files)} files to {s.out_dir} in {s.seconds:.1f} s: "

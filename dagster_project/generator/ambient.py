@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from dagster_project.generator.county import TOWNSHIP_CENTRES, County
+from dagster_project.generator.county import TOWNSHIP_CENTRES, County, Place
 
 POLLUTANTS = ("so2", "no2", "co", "o3", "pm10", "pm25")
 # Monthly regional level (January…December): µg/m³ (CO mg/m³; O3 the afternoon level).
@@ -80,24 +80,24 @@ class AmbientTruth:
     events: list[AmbientEvent]
 
 
-def stations() -> list[Station]:
+def stations(place: Place | None = None) -> list[Station]:
+    """The county's 13 stations; codes start with the county code, coordinates at its place
+    (`township` keeps the canonical name, the station file spells it with `place.name`)."""
+    place = place or Place()
+    d = place.division
+    city = (
+        ("市政府", "河雍街道", 112.8003, 34.9071),
+        ("国土资源局", "会昌街道", 112.7791, 34.9138),
+    )
     out = [
-        Station("410883001", "市政府", "control", "河雍街道", 112.8003, 34.9071, None),
-        Station("410883002", "国土资源局", "control", "会昌街道", 112.7791, 34.9138, None),
+        Station(f"{d}00{i}", name, "control", township, *place.at(lon, lat, 4), None)
+        for i, (name, township, lon, lat) in enumerate(city, 1)
     ]
     for i, (township, (lon, lat)) in enumerate(TOWNSHIP_CENTRES.items(), 1):
         since = SECOND_BATCH_SINCE if township in SECOND_BATCH else FIRST_BATCH_SINCE
-        out.append(
-            Station(
-                f"4108831{i:02d}",
-                f"{township}站",
-                "township",
-                township,
-                round(lon + 0.004 * ((i % 3) - 1), 4),
-                round(lat + 0.003 * ((i % 2) * 2 - 1), 4),
-                since,
-            )
-        )
+        lon, lat = round(lon + 0.004 * ((i % 3) - 1), 4), round(lat + 0.003 * ((i % 2) * 2 - 1), 4)
+        lon, lat = place.at(lon, lat, 4)
+        out.append(Station(f"{d}1{i:02d}", f"{township}站", "township", township, lon, lat, since))
     return out
 
 
@@ -139,7 +139,7 @@ def _weather(rng: np.random.Generator, days: int, phi: float, sigma: float) -> n
 
 def simulate_ambient(county: County, year: int, seed: int) -> AmbientTruth:
     rng = np.random.default_rng([seed, 212_663])
-    sts = stations()
+    sts = stations(county.place)
     start = datetime(year, 1, 1)
     n_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
     hours = [start + timedelta(hours=i) for i in range(n_days * 24)]
@@ -311,9 +311,9 @@ def dustfall_rows(county: County, year: int, seed: int) -> list[dict]:
                 value = 4.6 * season[m - 1] * dust**1.6 * float(np.exp(rng.normal(0, 0.16)))
                 rows.append(
                     {
-                        "point_code": f"JC{t_i + 1:02d}{pt}",
+                        "point_code": county.place.name(f"JC{t_i + 1:02d}{pt}"),
                         "point_name": f"{township}{'东' if pt == 1 else '西'}降尘点",
-                        "township": township,
+                        "township": county.place.name(township),
                         "period": f"{year}-{m:02d}",
                         "dustfall_t_km2_month": round(value, 2),
                         "sampling_days": days - int(rng.integers(0, 3)),
@@ -356,10 +356,10 @@ def road_dust_rows(truth: AmbientTruth, county: County, year: int, seed: int) ->
             road = extra * factors[township][0] ** 0.5 * float(np.exp(rng.normal(0, 0.1)))
             rows.append(
                 {
-                    "road_code": road_code,
+                    "road_code": county.place.name(road_code),
                     "road_name": name,
                     "road_class": road_class,
-                    "township": township,
+                    "township": county.place.name(township),
                     "period": f"{year}-{m:02d}",
                     "pm10_ug_m3": round(station_mean * road),
                     "dust_load_g_m2": round(0.35 * road**3 * float(np.exp(rng.normal(0, 0.2))), 2),

@@ -114,7 +114,7 @@ def write_ambient(out: Path, county: County, start: date, days: int, seed: int) 
             "station_code": s.code,
             "station_name": s.name,
             "station_type": s.kind,
-            "township": s.township,
+            "township": county.place.name(s.township),
             "longitude": s.longitude,
             "latitude": s.latitude,
             "six_pollutant_since": s.six_pollutant_since,

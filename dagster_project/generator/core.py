@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster_project.generator.ambient import AmbientEvent
 from dagster_project.generator.ambient_files import write_ambient
 from dagster_project.generator.cems import CorruptLine, write_cems
-from dagster_project.generator.county import County, build_county, enterprises_for
+from dagster_project.generator.county import MENGZHOU, County, Place, build_county, enterprises_for
 from dagster_project.generator.ledgers import (
     write_activity,
     write_manual_tests,
@@ -72,10 +72,11 @@ def clean_truth(
     start: date = date(2023, 11, 1),
     days: int = 30,
     enterprises: int = 60,
+    county_code: str = MENGZHOU,
     **kwargs,
 ) -> tuple[County, Truth]:
     """The county and its clean physical truth, without writing anything."""
-    county = build_county(seed, enterprises)
+    county = build_county(seed, enterprises, Place(county_code))
     return county, simulate(county, start, days, seed, **kwargs)
 
 
@@ -91,6 +92,7 @@ def generate(
     cems_outlets: int | None = None,
     minute_share: float | None = None,
     gzip_level: int = 9,
+    county_code: str = MENGZHOU,
 ) -> GenerationSummary:
     """Write the synthetic county into out_dir (registry, ledgers, CEMS logs, README.md).
 
@@ -99,6 +101,7 @@ def generate(
     `enterprises` (the fewest enterprises with at least that many); `minute_share` of the CEMS
     outlets send minute data for every day (`minute_outlets_share`; default: the sample's two
     outlets for two days); `gzip_level` of the logs (9, the sample's; 1 is several times faster).
+    `county_code` places the county in the province (`county.Place`): Mengzhou's by default.
     """
     if cems_outlets is not None:
         if cems_outlets < 1:
@@ -115,9 +118,9 @@ def generate(
         if (out_dir / folder).exists():
             shutil.rmtree(out_dir / folder)
     if minute_share is None:
-        county, truth = clean_truth(seed, start, days, enterprises)
+        county, truth = clean_truth(seed, start, days, enterprises, county_code)
     else:
-        county = build_county(seed, enterprises)
+        county = build_county(seed, enterprises, Place(county_code))
         minute_mns = minute_outlets_share(county, minute_share, seed)
         truth = simulate(
             county, start, days, seed, minute_mns=minute_mns, minute_days=days, lazy_minutes=True

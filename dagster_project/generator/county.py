@@ -44,6 +44,50 @@ TOWNSHIP_CENTRES: dict[str, tuple[float, float]] = {
     "槐树乡": (112.620, 34.945),
 }
 
+MENGZHOU = "410883"  # GB/T 2260 code of 孟州市, the sample county
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a generated county lies in the province (so that several fit one provincial lake).
+
+    `division` is the county's GB/T 2260 code. Mengzhou (the default, the `sources/` sample) keeps
+    its own townships, places and codes. Any other county is Mengzhou's layout moved to its own
+    place: every coordinate shifted by (`dlon`, `dlat`), a whole county-width away from Mengzhou and
+    from every other division's place, so distance-based neighbours never cross a county line;
+    its township names, dust-fall point codes and key-road codes carry the division code in front
+    (`410801大定街道`, `410801JC011`), and its ambient station codes start with it as Mengzhou's
+    do (`410801001`).
+    """
+
+    division: str = MENGZHOU
+
+    def __post_init__(self) -> None:
+        if not (len(self.division) == 6 and self.division.isdigit()):
+            raise ValueError(f"county code must be six digits: {self.division!r}")
+
+    @property
+    def is_sample(self) -> bool:
+        return self.division == MENGZHOU
+
+    @property
+    def offset(self) -> tuple[float, float]:
+        """(dlon, dlat) in degrees: a grid of 0.6° × 0.5° cells (about 55 km each way; Mengzhou
+        spans about 0.35° of longitude) north of Mengzhou, six to a row, one per division number."""
+        if self.is_sample:
+            return 0.0, 0.0
+        n = int(self.division[-2:])
+        return 0.6 * (n % 6) - 1.5, 0.5 * (n // 6 + 1)
+
+    def name(self, local: str) -> str:
+        """A township name, point or road code as this county's registries spell it."""
+        return local if self.is_sample else f"{self.division}{local}"
+
+    def at(self, longitude: float, latitude: float, digits: int) -> tuple[float, float]:
+        dlon, dlat = self.offset
+        return round(longitude + dlon, digits), round(latitude + dlat, digits)
+
+
 # Pollutant short names -> HJ 212-2017 codes (and HJ/T 212-2005 codes for legacy loggers).
 POLLUTANT_CODES: dict[str, str] = {
     "pm": "a34013",
@@ -208,6 +252,7 @@ class Enterprise:
 class County:
     seed: int
     enterprises: list[Enterprise]
+    place: Place = field(default_factory=Place)
 
     @property
     def outlets(self) -> list[Outlet]:
@@ -469,13 +514,15 @@ def _range_for(limit: float) -> float:
     return 5000.0
 
 
-def build_county(seed: int = 2023, enterprises: int = 60) -> County:
-    """The deterministic registry of a Mengzhou-like county."""
+def build_county(seed: int = 2023, enterprises: int = 60, place: Place | None = None) -> County:
+    """The deterministic registry of a Mengzhou-like county (at `place`, Mengzhou by default).
+    Enterprises keep the canonical township names; writers spell them with `place.name`."""
+    place = place or Place()
     rng = random.Random(seed)
     ids = _Ids(random.Random(seed * 7919 + 1))
     names = list(TRADE_NAMES)
     rng.shuffle(names)
-    county = County(seed=seed, enterprises=[])
+    county = County(seed=seed, enterprises=[], place=place)
     builders = _Builders(rng, ids)
     for i, tmpl in enumerate(template_sequence(enterprises)):
         _, key, codes, suffix, towns, cap_unit, cap_range, _ = TEMPLATE_BY_NAME[tmpl]
@@ -492,8 +539,8 @@ def build_county(seed: int = 2023, enterprises: int = 60) -> County:
             key_industry=key,
             performance_grade=builders.grade(tmpl),
             permit_no=f"{uscc}{rng.randint(1, 3):03d}{rng.choice('VVVU')}",
-            longitude=round(lon0 + rng.uniform(-0.025, 0.025), 6),
-            latitude=round(lat0 + rng.uniform(-0.018, 0.018), 6),
+            longitude=round(lon0 + rng.uniform(-0.025, 0.025) + place.offset[0], 6),
+            latitude=round(lat0 + rng.uniform(-0.018, 0.018) + place.offset[1], 6),
             in_park=township == "化工镇" and tmpl in ("chemicals", "fertilizer"),
             eia_capacity=eia,
             permit_capacity=eia if rng.random() < 0.7 else round(eia * 0.9, 1),

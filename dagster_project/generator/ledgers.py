@@ -88,7 +88,10 @@ def write_registry(out: Path, county: County) -> dict[str, int]:
         for o in county.monitored_outlets
         for p in o.pollutants
     ]
-    ents = [_fields(e, _ENTERPRISE_FIELDS) for e in county.enterprises]
+    ents = [
+        {**_fields(e, _ENTERPRISE_FIELDS), "township": county.place.name(e.township)}
+        for e in county.enterprises
+    ]
     outs = [_fields(o, _OUTLET_FIELDS) for o in county.outlets]
     tables = (
         ("enterprises", fc.REGISTRY_ENTERPRISES, ents),

@@ -143,3 +143,40 @@ def _key_type(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
 
 def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(con.execute(f"select count(*) from ({query})").fetchone()[0])
+
+
+def keys_against_counties(
+    warehouses: list[Path], spark_tables: Path, table: str, keys: list[str]
+) -> tuple[int, int, int]:
+    """A province mart's grain keys against those of each county's own DuckDB build: (province
+    rows, grain keys only the province has, grain keys only the counties have), as multisets. A
+    province row that merged two counties' rows shows as a key missing from the province."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    try:
+        for i, warehouse in enumerate(warehouses):
+            con.execute(f"attach '{warehouse}' as c{i} (read_only)")
+        types = {
+            c: str(t)
+            for c, t in con.execute(
+                """select column_name, data_type from information_schema.columns
+                   where table_catalog = 'c0' and table_schema = 'marts' and table_name = ?""",
+                [table],
+            ).fetchall()
+        }
+        k = ", ".join(
+            f'cast(cast("{c}" as {"timestamp" if types[c].startswith("TIMESTAMP") else types[c]})'
+            " as varchar)"
+            for c in keys
+        )
+        counties = " union all ".join(
+            f"select {k} from c{i}.marts.{table}" for i in range(len(warehouses))
+        )
+        province = f"select {k} from read_parquet('{spark_tables / table}/*.parquet')"
+        return (
+            _count(con, province),
+            _count(con, f"{province} except all ({counties})"),
+            _count(con, f"({counties}) except all {province}"),
+        )
+    finally:
+        con.close()

@@ -13,14 +13,17 @@ import duckdb
 import pytest
 
 from dagster_project.build import run_build
+from dagster_project.defs.transform.project import ensure_manifest
 from dagster_project.generator.__main__ import main as generate
 from dagster_project.lake import spark
 from dagster_project.lake.province import RegistryError, read_registry
+from dagster_project.paths import project_file
 from dagster_project.province_build import (
     drop_other_counties,
     keys_shared_between_counties,
     run_province_build,
 )
+from tests.lake.engine_compare import keys_against_counties, mart_grains
 
 HEADER = "county_code,county_name,sources\n"
 
@@ -91,6 +94,26 @@ def test_keys_registered_by_two_counties_are_named(tmp_path: Path) -> None:
     assert keys_shared_between_counties(tmp_path)[-1] == "mn MN1 (counties 410822, 410883)"
 
 
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("ambient_stations", "station_code"),
+        ("dustfall", "point_code"),
+        ("road_dust", "road_code"),
+        ("registry_enterprises", "township"),
+        ("dustfall", "township"),
+    ],
+)
+def test_ambient_keys_used_by_two_counties_are_named(tmp_path: Path, table: str, key: str) -> None:
+    for county, codes in (("410801", "('410801001'), ('X')"), ("410802", "('410802001'), ('X')")):
+        sql = f"select * from (values {codes}) as t({key})"
+        month = "" if table == "ambient_stations" else "/month=2023-11"
+        folder = tmp_path / "raw" / table / f"county={county}{month}"
+        folder.mkdir(parents=True)
+        duckdb.execute(f"copy ({sql}) to '{folder / 'data.parquet'}' (format parquet)")
+    assert keys_shared_between_counties(tmp_path) == [f"{key} X (counties 410801, 410802)"]
+
+
 def _county_totals(warehouse: Path) -> dict[tuple[int, str], float]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -110,6 +133,7 @@ def test_two_county_province_equals_each_county_build(tmp_path: Path) -> None:
     counties = {"410883": ("孟州市", 7), "410825": ("温县", 8)}
     for code, (_, seed) in counties.items():
         args = ["--out", str(tmp_path / code), "--seed", str(seed), "--start", "2023-11-01"]
+        args += ["--county-code", code]
         assert generate([*args, "--days", "2", "--enterprises", "6"]) == 0
     registry = _registry(tmp_path, "".join(f"{c},{n},{c}\n" for c, (n, _) in counties.items()))
     with pytest.MonkeyPatch.context() as env:
@@ -143,6 +167,19 @@ def test_two_county_province_equals_each_county_build(tmp_path: Path) -> None:
         assert in_province.keys() == own.keys()
         for key, tonnes in own.items():
             assert round(in_province[key], 6) == round(tonnes, 6), (code, key)
+    # no ambient or dust-fall mart row merges two counties: the province's rows are the
+    # counties' rows, grain key for grain key (stations, townships, points and hotspot
+    # neighbourhoods stay within their county)
+    grains = mart_grains(ensure_manifest())
+    warehouses = [tmp_path / f"{code}.duckdb" for code in counties]
+    marts = tmp_path / "province" / "spark-warehouse" / "marts.db"
+    ambient = sorted(p.stem for p in (project_file("dbt") / "models/marts/ambient").glob("*.sql"))
+    assert len(ambient) >= 9
+    for mart in ambient:
+        rows, only_province, only_counties = keys_against_counties(
+            warehouses, marts, mart, grains[mart]
+        )
+        assert (only_province, only_counties) == (0, 0), (mart, rows)
 
 
 def test_registry_counties_become_the_county_partitions(tmp_path: Path) -> None:
