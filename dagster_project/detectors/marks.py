@@ -83,12 +83,20 @@ def _context_ranks(
     n = len(v)
     out = []
     for lo, hi in episodes:
-        by_own = own is not None and bool(own[lo : hi + 1].all())
+        # only the episode's running hours say what it hid: a mark or gap reaching into a stop
+        # or a start-up would otherwise average in what a cold stack reads (one wholly inside
+        # them hid nothing)
+        hours = np.arange(lo, hi + 1)
+        hours = hours[~np.isin(s.state[hours], ["stopped", "transition"])]
+        if not hours.size:
+            out.append(float("nan"))
+            continue
+        by_own = own is not None and bool(own[hours].all())
         scale = v if by_own else pred
         if by_own:
-            value = float(np.mean(v[lo : hi + 1]))
+            value = float(np.mean(v[hours]))
         else:
-            inside = pred[lo : hi + 1]
+            inside = pred[hours]
             value = (
                 float(np.mean(inside[np.isfinite(inside)])) if np.isfinite(inside).any() else np.nan
             )
@@ -171,21 +179,26 @@ def _judge(
     extra: dict[str, Any],
     pred: np.ndarray,
     own: np.ndarray | None = None,
+    recurring: bool = False,
 ) -> bool:
     """One finding when the episodes sit, taken together, among high-emission hours (ranked within
     their own day when `reference` is None, else within that month); it spans the episodes whose
-    own context ranks high. Returns whether it reported."""
+    own context ranks high. `recurring`: the episodes are a run of marks day after day at
+    wandering clock hours (`daily_run`), judged on their mean rank alone with its own thresholds.
+    Returns whether it reported."""
     c = cfg[spec.kind]
     if len(eps) < c[spec.min_key]:
         return False
     ranks = _context_ranks(s, eps, clean, reference, pred, own)
     k, n, mean_rank, p, p_sign = _test(ranks, c["high_rank"])
+    min_mean_rank = c["recurring_min_mean_rank"] if recurring else c["min_mean_rank"]
+    sign_p_value = 1.0 if recurring else c["sign_p_value"]
     # written as the condition to report: a NaN mean rank must not pass
     if not (
         n >= c[spec.min_key]
         and p < p_value
-        and p_sign < c["sign_p_value"]
-        and mean_rank >= c["min_mean_rank"]
+        and p_sign <= sign_p_value
+        and mean_rank >= min_mean_rank
     ):
         return False
     high = [e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]]
@@ -208,9 +221,9 @@ def _judge(
         f"mean_context_rank_in_{scale}",
         mean_rank,
         {
-            "min_mean_rank": c["min_mean_rank"],
+            "min_mean_rank": min_mean_rank,
             "p_value": p_value,
-            "sign_p_value": c["sign_p_value"],
+            "sign_p_value": sign_p_value,
             spec.min_name: c[spec.min_key],
         },
         {
@@ -219,6 +232,11 @@ def _judge(
                 "within the 24 hours around each episode, over all weeks"
                 if reference is None
                 else "within the calendar month"
+            ),
+            **(
+                {"episodes_judged": "a run of marks day after day at wandering clock hours"}
+                if recurring
+                else {}
             ),
             "at_high_emission": k,
             "mean_context_rank": mean_rank,
@@ -262,9 +280,35 @@ def _judge_series(
         extra = {"routine_clock_hours_excluded": sorted(routine), "episodes_of": name}
         if _judge(fb, s, cfg, spec, eps, clean, None, p_value, extra, pred, own):
             continue
+        found = False
         for a, b in month_slices(s.times):
             month = [e for e in eps if a <= e[0] < b]
-            _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, pred, own)
+            found |= _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, pred, own)
+        if found or not spec.with_flag:
+            continue
+        run = daily_run(s, eps, int(c["recurring_min_days"]), int(c["wander_hours"]))
+        p_run = c["recurring_p_value"] / len(kept)
+        _judge(fb, s, cfg, spec, run, clean, None, p_run, extra, pred, own, recurring=True)
+
+
+def daily_run(
+    s: Series, eps: list[tuple[int, int]], min_days: int, wander_hours: int
+) -> list[tuple[int, int]]:
+    """The episodes of the longest run of consecutive calendar days that each hold one, when it
+    lasts at least `min_days` days and its episodes start at `wander_hours` or more distinct clock
+    hours: marks day after day but at no fixed time, which no calibration schedule makes (a
+    routine calibration keeps its clock hour, a maintenance job is one block). Empty otherwise."""
+    days = sorted({s.times[lo].date() for lo, _ in eps})
+    best: list = []
+    cur: list = []
+    for d in days:
+        cur = [*cur, d] if cur and (d - cur[-1]).days == 1 else [d]
+        if len(cur) > len(best):
+            best = cur
+    if len(best) < min_days:
+        return []
+    run = [e for e in eps if best[0] <= s.times[e[0]].date() <= best[-1]]
+    return run if len({s.times[lo].hour for lo, _ in run}) >= wander_hours else []
 
 
 def flue_gas_readings(s: Series, marked: np.ndarray, zero_tol: float, rel_tol: float) -> np.ndarray:

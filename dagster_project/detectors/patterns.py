@@ -13,7 +13,7 @@ from dagster_project.detectors.channels import device_channels, fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series, by_device
-from dagster_project.detectors.windows import merged_windows
+from dagster_project.detectors.windows import away_from_stops, merged_windows
 
 
 def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, int]]:
@@ -182,6 +182,7 @@ class Fingerprint:
     starts: list[int]  # window start positions on the grid
     features: np.ndarray  # windows × FEATURES
     hours: list[int]  # usable hours behind each window
+    rows: np.ndarray  # grid positions of the hours read (usable, steady, every channel known)
 
 
 def _mad(x: np.ndarray) -> float:
@@ -189,12 +190,17 @@ def _mad(x: np.ndarray) -> float:
 
 
 def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
-    """Fit the series' log values on its outlet's channels over all its usable hours, then
-    describe every sliding window by FEATURES."""
+    """Fit the series' log values on its outlet's channels over its usable hours in steady
+    operation (`away_from_stops`: a shutdown and the hours cooling down before it and warming
+    up after it are left out), then describe every sliding window by FEATURES."""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
     chans = device_channels(group, s)
-    ok = s.usable & (s.measured > 0)
+    ok = (
+        s.usable
+        & (s.measured > 0)
+        & away_from_stops(s, int(c["cool_down_hours"]), int(c["warm_up_max_hours"]))
+    )
     for ch in chans:
         ok &= np.isfinite(ch)
     rows = np.flatnonzero(ok)
@@ -235,7 +241,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
         hours.append(int(m.size))
     if len(starts) < c["min_baseline_windows"]:
         return None
-    return Fingerprint(starts, np.array(feats), hours)
+    return Fingerprint(starts, np.array(feats), hours, rows)
 
 
 def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
@@ -251,12 +257,14 @@ def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
 def departs_from_own_channels(z: np.ndarray, feature_z: float) -> np.ndarray:
     """Per window: whether the values stopped following the outlet's own channels (their hour to
     hour changes follow the fit on flow, temperature, O2 and other pollutants less than usual, or
-    their departure from it moved by `feature_z`). A window whose values still move with the
-    outlet's own channels, however its spread and persistence changed (a new load regime, the
-    start of the heating season), is the outlet operating differently, not another fingerprint."""
+    their departure from it grew by `feature_z`; a departure that shrank, a quiet spell at a
+    steady set point, is values following their channels more closely). A window whose values
+    still move with the outlet's own channels, however its spread and persistence changed (a new
+    load regime, the start of the heating season), is the outlet operating differently, not
+    another fingerprint."""
     step_corr = z[:, FEATURES.index("step_corr_with_own_channels")]
     resid = z[:, FEATURES.index("log_residual_spread")]
-    return (step_corr < 0) | (np.abs(resid) >= feature_z)
+    return (step_corr < 0) | (resid >= feature_z)
 
 
 def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
@@ -288,12 +296,14 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
             for lo, hi in merged_windows(flags, w):
                 inside = [k for k in np.flatnonzero(hit) if lo <= fp.starts[k] <= hi]
                 k = max(inside, key=lambda i: dist[i])
+                # the finding spans the hours read, not the grid window around them
+                read = fp.rows[(fp.rows >= lo) & (fp.rows <= hi)]
                 fb.report(
                     "fingerprint_drift",
                     s.mn,
                     s.pollutant_code,
-                    s.times[lo],
-                    s.times[hi],
+                    s.times[int(read[0])],
+                    s.times[int(read[-1])],
                     "fingerprint_distance",
                     float(dist[k]),
                     {
@@ -301,6 +311,8 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
                         "feature_z": c["feature_z"],
                         "min_features": c["min_features"],
                         "window_days": c["window_days"],
+                        "cool_down_hours": c["cool_down_hours"],
+                        "warm_up_max_hours": c["warm_up_max_hours"],
                     },
                     {
                         "window": dict(zip(FEATURES, fp.features[k].tolist(), strict=True)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dagster_project.detectors.findings import runs
 from dagster_project.detectors.series import Series
 
 
@@ -15,6 +16,34 @@ def running_reported(s: Series) -> np.ndarray:
     return np.flatnonzero(
         s.running & s.present & np.isfinite(s.measured) & ~np.isin(s.flag, ["M", "C"])
     )
+
+
+def away_from_stops(s: Series, before: int, after_max: int) -> np.ndarray:
+    """Per grid hour: running in steady operation, away from any stop (stopped or transition
+    hours; a gap in the data, state unknown, is no stop). Left out: the `before` hours before a
+    stop (the plant cooling down) and, after a restart, the hours until the plant is back to its
+    own running range (stack temperature up to its running 10th percentile and, where O2 is
+    informative, O2 down to its running 90th percentile: a cold furnace, excess air), at most
+    `after_max` hours. How long a plant takes to warm is read from its own channels (a gas
+    boiler in an hour or two, a kiln or glass furnace in half a day)."""
+    off = np.isin(s.state, ["stopped", "transition"])
+    keep = s.running & ~off
+    steady = s.usable & np.isfinite(s.temp)
+    temp_ok = np.ones(keep.size, bool)
+    if steady.sum() >= 24:
+        temp_ok = np.nan_to_num(s.temp, nan=-np.inf) >= np.quantile(s.temp[steady], 0.1)
+    o2_ok = np.ones(keep.size, bool)
+    if s.o2_informative and (steady & np.isfinite(s.o2)).sum() >= 24:
+        o2_ok = np.nan_to_num(s.o2, nan=np.inf) <= np.quantile(
+            s.o2[steady & np.isfinite(s.o2)], 0.9
+        )
+    for lo, hi in runs(off):
+        keep[max(lo - before, 0) : lo] = False
+        j = hi + 1
+        while j < keep.size and j <= hi + after_max and not (temp_ok[j] and o2_ok[j]):
+            keep[j] = False
+            j += 1
+    return keep
 
 
 def merged_windows(flags: np.ndarray, w: int) -> list[tuple[int, int]]:
