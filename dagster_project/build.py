@@ -70,6 +70,11 @@ class FeedLine:
     unchanged: int = 0  # files already ingested by an earlier build (same content hash)
 
 
+# the detail of a dbt data test a CEMS-only nightly left alone (defs/transform/nightly.py): its
+# result is the last complete dbt build's
+NOT_RE_RUN = "not re-run: inputs unchanged since the last complete dbt build"
+
+
 @dataclass
 class CheckLine:
     name: str
@@ -143,9 +148,12 @@ class BuildSummary:
             lines.append(
                 f"  {'PASS' if c.passed else 'WARN'} {c.name}" + ("" if c.passed else f": {first}")
             )
+        carried = sum(c.detail == NOT_RE_RUN for c in dbt_checks)
         lines.append(
             f"  dbt data tests: {len(dbt_checks) - len(failing_dbt)} passed, "
-            f"{len(failing_dbt)} warned" + (f" ({', '.join(failing_dbt)})" if failing_dbt else "")
+            f"{len(failing_dbt)} warned"
+            + (f" ({', '.join(failing_dbt)})" if failing_dbt else "")
+            + (f"; {carried} of them {NOT_RE_RUN}" if carried else "")
         )
         lines += ["", f"anomalies by type ({sum(self.anomalies_by_type.values())} findings):"]
         lines += [f"  {t:<32}{n:>6}" for t, n in sorted(self.anomalies_by_type.items())]
@@ -461,7 +469,7 @@ def _check_line(evaluation: Any) -> CheckLine:
     elif detail is not None:
         kind, text = "suite", str(detail.value)
     else:
-        kind, text = "dbt", ""
+        kind, text = "dbt", NOT_RE_RUN if "re_run" in meta else ""
     severity = getattr(evaluation.severity, "value", str(evaluation.severity))
     name = evaluation.check_name
     return CheckLine(name, evaluation.passed, text, kind, severity)

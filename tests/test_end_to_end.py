@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project import warehouse
+from dagster_project import build, warehouse
 from dagster_project.build import BuildFailed, run_build
 from dagster_project.defs.transform.project import DBT_DIR, dbt_env
 from dagster_project.feeds.contracts import LEDGER_FEEDS
@@ -434,6 +434,14 @@ def test_a_new_day_and_late_data_rebuild_their_days_as_a_full_refresh_would(
     )
     assert not ran & {"model.lantian.stg_registry__enterprises", "model.lantian.air_quality_daily"}
     assert not any(n.startswith("seed.") for n in ran)
+    # the data tests left alone report the complete build's results, marked as not re-run: the
+    # nightly's summary and Dagster see every test
+    dbt_checks = [c for c in summary.checks if c.kind == "dbt"]
+    carried = {c.name for c in dbt_checks if c.detail == build.NOT_RE_RUN}
+    assert len(dbt_checks) == len([c for c in sample_build[0].checks if c.kind == "dbt"])
+    assert carried and not any(n.split(".")[2] in carried for n in ran if n.startswith("test."))
+    assert any("stg_registry__enterprises" in name for name in carried)
+    assert f"{len(carried)} of them {build.NOT_RE_RUN}" in summary.render()
     # and every mart equals a full build of the same sources from scratch
     fresh = tmp_path / "fresh" / "warehouse.duckdb"
     run_build(

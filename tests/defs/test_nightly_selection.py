@@ -120,3 +120,34 @@ def test_only_a_complete_build_on_the_same_ledger_reads_and_project_allows_it(
     assert not nightly.only_cems_changed(con, "project-1")
     nightly.remember_complete_build(con, "project-1")
     assert nightly.only_cems_changed(con, "project-1")
+
+
+def test_a_complete_build_keeps_its_data_test_results_for_the_tests_a_nightly_leaves_alone(
+    con,
+) -> None:
+    manifest = {
+        "nodes": {
+            "test.lantian.not_null_boilers.1a": _node("test", "not_null_boilers"),
+            "test.lantian.unique_hours.2b": _node("test", "unique_hours"),
+            "model.lantian.int_units": _node("model", "int_units"),
+        }
+    }
+    run_results = {
+        "results": [
+            {"unique_id": "test.lantian.not_null_boilers.1a", "status": "pass"},
+            {"unique_id": "test.lantian.unique_hours.2b", "status": "warn"},
+            {"unique_id": "model.lantian.int_units", "status": "success"},
+            {"unique_id": "unit_test.lantian.int_units.u", "status": "pass"},
+        ]
+    }
+    results = nightly.data_test_results(run_results, manifest)
+    assert sorted(results) == [("not_null_boilers", "pass"), ("unique_hours", "warn")]
+    assert nightly.last_test_results(con) == {}  # no complete build yet
+    nightly.remember_complete_build(con, "project-1", results)
+    assert nightly.last_test_results(con) == {"not_null_boilers": "pass", "unique_hours": "warn"}
+    # a name run twice cannot be told apart: not carried
+    nightly.remember_complete_build(con, "project-1", [*results, ("unique_hours", "pass")])
+    assert nightly.last_test_results(con) == {"not_null_boilers": "pass"}
+    # the next complete build replaces them
+    nightly.remember_complete_build(con, "project-1", [("not_null_boilers", "warn")])
+    assert nightly.last_test_results(con) == {"not_null_boilers": "warn"}

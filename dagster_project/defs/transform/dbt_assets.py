@@ -71,7 +71,10 @@ def dbt_warehouse(
         )
         # before dbt's: the rebuilt models downstream of them come after them
         yield from _kept_outputs(context, selection)
-    yield from dbt.cli(args, context=op_context, target_path=target).stream()
+    invocation = dbt.cli(args, context=op_context, target_path=target)
+    yield from invocation.stream()
+    if selection is not None:
+        yield from _carried_checks(context, warehouse_db, selection)
     if context.is_subset:  # a selection ran some of the unit tests at most
         return
     with warehouse_db.connect() as con:  # dbt succeeded (else it raised): its unit tests passed
@@ -81,7 +84,10 @@ def dbt_warehouse(
             [fingerprint],
         )
         if selection is None:
-            nightly.remember_complete_build(con, fingerprint)
+            results = nightly.data_test_results(
+                invocation.get_artifact("run_results.json"), invocation.manifest
+            )
+            nightly.remember_complete_build(con, fingerprint, results)
 
 
 def _cems_only(warehouse_db: WarehouseResource, fingerprint: str) -> nightly.Selection | None:
@@ -105,6 +111,35 @@ def _kept_outputs(
                 output_name=output,
                 metadata={"rebuilt": False, "why": "inputs unchanged since the last dbt build"},
             )
+
+
+def _carried_checks(
+    context: dg.AssetExecutionContext,
+    warehouse_db: WarehouseResource,
+    selection: nightly.Selection,
+) -> Iterator[dg.AssetCheckResult]:
+    """The data tests left alone report the last complete build's result, marked as not re-run:
+    their models' inputs did not change, so neither can the result."""
+    with warehouse_db.connect() as con:
+        statuses = nightly.last_test_results(con)
+    left_alone = set(selection.skipped)
+    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
+        status = statuses.get(key.name)
+        if key.name not in left_alone or status not in ("pass", "warn"):
+            continue  # (a complete build that ran it otherwise did not succeed)
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=status == "pass",
+            severity=dg.AssetCheckSeverity.WARN
+            if status == "warn"
+            else dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "re_run": False,
+                "status": status,
+                "why": "its model's inputs are unchanged since the last complete dbt build",
+            },
+        )
 
 
 def _unit_tests_passed(warehouse_db: WarehouseResource) -> str | None:

@@ -9,7 +9,9 @@ seeds. So when
 the build runs the nodes downstream of the CEMS sources (the day-incremental CEMS models and
 everything built on them, with their data tests) and leaves the rest as they are. Any other
 build (a first or full build, a ledger change, a project change, a Dagster subset, Spark) runs
-everything. What the complete build found is kept in audit.dbt_complete_build.
+everything. What the complete build found is kept in audit.dbt_complete_build, and the result
+of each of its data tests in audit.dbt_test_results: a test left alone reports that result again
+(its model's inputs did not change, so neither can it), marked as not re-run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dagster_project.feeds import unchanged
 from dagster_project.lake.spark import TARGET_ENV
 
 COMPLETE_TABLE = "audit.dbt_complete_build"
+TEST_RESULTS_TABLE = "audit.dbt_test_results"
 CEMS_SOURCE_PREFIX = "source.lantian.raw.cems_"
 _RUNNABLE = ("model", "seed", "test", "snapshot")
 
@@ -66,13 +69,50 @@ def only_cems_changed(con: duckdb.DuckDBPyConnection, project: str) -> bool:
     return _complete_build(con) == (project, ledger_reads_digest(con))
 
 
-def remember_complete_build(con: duckdb.DuckDBPyConnection, project: str) -> None:
+def remember_complete_build(
+    con: duckdb.DuckDBPyConnection, project: str, test_results: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Record a complete dbt build: its project digest, the ledger reads it ran on and the
+    (test name, status) of each data test it ran."""
     con.execute("create schema if not exists audit")
     con.execute(
         f"create or replace table {COMPLETE_TABLE} as "
         "select ?::varchar as project, ?::varchar as ledger_reads",
         [project, ledger_reads_digest(con)],
     )
+    con.execute(f"create or replace table {TEST_RESULTS_TABLE} (name varchar, status varchar)")
+    rows = sorted(set(test_results))
+    if rows:
+        con.executemany(f"insert into {TEST_RESULTS_TABLE} values (?, ?)", rows)
+
+
+def last_test_results(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Status of each data test in the last complete dbt build, by test name (a name the build
+    ran twice is left out: its result cannot be told apart)."""
+    schema, table = TEST_RESULTS_TABLE.split(".")
+    known = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if not known or not known[0]:
+        return {}
+    rows = con.execute(
+        f"select name, any_value(status) from {TEST_RESULTS_TABLE} "
+        "group by name having count(*) = 1"
+    ).fetchall()
+    return {str(name): str(status) for name, status in rows}
+
+
+def data_test_results(
+    run_results: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """(test name, status) of the data tests in a dbt run_results.json."""
+    nodes = manifest["nodes"]
+    return [
+        (nodes[r["unique_id"]]["name"], r["status"])
+        for r in run_results["results"]
+        if r["unique_id"].startswith("test.") and r["unique_id"] in nodes
+    ]
 
 
 def _descendants(child_map: Mapping[str, list[str]], roots: Iterable[str]) -> set[str]:
