@@ -18,13 +18,13 @@ months as (
         sum(source_stopped_hours) as source_stopped_hours,
         sum(invalid_hours) as invalid_hours,
         sum(missing_hours) as missing_hours,
-        avg(avg_measured) filter (where is_valid) as avg_measured,
-        avg(avg_converted) filter (where is_valid) as avg_converted,
+        {{ exact_avg('avg_measured', where='is_valid') }} as avg_measured,
+        {{ exact_avg('avg_converted', where='is_valid') }} as avg_converted,
         sum(over_limit_hours) as over_limit_hours,
-        sum(measured_mass_kg) as measured_mass_kg,
-        sum(substituted_mass_kg) as substituted_mass_kg,
-        sum(invalid_mass_kg) as invalid_mass_kg,
-        sum(total_mass_kg) as total_mass_kg,
+        {{ exact_sum('measured_mass_kg') }} as measured_mass_kg,
+        {{ exact_sum('substituted_mass_kg') }} as substituted_mass_kg,
+        {{ exact_sum('invalid_mass_kg') }} as invalid_mass_kg,
+        {{ exact_sum('total_mass_kg') }} as total_mass_kg,
         sum(unfilled_hours) as unfilled_hours
     from days
     group by mn, pollutant_code, cast(date_trunc('month', day) as date)
