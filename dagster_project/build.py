@@ -371,6 +371,7 @@ def _build_locked(
         with _env(
             **{
                 warehouse.WAREHOUSE_ENV: str(building),
+                warehouse.DBT_WAREHOUSE_ENV: str(publish.link_for_dbt(building, where.target)),
                 warehouse.SOURCES_ENV: str(where.sources),
                 warehouse.EXPORTS_ENV: str(staged),
                 warehouse.BUILD_ID_ENV: build_id,
@@ -386,13 +387,15 @@ def _build_locked(
         summary.log_file = log_file
         accepted = [c for c in checks if c.name == GUARD_CHECK and c.detail not in ("", "none")]
         summary.accepted_shrink = [c.detail for c in accepted]
-        progress.note("publishing: compacting the warehouse and swapping it in with its exports")
+        progress.note("publishing: swapping the warehouse in with its exports")
         published = publish.publish_exports(where.exports, build_id)
-        publish.publish_warehouse(building, where.target)
+        if publish.publish_warehouse(building, where.target):
+            progress.note("published a compacted copy (the build left much free space)")
     except BaseException:
         publish.remove_build_files(where.target, build_id)
         shutil.rmtree(staged, ignore_errors=True)
         raise
+    publish.remove_dbt_link(where.target)
     publish.remove_unreferenced_exports(where.exports)
     summary.warehouse = where.target
     summary.exports = [where.exports / name for name in published]

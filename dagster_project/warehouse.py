@@ -22,6 +22,8 @@ BUILD_ID_ENV = "LANTIAN_BUILD_ID"
 LANDING_ENV = "LANTIAN_LANDING"
 LAKE_ENV = "LANTIAN_LAKE"
 CEMS_DAYS_ENV = "LANTIAN_CEMS_DAYS"
+# the path dbt opens the warehouse by, when it differs from LANTIAN_WAREHOUSE (operate/publish.py)
+DBT_WAREHOUSE_ENV = "LANTIAN_DBT_WAREHOUSE"
 
 
 def warehouse_path() -> Path:
@@ -59,6 +61,15 @@ def cems_days() -> list[date]:
 
 def build_id() -> str:
     return os.environ.get(BUILD_ID_ENV, "adhoc")
+
+
+def settle_dbt_log() -> None:
+    """Fold a write-ahead log that dbt left beside its path to the warehouse into the file, so
+    the next connection by the warehouse's own path sees everything dbt wrote. (DuckDB folds it
+    in when dbt closes cleanly; this covers a dbt that did not.)"""
+    linked = os.environ.get(DBT_WAREHOUSE_ENV)
+    if linked and Path(f"{linked}.wal").exists():
+        connect(Path(linked)).close()
 
 
 def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:

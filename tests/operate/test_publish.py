@@ -39,6 +39,44 @@ def test_compaction_gives_a_rebuilt_warehouse_the_size_of_a_fresh_one(tmp_path: 
     con.close()
 
 
+def test_publishing_compacts_only_a_file_with_much_free_space(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    for rebuilds, compacted in ((1, False), (6, True)):
+        building = publish.building_path(target, f"b{rebuilds}")
+        con = duckdb.connect(str(building))
+        con.execute("create schema raw")
+        for seed in range(rebuilds):
+            _fill(con, seed)
+        con.close()
+        share = publish.free_share(building)
+        assert (share > publish.MAX_FREE_SHARE) is compacted, share
+        size = building.stat().st_size
+        assert publish.publish_warehouse(building, target) is compacted
+        assert not building.exists() and not Path(f"{building}.compact").exists()
+        assert (target.stat().st_size < 0.5 * size) is compacted
+        con = duckdb.connect(str(target), read_only=True)
+        assert con.execute("select count(*) from raw.values").fetchone() == (200000,)
+        con.close()
+
+
+def test_dbt_opens_the_building_file_by_a_stable_link(tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    first, second = (publish.building_path(target, b) for b in ("b1", "b2"))
+    link = publish.link_for_dbt(first, target)
+    assert link == publish.dbt_link(target) and link.resolve() == first
+    Path(f"{link}.wal").write_bytes(b"left by a killed dbt")
+    assert publish.link_for_dbt(second, target) == link and link.resolve() == second
+    assert not Path(f"{link}.wal").exists()  # it belonged to the other file
+    con = duckdb.connect(str(link))  # dbt writes through the link into the building file
+    con.execute("create table t as select 1 as x")
+    con.close()
+    assert duckdb.connect(str(second), read_only=True).execute("from t").fetchone() == (1,)
+    publish.remove_build_files(target, "b1")  # a killed earlier build's clean-up
+    assert link.is_symlink()
+    publish.remove_build_files(target, "b2")
+    assert not link.is_symlink() and not second.exists()
+
+
 def _stage(exports: Path, build_id: str, content: str) -> None:
     for name in ("2023", "reports"):
         folder = publish.staged_exports(exports, build_id) / name

@@ -73,6 +73,7 @@ def dbt_warehouse(
         yield from _kept_outputs(context, selection)
     invocation = dbt.cli(args, context=op_context, target_path=target)
     yield from invocation.stream()
+    warehouse.settle_dbt_log()
     if selection is not None:
         yield from _carried_checks(context, warehouse_db, selection)
     if context.is_subset:  # a selection ran some of the unit tests at most
