@@ -18,10 +18,17 @@ from dagster_project.operate import publish
 
 def _dbt_ls(target: Path, env: dict[str, str]) -> set[str]:
     """Run `dbt ls` into `target`; return the codes of the parse events dbt logged."""
+    dbt = [
+        str(dbt_executable()),
+        "ls",
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+    ]
+    logs = ["--target-path", str(target), "--log-path", str(target), "--log-format-file", "json"]
     subprocess.run(
-        [str(dbt_executable()), "ls", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-        + ["--target-path", str(target), "--log-path", str(target), "--quiet"]
-        + ["--log-format-file", "json"],
+        [*dbt, *logs, "--quiet"],
         env=env,
         cwd=target,
         check=True,

@@ -90,6 +90,16 @@ def test_measure_reads_feeds_registry_hours_and_totals(tmp_path: Path) -> None:
         "total_t:so2": 0.3,
     }
     assert guard.files_this_build(con, "b1") == {"cems": 2}
+    # a check asks for its own measures only: the CEMS values (a view over the lake) are not
+    # counted for the registry's check
+    lake = tmp_path / "values.parquet"
+    con.execute(f"copy (select 1 as v) to '{lake}'")
+    con.execute(f"create view raw.cems_values as select * from read_parquet('{lake}')")
+    lake.unlink()  # counting it now would fail
+    assert guard.measure(con, {"enterprises", "total_t:so2"}) == {
+        "enterprises": 2.0,
+        "total_t:so2": 0.3,
+    }
 
 
 def test_settings_round_trip_through_the_build_folder(tmp_path: Path) -> None:

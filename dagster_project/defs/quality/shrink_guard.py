@@ -30,7 +30,7 @@ def _evaluate(warehouse_db: WarehouseResource, names: Names) -> dg.AssetCheckRes
     settings = guard_settings()
     judged = names(settings)
     with warehouse_db.connect() as con:
-        current = guard.measure(con)
+        current = guard.measure(con, judged)
         files = guard.files_this_build(con, warehouse.build_id())
     problems = guard.judge(judged, settings.previous, current, files, settings.max_drop)
     lines = [p.line() for p in problems]
