@@ -643,6 +643,17 @@ def declared_maintenance(d: Series, group: Sequence[Series]) -> np.ndarray:
     return out
 
 
+def previous_median(x: np.ndarray, n: int) -> np.ndarray:
+    """At each finite value of `x`, the median of the `n` finite values before it (NaN where
+    fewer precede it and at non-finite values)."""
+    prev = np.full(x.size, np.nan)
+    vals = np.flatnonzero(np.isfinite(x))
+    if vals.size > n:
+        windows = np.lib.stride_tricks.sliding_window_view(x[vals], n)[:-1]
+        prev[vals[n:]] = np.median(windows, axis=1)
+    return prev
+
+
 def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Ambient O2 while flow and temperature say running (probe out / sampling air); all gases
     collapsing together while flow holds (blocked probe)."""
@@ -673,13 +684,8 @@ def cross_sensor(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> 
         ratios = []
         for g in gases:
             x = np.where(g.running, g.measured, np.nan)
-            prev = np.full(x.size, np.nan)
-            vals = np.flatnonzero(np.isfinite(x))
-            for pos_i, pos in enumerate(vals):
-                if pos_i >= 24:
-                    prev[pos] = np.median(x[vals[pos_i - 24 : pos_i]])
             with np.errstate(all="ignore"):
-                ratios.append(x / prev)
+                ratios.append(x / previous_median(x, 24))
         r = np.vstack(ratios)
         with np.errstate(invalid="ignore"):
             drop = (
