@@ -29,6 +29,16 @@
         s -> s.v), {{ separator }}) end
 {%- endmacro %}
 
+{#- A CTE computed once and held (spilled to disk beyond the memory limit) before what reads it
+    runs: a join's hash table is released before the result is sorted, where one pipeline would
+    hold both (a 100-outlet county-year ran out of 4 GB in int_cems__hourly_combined). Spark
+    plans CTEs its own way and has no such keyword. Use: `name as {{ materialized_cte() }} (…)`. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'lantian')()) }}
+{%- endmacro %}
+{% macro duckdb__materialized_cte() -%}materialized{%- endmacro %}
+{% macro spark__materialized_cte() -%}{%- endmacro %}
+
 {#- Split text on a one-character separator into a list (null stays null). -#}
 {% macro split_text(text, separator) -%}
     {{ return(adapter.dispatch('split_text', 'lantian')(text, separator)) }}

@@ -36,7 +36,8 @@ packets as (
     where cn = '2061' and {{ cems_days_filter('data_time') }}  -- hourly packets
 ),
 
-combined as (
+-- held before it is sorted: one pipeline would keep the join's hash table beside the sort
+combined as {{ materialized_cte() }} (
     select
         coalesce(m.mn, p.mn) as mn,
         coalesce(m.pollutant_code, p.pollutant_code) as pollutant_code,
