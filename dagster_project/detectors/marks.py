@@ -159,12 +159,18 @@ class _Episodes:
     count_name: str  # evidence: how many episodes were judged
     list_name: str  # evidence: the high-context episodes (the first 12)
     with_flag: bool  # list each episode's mark flag
+    # the strata judged as a run day after day when nothing else found them (None: every one)
+    recurring: tuple[str, ...] | None = None
 
 
 _MARKS = _Episodes(
     "calibration_timing", "min_marked_hours", "min_marked", "marked_episodes", "marks", True
 )
-_GAPS = _Episodes("strategic_gap", "min_gaps", "min_gaps", "gaps", "gap_windows", False)
+# Hours sent but invalid for lost minutes recur daily at any hour on many outlets; whole rows
+# of one series gone day after day at wandering hours, while the outlet runs, do not.
+_GAPS = _Episodes(
+    "strategic_gap", "min_gaps", "min_gaps", "gaps", "gap_windows", False, ("absent",)
+)
 
 
 def _judge(
@@ -284,25 +290,36 @@ def _judge_series(
         for a, b in month_slices(s.times):
             month = [e for e in eps if a <= e[0] < b]
             found |= _judge(fb, s, cfg, spec, month, clean, (a, b), p_value, extra, pred, own)
-        if found or not spec.with_flag:
+        if found or (spec.recurring is not None and name not in spec.recurring):
             continue
-        run = daily_run(s, eps, int(c["recurring_min_days"]), int(c["wander_hours"]))
+        run = daily_run(
+            s,
+            eps,
+            int(c["recurring_min_days"]),
+            int(c["wander_hours"]),
+            int(c.get("recurring_max_step_days", 1)),
+        )
         p_run = c["recurring_p_value"] / len(kept)
         _judge(fb, s, cfg, spec, run, clean, None, p_run, extra, pred, own, recurring=True)
 
 
 def daily_run(
-    s: Series, eps: list[tuple[int, int]], min_days: int, wander_hours: int
+    s: Series,
+    eps: list[tuple[int, int]],
+    min_days: int,
+    wander_hours: int,
+    max_step_days: int = 1,
 ) -> list[tuple[int, int]]:
-    """The episodes of the longest run of consecutive calendar days that each hold one, when it
-    lasts at least `min_days` days and its episodes start at `wander_hours` or more distinct clock
-    hours: marks day after day but at no fixed time, which no calibration schedule makes (a
-    routine calibration keeps its clock hour, a maintenance job is one block). Empty otherwise."""
+    """The episodes of the longest run of calendar days that each hold one, each at most
+    `max_step_days` after the one before (1: day after day), when it holds at least `min_days`
+    days and its episodes start at `wander_hours` or more distinct clock hours: marks or gaps day
+    after day but at no fixed time, which no calibration schedule makes (a routine calibration
+    keeps its clock hour, a maintenance job is one block). Empty otherwise."""
     days = sorted({s.times[lo].date() for lo, _ in eps})
     best: list = []
     cur: list = []
     for d in days:
-        cur = [*cur, d] if cur and (d - cur[-1]).days == 1 else [d]
+        cur = [*cur, d] if cur and (d - cur[-1]).days <= max_step_days else [d]
         if len(cur) > len(best):
             best = cur
     if len(best) < min_days:

@@ -1,0 +1,95 @@
+"""Rows of one series gone day after day at wandering clock hours while the outlet runs, each
+over the upper half of its day: no outage does that (an outage takes every channel, at random
+times), so the run is reported as a strategic gap even where the values around each gap say
+little on their own (a noisy series whose daily peak is a noise spike). Hours sent but invalid
+recur daily on many outlets (lost minutes) and are not judged this way; nor are gaps over the
+low hours of their days."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from dagster_project.detectors import marks
+from dagster_project.detectors.config import load_config
+from dagster_project.detectors.findings import FindingsBuilder
+from dagster_project.detectors.series import Series
+
+DAYS = 42
+GAP_DAYS = (20, 21, 22, 24, 25, 26, 27)  # one day skipped
+
+
+def _plant(where: str, sent: bool = False) -> Series:
+    """A kiln read as autocorrelated noise around a flat level (no daily cycle); on the gap days
+    two or three hours around the day's highest hour (`where="peak"`) or its lowest (`"low"`)
+    are missing."""
+    rng = np.random.default_rng(5)
+    n = 24 * DAYS
+    t0 = datetime(2024, 3, 4)
+    noise = np.zeros(n)
+    for i in range(1, n):  # AR(1): an hour remembers the last
+        noise[i] = 0.7 * noise[i - 1] + rng.normal(0, 0.06)
+    value = 7.0 * np.exp(noise)
+    gone = np.zeros(n, bool)
+    for d in GAP_DAYS:
+        day = value[24 * d : 24 * d + 24]
+        at = 24 * d + int(np.argmax(day) if where == "peak" else np.argmin(day))
+        width = 2 + d % 2
+        lo = min(max(at - width // 2, 24 * d), 24 * d + 24 - width)
+        gone[lo : lo + width] = True
+    measured = np.where(gone & ~sent, np.nan, value)
+    ones = np.ones(n)
+    return Series(
+        mn="MN0020",
+        pollutant_code="a34013",
+        times=[t0 + timedelta(hours=i) for i in range(n)],
+        measured=measured,
+        converted=measured,
+        o2=np.where(gone & ~sent, np.nan, 12.0 + rng.normal(0, 0.2, n)),
+        flow=np.where(gone & ~sent, np.nan, 23.0 * rng.uniform(0.97, 1.03, n)),
+        temp=120 * ones,
+        valid=~gone,
+        present=~gone | sent,
+        flag=np.full(n, "N"),
+        marked_minutes=np.zeros(n),
+        state=np.full(n, "running"),
+        flow_vote=ones,
+        temp_vote=ones,
+        limit=30.0,
+        span=100.0,
+        detection_limit=0.5,
+        reference_o2=None,
+        source_kind="kiln",
+        o2_informative=True,
+    )
+
+
+def _found(s: Series) -> list[dict]:
+    fb = FindingsBuilder("py.strategic_gap")
+    marks.strategic_gap(s, [s], load_config(), fb)
+    return fb.frame().to_dicts()
+
+
+def test_rows_gone_day_after_day_over_the_days_peaks() -> None:
+    s = _plant("peak")
+    (f,) = _found(s)
+    assert f["anomaly_type"] == "strategic_gap"
+    assert "day after day" in f["evidence"] and "absent" in f["evidence"]
+    assert s.times[24 * GAP_DAYS[0]] <= f["start_time"] <= f["end_time"]
+    assert f["end_time"] < s.times[24 * (GAP_DAYS[-1] + 1)]
+
+
+def test_hours_sent_but_invalid_day_after_day_are_not_judged_as_a_run() -> None:
+    assert _found(_plant("peak", sent=True)) == []
+
+
+def test_rows_gone_over_the_days_low_hours_are_not_reported() -> None:
+    assert _found(_plant("low")) == []
+
+
+def test_a_daily_run_may_skip_a_day_when_asked() -> None:
+    s = _plant("peak")
+    eps = [(24 * d + d % 5, 24 * d + d % 5) for d in GAP_DAYS]
+    assert marks.daily_run(s, eps, 5, 3) == []  # 24-27: four days in a row, too few
+    assert marks.daily_run(s, eps, 5, 3, max_step_days=2) == eps
