@@ -175,6 +175,13 @@ def ledger_feeds_kept(output: str) -> str:
     return f"ledger feeds not read again (files unchanged): {len(kept)} of {len(feeds)}"
 
 
+def _repo_relative(text: str) -> str:
+    """Paths in the build's output relative to the checkout (also where benchmarks/out is a link
+    to another disk)."""
+    text = text.replace(f"{OUT.resolve()}/", "benchmarks/out/")
+    return text.replace(f"{HERE.parent}/", "")
+
+
 def _line(label: str, r: Run) -> str:
     return (
         f"  {label}: {r.seconds:.1f} s ({r.cpu_seconds:.0f} CPU-s), peak RSS "
@@ -251,7 +258,7 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
             f"  ratio build / baseline: {inc.seconds / base_day.seconds:.1f}x",
         ]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
-        lines += [f"    {x.strip().replace(f'{HERE.parent}/', '')}" for x in summary]
+        lines += [f"    {_repo_relative(x.strip())}" for x in summary]
         lines.append(f"    {ledger_feeds_kept(inc.output)}")
         lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
         lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")

@@ -32,6 +32,22 @@ def test_no_absolute_machine_paths_in_tracked_files() -> None:
     assert offenders == []
 
 
+def test_no_tracked_link_points_outside_the_repository() -> None:
+    """A symbolic link is tracked by its target text: an absolute one names a machine's folder,
+    one that climbs out of the checkout breaks on every other machine."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    links = [line.split("\t", 1)[1] for line in listed if line.startswith("120000 ")]
+    offenders = [
+        name
+        for name in links
+        if not (REPO / name).resolve().is_relative_to(REPO.resolve())
+        or (REPO / name).readlink().is_absolute()
+    ]
+    assert offenders == []
+
+
 def test_cited_reference_notes_are_in_the_repo() -> None:
     reference = REPO / "docs" / "reference"
     for name in (
