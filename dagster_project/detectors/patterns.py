@@ -117,8 +117,16 @@ def copy_paste(
         keys = [(s.mn, day, _day_digest(v, r)) for s, day, v, r in items]
         kept = _kept_matches(memo, pol, signed, keys)
         mat = np.vstack([v for _, _, v, _ in items])
+        ran = np.array([r for _, _, _, r in items])
+        found = _best_matches(mat, ran, len(kept), c)
         for i in range(len(items)):
-            match = kept[i] if i < len(kept) else _best_match(items, mat, i, c)
+            if i < len(kept):
+                match = kept[i]
+            elif (hit := found.get(i)) is None:
+                match = None
+            else:
+                j, rel, hours, equal = hit
+                match = (items[j][0].mn, items[j][1], rel, hours, equal)
             if match is not None:
                 s, day, _, _ = items[i]
                 src_mn, src_day, rel, hours, equal = match
@@ -142,27 +150,75 @@ def copy_paste(
     return pl.DataFrame(results, schema=COPY_MEMO_SCHEMA, orient="row")
 
 
-def _best_match(
-    items: list[tuple[Series, datetime, np.ndarray, int]],
-    mat: np.ndarray,
-    i: int,
-    c: dict,
-) -> _Match | None:
-    """Day i against every day before it: the closest, when within the threshold."""
-    if i == 0 or items[i][3] < 6:
-        return None  # only a day the unit ran can hide its real values behind a copy
-    diff = mat[:i] - mat[i]
+# rows and columns of the pairwise screen at a time (a few MB of float64 per array)
+_TILE_ROWS = 256
+_TILE_COLS = 8192
+
+
+def _best_matches(
+    mat: np.ndarray, ran: np.ndarray, start: int, c: dict
+) -> dict[int, tuple[int, float, int, int]]:
+    """Each day i >= `start` (a row of `mat`) against every day before it: the closest, when
+    within the threshold, as {i: (j, rel. RMSE, hours compared, exactly equal hours)}.
+
+    Only a day the unit ran (>= 6 running hours) can hide its real values behind a copy. Pairs
+    are screened tile by tile with matrix products (the squared differences over the hours both
+    days report, expanded as a^2 + b^2 - 2ab); a pair the screen keeps, with a margin far above
+    its rounding error, is computed exactly as a direct comparison would, so the result is the
+    same as comparing each day with every earlier one, without the quadratic work in Python."""
+    n = mat.shape[0]
+    m, thr = c["min_hours_per_day"], c["rel_rmse"]
+    known = np.isfinite(mat)
+    a = np.where(known, mat, 0.0)
+    a2 = a * a
+    k = known.astype(np.float64)
+    level = np.nanmean(np.abs(mat), axis=1)
+    queries = np.flatnonzero((np.arange(n) >= max(start, 1)) & (ran >= 6))
+    found: dict[int, tuple[int, float, int, int]] = {}
+    for r0 in range(0, queries.size, _TILE_ROWS):
+        q = queries[r0 : r0 + _TILE_ROWS]
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        for j0 in range(0, int(q[-1]), _TILE_COLS):
+            j1 = min(int(q[-1]), j0 + _TILE_COLS)
+            s_q = a2[q] @ k[j0:j1].T  # the query day's squares over the hours both report
+            s_j = k[q] @ a2[j0:j1].T  # ... the earlier day's
+            ss = s_q + s_j
+            margin = 1e-9 * ss
+            ss -= 2 * (a[q] @ a[j0:j1].T)
+            n_both = k[q] @ k[j0:j1].T
+            lv = (level[q][:, None] + level[None, j0:j1]) / 2
+            keep = (
+                (n_both >= m)
+                & (ss <= n_both * (thr * lv) ** 2 * (1 + 1e-6) + margin)
+                & (np.arange(j0, j1)[None, :] < q[:, None])
+            )
+            rows, cols = np.nonzero(keep)
+            pairs.append((q[rows], cols + j0))
+        qi = np.concatenate([p[0] for p in pairs])
+        qj = np.concatenate([p[1] for p in pairs])
+        for i in np.unique(qi):
+            hit = _closest(mat, int(i), qj[qi == i], m, thr)
+            if hit is not None:
+                found[int(i)] = hit
+    return found
+
+
+def _closest(
+    mat: np.ndarray, i: int, cand: np.ndarray, m: int, thr: float
+) -> tuple[int, float, int, int] | None:
+    """Day i against the earlier days `cand` (ascending): the closest, when within `thr`."""
+    earlier = mat[cand]
+    diff = earlier - mat[i]
     both = np.isfinite(diff)
     n_both = both.sum(axis=1)
     with np.errstate(all="ignore"):
         rmse = np.sqrt(np.nansum(diff**2, axis=1) / n_both)
-        level = (np.nanmean(np.abs(mat[:i]), axis=1) + np.nanmean(np.abs(mat[i]))) / 2
-        rel = np.where(n_both >= c["min_hours_per_day"], rmse / level, np.inf)
+        level = (np.nanmean(np.abs(earlier), axis=1) + np.nanmean(np.abs(mat[i]))) / 2
+        rel = np.where(n_both >= m, rmse / level, np.inf)
     j = int(np.argmin(rel))
-    if not rel[j] < c["rel_rmse"]:
+    if not rel[j] < thr:
         return None
-    src, src_day, _, _ = items[j]
-    return (src.mn, src_day, float(rel[j]), int(n_both[j]), int(np.sum(diff[j] == 0)))
+    return int(cand[j]), float(rel[j]), int(n_both[j]), int(np.sum(diff[j] == 0))
 
 
 def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray, np.ndarray]:
