@@ -229,7 +229,7 @@ def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray
     d = np.full(n, np.nan)
     d[lag:] = np.abs(v[lag:] - v[:-lag])
     known = np.isfinite(d)
-    typical = float(np.median(d[known])) if known.any() else float("nan")
+    typical = _median(d[known]) if known.any() else float("nan")
     if not np.isfinite(typical) or typical <= 0:
         return np.zeros(n - w + 1), np.zeros(n - w + 1, int)
     close = known & (np.nan_to_num(d, nan=np.inf) <= q * typical)
@@ -325,8 +325,26 @@ class Fingerprint:
     rows: np.ndarray  # grid positions of the hours read (usable, steady, every channel known)
 
 
+def _median(x: np.ndarray) -> float:
+    """np.median of a 1-D array of finite values, the same value without its general-purpose
+    wrapping (called ~10 times per window of every series)."""
+    k = x.size // 2
+    if x.size % 2:
+        return float(np.partition(x, k)[k])
+    part = np.partition(x, (k - 1, k))
+    return float((part[k - 1] + part[k]) / 2)
+
+
 def _mad(x: np.ndarray) -> float:
-    return float(np.median(np.abs(x - np.median(x)))) if x.size else float("nan")
+    return _median(np.abs(x - _median(x))) if x.size else float("nan")
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two 1-D arrays (NaN when either is constant)."""
+    da, db = a - a.mean(), b - b.mean()
+    with np.errstate(all="ignore"):
+        r = float(da @ db / np.sqrt((da @ da) * (db @ db)))
+    return min(max(r, -1.0), 1.0) if np.isfinite(r) else float("nan")
 
 
 def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
@@ -365,9 +383,8 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
             continue
         steps = y[pairs] - y[pairs - 1]
         fit_steps = f[pairs] - f[pairs - 1]
-        with np.errstate(all="ignore"):
-            lag1 = float(np.corrcoef(y[pairs], y[pairs - 1])[0, 1])
-            step_corr = float(np.corrcoef(steps, fit_steps)[0, 1])
+        lag1 = _corr(y[pairs], y[pairs - 1])
+        step_corr = _corr(steps, fit_steps)
         feats.append(
             [
                 step_corr if np.isfinite(step_corr) else 0.0,
