@@ -150,57 +150,61 @@ def copy_paste(
     return pl.DataFrame(results, schema=COPY_MEMO_SCHEMA, orient="row")
 
 
-# rows and columns of the pairwise screen at a time (a few MB of float64 per array)
-_TILE_ROWS = 256
-_TILE_COLS = 8192
-
-
 def _best_matches(
     mat: np.ndarray, ran: np.ndarray, start: int, c: dict
 ) -> dict[int, tuple[int, float, int, int]]:
     """Each day i >= `start` (a row of `mat`) against every day before it: the closest, when
     within the threshold, as {i: (j, rel. RMSE, hours compared, exactly equal hours)}.
 
-    Only a day the unit ran (>= 6 running hours) can hide its real values behind a copy. Pairs
-    are screened tile by tile with matrix products (the squared differences over the hours both
-    days report, expanded as a^2 + b^2 - 2ab); a pair the screen keeps, with a margin far above
-    its rounding error, is computed exactly as a direct comparison would, so the result is the
-    same as comparing each day with every earlier one, without the quadratic work in Python."""
+    Only a day the unit ran (>= 6 running hours) can hide its real values behind a copy. Only
+    the days that can be within the threshold are compared, exactly as a direct comparison
+    would: over the hours S both days report, RMSE_S >= mean_S |a - b| >= |mean_S |a| -
+    mean_S |b||, so the two days' mean absolute values over S must lie closer than the
+    threshold times the pair's level. Over S = every hour when both days report all hours (a
+    day's level itself: a range of level found by bisection over the days sorted by level);
+    otherwise over some >= `min_hours_per_day` of a day's hours, whose mean lies between the
+    mean of its lowest and of its highest that many values. The result is the same as comparing
+    each day with every earlier one, without the quadratic work when days are complete."""
     n = mat.shape[0]
-    m, thr = c["min_hours_per_day"], c["rel_rmse"]
+    m, thr = int(c["min_hours_per_day"]), c["rel_rmse"]
     known = np.isfinite(mat)
-    a = np.where(known, mat, 0.0)
-    a2 = a * a
-    k = known.astype(np.float64)
     level = np.nanmean(np.abs(mat), axis=1)
-    queries = np.flatnonzero((np.arange(n) >= max(start, 1)) & (ran >= 6))
+    low, high = _mean_ranges(mat, known, m)
+    complete = known.all(axis=1)
+    t = thr / 2 * (1 + 1e-9) + 1e-12  # |x - y| < thr (x + y) / 2, with room for rounding
+    full = np.flatnonzero(complete)
+    by_level = full[np.argsort(level[full], kind="stable")]
+    sorted_level = level[by_level]
+    partial = np.flatnonzero(~complete)
     found: dict[int, tuple[int, float, int, int]] = {}
-    for r0 in range(0, queries.size, _TILE_ROWS):
-        q = queries[r0 : r0 + _TILE_ROWS]
-        pairs: list[tuple[np.ndarray, np.ndarray]] = []
-        for j0 in range(0, int(q[-1]), _TILE_COLS):
-            j1 = min(int(q[-1]), j0 + _TILE_COLS)
-            s_q = a2[q] @ k[j0:j1].T  # the query day's squares over the hours both report
-            s_j = k[q] @ a2[j0:j1].T  # ... the earlier day's
-            ss = s_q + s_j
-            margin = 1e-9 * ss
-            ss -= 2 * (a[q] @ a[j0:j1].T)
-            n_both = k[q] @ k[j0:j1].T
-            lv = (level[q][:, None] + level[None, j0:j1]) / 2
-            keep = (
-                (n_both >= m)
-                & (ss <= n_both * (thr * lv) ** 2 * (1 + 1e-6) + margin)
-                & (np.arange(j0, j1)[None, :] < q[:, None])
-            )
-            rows, cols = np.nonzero(keep)
-            pairs.append((q[rows], cols + j0))
-        qi = np.concatenate([p[0] for p in pairs])
-        qj = np.concatenate([p[1] for p in pairs])
-        for i in np.unique(qi):
-            hit = _closest(mat, int(i), qj[qi == i], m, thr)
+    for i in np.flatnonzero((np.arange(n) >= max(start, 1)) & (ran >= 6)):
+        li = level[i]
+        pj = partial[: np.searchsorted(partial, i)]
+        if complete[i]:
+            lo, hi = np.searchsorted(sorted_level, [li * (1 - 2 * t), li * (1 + 3 * t)])
+            cj = by_level[lo:hi]
+            cj = cj[(cj < i) & (np.abs(level[cj] - li) <= t * (level[cj] + li))]
+        else:
+            cj = full[: np.searchsorted(full, i)]
+        cand = np.concatenate([pj, cj])
+        gap = np.maximum(0.0, np.maximum(low[i] - high[cand], low[cand] - high[i]))
+        both = complete[cand] & complete[i]
+        cand = cand[both | (gap <= t * (li + level[cand]))]
+        if cand.size:
+            cand.sort()
+            hit = _closest(mat, int(i), cand, m, thr)
             if hit is not None:
                 found[int(i)] = hit
     return found
+
+
+def _mean_ranges(mat: np.ndarray, known: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per day: the lowest and the highest mean absolute value over any m or more of the hours
+    it reports (the mean of its m lowest, of its m highest)."""
+    a = np.abs(mat)
+    low = np.sort(np.where(known, a, np.inf), axis=1)[:, :m].mean(axis=1)
+    high = -np.sort(np.where(known, -a, np.inf), axis=1)[:, :m].mean(axis=1)
+    return low, high
 
 
 def _closest(

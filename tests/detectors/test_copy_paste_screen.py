@@ -1,5 +1,6 @@
-"""copy_paste's pairwise screen (matrix products over tiles) finds exactly what comparing each
-day with every earlier day finds: the same source day, the same relative RMSE to the last bit."""
+"""copy_paste compares only the days that can be within its threshold, and finds exactly what
+comparing each day with every earlier day finds: the same source day, the same relative RMSE to
+the last bit."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _direct(mat: np.ndarray, ran: np.ndarray, start: int) -> dict[int, tuple]:
     return out
 
 
-def _days(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _days(seed: int, n: int, missing: float = 0.06) -> tuple[np.ndarray, np.ndarray]:
     """Day vectors with copies at noise just inside and just outside the threshold, repeated
     days (ties), missing hours and single-hour spikes (which raise one day's level)."""
     rng = np.random.default_rng(seed)
@@ -40,7 +41,7 @@ def _days(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         mat[dst] = mat[src] * (1 + noise * rng.standard_normal(24))
     for i in rng.choice(n - 4, n // 50, replace=False):
         mat[i + 1 : i + 4] = mat[i]
-    mat[rng.random(mat.shape) < 0.06] = np.nan
+    mat[rng.random(mat.shape) < missing] = np.nan
     spikes = rng.random(mat.shape) < 0.003
     mat[spikes] *= 40
     return mat, rng.integers(0, 25, n)
@@ -54,13 +55,13 @@ def test_the_screen_finds_what_the_direct_comparison_finds(seed: int) -> None:
     assert _best_matches(mat, ran, 0, CFG) == expected
 
 
-def test_tiles_smaller_than_the_days_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dagster_project.detectors import patterns
-
-    mat, ran = _days(5, 400)
+@pytest.mark.parametrize("missing", [0.0, 0.005])
+def test_complete_days_and_days_with_missing_hours_are_compared_alike(missing: float) -> None:
+    """Days reporting all 24 hours (compared with the days of about their level) and a few
+    missing some (compared with all whose range of means over 20 hours can come close)."""
+    mat, ran = _days(9, 700, missing)
     expected = _direct(mat, ran, 0)
-    monkeypatch.setattr(patterns, "_TILE_ROWS", 7)
-    monkeypatch.setattr(patterns, "_TILE_COLS", 13)
+    assert len(expected) > 30
     assert _best_matches(mat, ran, 0, CFG) == expected
 
 
