@@ -118,15 +118,12 @@ def copy_paste(
         kept = _kept_matches(memo, pol, signed, keys)
         mat = np.vstack([v for _, _, v, _ in items])
         ran = np.array([r for _, _, _, r in items])
-        found = _best_matches(mat, ran, len(kept), c)
+        found: dict[int, _Match] = {
+            i: (items[j][0].mn, items[j][1], *hit)
+            for i, (j, *hit) in _best_matches(mat, ran, len(kept), c).items()
+        }
         for i in range(len(items)):
-            if i < len(kept):
-                match = kept[i]
-            elif (hit := found.get(i)) is None:
-                match = None
-            else:
-                j, rel, hours, equal = hit
-                match = (items[j][0].mn, items[j][1], rel, hours, equal)
+            match = kept[i] if i < len(kept) else found.get(i)
             if match is not None:
                 s, day, _, _ = items[i]
                 src_mn, src_day, rel, hours, equal = match
@@ -192,7 +189,7 @@ def _best_matches(
         cand = cand[both | (gap <= t * (li + level[cand]))]
         if cand.size:
             cand.sort()
-            hit = _closest(mat, int(i), cand, m, thr)
+            hit = _closest(mat, level, int(i), cand, m, thr)
             if hit is not None:
                 found[int(i)] = hit
     return found
@@ -208,17 +205,15 @@ def _mean_ranges(mat: np.ndarray, known: np.ndarray, m: int) -> tuple[np.ndarray
 
 
 def _closest(
-    mat: np.ndarray, i: int, cand: np.ndarray, m: int, thr: float
+    mat: np.ndarray, level: np.ndarray, i: int, cand: np.ndarray, m: int, thr: float
 ) -> tuple[int, float, int, int] | None:
-    """Day i against the earlier days `cand` (ascending): the closest, when within `thr`."""
-    earlier = mat[cand]
-    diff = earlier - mat[i]
-    both = np.isfinite(diff)
-    n_both = both.sum(axis=1)
+    """Day i against the earlier days `cand` (ascending): the closest, when within `thr`;
+    `level` holds each day's mean absolute value."""
+    diff = mat[cand] - mat[i]
+    n_both = np.isfinite(diff).sum(axis=1)
     with np.errstate(all="ignore"):
         rmse = np.sqrt(np.nansum(diff**2, axis=1) / n_both)
-        level = (np.nanmean(np.abs(earlier), axis=1) + np.nanmean(np.abs(mat[i]))) / 2
-        rel = np.where(n_both >= m, rmse / level, np.inf)
+        rel = np.where(n_both >= m, rmse / ((level[cand] + level[i]) / 2), np.inf)
     j = int(np.argmin(rel))
     if not rel[j] < thr:
         return None
