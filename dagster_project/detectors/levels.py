@@ -3,7 +3,7 @@ hugging (D08). All look only at hours the flue gas says are running."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -69,15 +69,10 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             return False
         return spread > 2 * tolerance(seg) + 1e-9
 
-    i = 0
-    while i < idx.size:
-        j = i
-        while j + 1 < idx.size and idx[j + 1] == idx[j] + 1:
-            if beyond(x[i : j + 2]):
-                break
-            j += 1
+    n = int(c["min_hours"])
+    for i, j in _greedy_runs(x, _stretches(idx, x, 2 * ceiling + 1e-9, n), beyond, n):
         seg = x[i : j + 1]
-        if j - i + 1 >= c["min_hours"] and abs(np.median(seg)) > zero_tol:
+        if abs(np.median(seg)) > zero_tol:
             tol = tolerance(seg)
             t0, t1 = s.times[idx[i]], s.times[idx[j]]
             fb.report(
@@ -99,7 +94,39 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                     "exact_repeats": int(np.sum(np.diff(seg) == 0)),
                 },
             )
-        i = j + 1
+
+
+def _stretches(
+    idx: np.ndarray, x: np.ndarray, max_step: float, min_len: int
+) -> list[tuple[int, int]]:
+    """The stretches [a, b) of consecutive hours whose hour-to-hour steps are all within
+    `max_step`, at least `min_len` long. A larger step ends every run there (a run's range is at
+    least each of its steps), so the runs of `min_len` hours or more lie within these stretches
+    and start where the greedy scan over all hours would start them."""
+    joined = (np.diff(idx) == 1) & (np.abs(np.diff(x)) <= max_step)
+    cuts = np.flatnonzero(~joined) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, idx.size]
+    keep = ends - starts >= min_len
+    return list(zip(starts[keep].tolist(), ends[keep].tolist(), strict=True))
+
+
+def _greedy_runs(
+    x: np.ndarray,
+    stretches: list[tuple[int, int]],
+    beyond: Callable[[np.ndarray], bool],
+    min_len: int,
+) -> Iterator[tuple[int, int]]:
+    """Within each stretch, from its first hour: the longest run [i, j] that `beyond` does not
+    break, then the next from the hour after it; the runs of at least `min_len` hours."""
+    for a, b in stretches:
+        i = a
+        while i < b:
+            j = i
+            while j + 1 < b and not beyond(x[i : j + 2]):
+                j += 1
+            if j - i + 1 >= min_len:
+                yield i, j
+            i = j + 1
 
 
 def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:

@@ -22,15 +22,18 @@ def reference_disagreement(
     ref_o2 = {
         (r["mn"], r["pollutant_code"]): r["reference_o2"] for r in outlets.iter_rows(named=True)
     }
+    # the valid hours of the tested series, split once (not the whole hour table per test)
+    keys = ["mn", "pollutant_code"]
+    tested = hourly.join(tests.select(keys).unique(), on=keys, how="semi").filter(
+        pl.col("is_valid")
+    )
+    by_series = tested.partition_by(keys, as_dict=True, maintain_order=True)
     for t in tests.iter_rows(named=True):
+        series = by_series.get((t["mn"], t["pollutant_code"]))
+        if series is None:
+            continue
         start = t["start_time"].replace(minute=0, second=0, microsecond=0)
-        h = hourly.filter(
-            (pl.col("mn") == t["mn"])
-            & (pl.col("pollutant_code") == t["pollutant_code"])
-            & (pl.col("hour_start") >= start)
-            & (pl.col("hour_start") <= t["end_time"])
-            & pl.col("is_valid")
-        )
+        h = series.filter((pl.col("hour_start") >= start) & (pl.col("hour_start") <= t["end_time"]))
         col = (
             "avg_converted"
             if ref_o2.get((t["mn"], t["pollutant_code"])) is not None
