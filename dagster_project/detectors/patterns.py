@@ -231,7 +231,8 @@ def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray
     typical = _median(d[known]) if known.any() else float("nan")
     if not np.isfinite(typical) or typical <= 0:
         return np.zeros(n - w + 1), np.zeros(n - w + 1, int)
-    close = known & (np.nan_to_num(d, nan=np.inf) <= q * typical)
+    with np.errstate(invalid="ignore"):
+        close = known & (d <= q * typical)  # an unknown pair (NaN) is never close
     ck = np.r_[0, np.cumsum(known)]
     cc = np.r_[0, np.cumsum(close)]
     pairs = ck[w:] - ck[:-w]
@@ -262,7 +263,9 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     for lag in range(int(c["min_lag_hours"]), min(int(c["max_lag_hours"]), n - w) + 1):
         share, pairs = _repeat_share(x, lag, w, q)
         share = np.where(pairs >= c["min_pairs"], share, 0.0)
-        better = share > best
+        # only a window repeating at `min_repeat_share` or more can be flagged: the best period
+        # of the others is never read (their flow is not compared)
+        better = (share > best) & (share >= c["min_repeat_share"])
         if not better.any():
             continue
         fshare, _ = _repeat_share(fl, lag, w, q)
