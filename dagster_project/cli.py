@@ -99,6 +99,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     build_id = new_build_id()
     worker = [
         sys.executable,
+        "-P",  # nothing from the working directory: a checkout there is not this lantian
         "-m",
         "dagster_project.cli",
         "build",

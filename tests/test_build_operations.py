@@ -33,8 +33,9 @@ def _env() -> dict[str, str]:
 
 
 def lantian(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
+    # -P: as the installed `lantian` script, nothing imported from the working directory
     return subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", *map(str, args)],
+        [sys.executable, "-P", "-m", "dagster_project.cli", *map(str, args)],
         cwd=cwd,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -81,7 +82,12 @@ def published(tiny_county: Path, tmp_path_factory: pytest.TempPathFactory) -> Pu
     root = tmp_path_factory.mktemp("a")
     warehouse = root / "w.duckdb"
     args = ("build", "--sources", tiny_county, "--warehouse", warehouse)
-    first = run(*args, "--log-format", "json", "--keep-builds", "3", cwd=Path("/"))
+    # run from a folder holding another `dagster_project` (a checkout of another version, say):
+    # the build's worker process must not import it
+    decoy = tmp_path_factory.mktemp("cwd") / "dagster_project"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text('raise SystemExit("imported from the working directory")\n')
+    first = run(*args, "--log-format", "json", "--keep-builds", "3", cwd=decoy.parent)
     assert first.code == 0, first.err
     return Published(root, warehouse, root / "exports", first)
 

@@ -22,7 +22,7 @@ from dagster_project.operate import exit_codes
 def build_warehouse(context: dg.OpExecutionContext) -> None:
     from dagster_project.operate.supervisor import spawn_dying_with_parent
 
-    cmd = [sys.executable, "-m", "dagster_project.cli", "build"]
+    cmd = [sys.executable, "-P", "-m", "dagster_project.cli", "build"]  # -P: see cli.cmd_build
     proc = spawn_dying_with_parent(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     last = ""
     assert proc.stdout is not None
