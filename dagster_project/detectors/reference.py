@@ -9,6 +9,24 @@ from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 
 
+def _series_blocks(hourly: pl.DataFrame) -> dict[tuple[str, str], tuple[int, int]]:
+    """(mn, pollutant) -> (first row, rows) of its hours: each series is one block of rows in
+    the hour table (`DetectorInputs` sorts it by mn, pollutant and hour), so a stack test reads
+    its own series, not the whole table."""
+    spans = (
+        hourly.select("mn", "pollutant_code")
+        .with_row_index("row")
+        .group_by("mn", "pollutant_code")
+        .agg(pl.col("row").min().alias("lo"), pl.col("row").max().alias("hi"), pl.len())
+    )
+    blocks = {}
+    for mn, pol, lo, hi, n in spans.iter_rows():
+        if hi - lo + 1 != n:
+            raise ValueError("the hour table is not sorted by mn and pollutant_code")
+        blocks[(mn, pol)] = (lo, n)
+    return blocks
+
+
 def reference_disagreement(
     hourly: pl.DataFrame,
     outlets: pl.DataFrame,
@@ -22,18 +40,18 @@ def reference_disagreement(
     ref_o2 = {
         (r["mn"], r["pollutant_code"]): r["reference_o2"] for r in outlets.iter_rows(named=True)
     }
-    # the valid hours of the tested series, split once (not the whole hour table per test)
-    keys = ["mn", "pollutant_code"]
-    tested = hourly.join(tests.select(keys).unique(), on=keys, how="semi").filter(
-        pl.col("is_valid")
-    )
-    by_series = tested.partition_by(keys, as_dict=True, maintain_order=True)
+    blocks = _series_blocks(hourly)
     for t in tests.iter_rows(named=True):
-        series = by_series.get((t["mn"], t["pollutant_code"]))
-        if series is None:
+        block = blocks.get((t["mn"], t["pollutant_code"]))
+        if block is None:
             continue
+        series = hourly.slice(*block)
         start = t["start_time"].replace(minute=0, second=0, microsecond=0)
-        h = series.filter((pl.col("hour_start") >= start) & (pl.col("hour_start") <= t["end_time"]))
+        h = series.filter(
+            (pl.col("hour_start") >= start)
+            & (pl.col("hour_start") <= t["end_time"])
+            & pl.col("is_valid")
+        )
         col = (
             "avg_converted"
             if ref_o2.get((t["mn"], t["pollutant_code"])) is not None

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pytest
 
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FindingsBuilder
@@ -105,3 +106,12 @@ def test_same_findings_as_filtering_every_test() -> None:
         expected = _direct(inputs, cfg)
         assert expected == found
         assert len(found) >= 5  # the halved references disagree
+
+
+def test_an_unsorted_hour_table_is_refused() -> None:
+    inputs = _inputs(0)
+    shuffled = inputs.hourly.sample(fraction=1.0, shuffle=True, seed=1)
+    with pytest.raises(ValueError, match="not sorted"):
+        reference_disagreement(
+            shuffled, inputs.outlets, inputs.stack_tests, load_config(), FindingsBuilder("x")
+        )
