@@ -43,8 +43,8 @@ def reference_disagreement(
     blocks = _series_blocks(hourly)
     for t in tests.iter_rows(named=True):
         block = blocks.get((t["mn"], t["pollutant_code"]))
-        if block is None:
-            continue
+        if block is None or t["mn"] is None or t["pollutant_code"] is None:
+            continue  # no hours of that series (a null key matches none)
         series = hourly.slice(*block)
         start = t["start_time"].replace(minute=0, second=0, microsecond=0)
         h = series.filter(

@@ -1,5 +1,6 @@
-"""reference_disagreement reads each stack test's hours from its own series (split once), and
-finds what filtering the whole hour table for each test finds, to the last bit."""
+"""reference_disagreement reads each stack test's hours from its own series (its block of rows of
+the sorted hour table), and finds what filtering the whole hour table for each test finds, to the
+last bit."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def _inputs(seed: int) -> DetectorInputs:
                 )
     tests.append({**tests[0], "mn": "UNKNOWN"})  # a test of an outlet without CEMS hours
     tests.append({**tests[1], "reference_mg_m3": None})
+    tests.append({**tests[2], "mn": None})
     return DetectorInputs(pl.concat(rows), pl.DataFrame(outlets), pl.DataFrame(tests))
 
 
