@@ -68,6 +68,8 @@ def _direct(inputs: DetectorInputs, cfg: dict) -> list[tuple]:
     ref_o2 = {(r["mn"], r["pollutant_code"]): r["reference_o2"] for r in inputs.outlets.to_dicts()}
     out = []
     for t in inputs.stack_tests.to_dicts():
+        if t["mn"] is None:
+            continue  # a null key matches no hour
         h = inputs.hourly.filter(
             (pl.col("mn") == t["mn"])
             & (pl.col("pollutant_code") == t["pollutant_code"])
