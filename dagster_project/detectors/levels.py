@@ -61,16 +61,9 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     floor = max(c["tolerance_span_share"] * (s.span or 0), c["tolerance_abs_mg_m3"])
     ceiling = max(floor, c["tolerance_noise_share"] * noise)
 
-    def beyond(seg: np.ndarray) -> bool:
-        spread = seg.max() - seg.min()
-        if spread > 2 * ceiling + 1e-9:
-            return True
-        if spread <= 2 * floor + 1e-9:
-            return False
-        return spread > 2 * tolerance(seg) + 1e-9
-
+    beyond = _breaks_run(floor, ceiling, tolerance)
     n = int(c["min_hours"])
-    for i, j in _greedy_runs(x, _stretches(idx, x, 2 * ceiling + 1e-9, n), beyond, n):
+    for i, j in _greedy_runs(x, _stretches(idx, x, _max_range(ceiling), n), beyond, n):
         seg = x[i : j + 1]
         if abs(np.median(seg)) > zero_tol:
             tol = tolerance(seg)
@@ -94,6 +87,29 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                     "exact_repeats": int(np.sum(np.diff(seg) == 0)),
                 },
             )
+
+
+def _max_range(tol: float) -> float:
+    """The largest range of a run held within ±tol (with room for rounding)."""
+    return 2 * tol + 1e-9
+
+
+def _breaks_run(
+    floor: float, ceiling: float, tolerance: Callable[[np.ndarray], float]
+) -> Callable[[np.ndarray], bool]:
+    """Whether a stretch of values is too wide to be one run: its range against twice its
+    tolerance, which lies between `floor` and `ceiling` (a range outside them is decided
+    without computing it)."""
+
+    def beyond(seg: np.ndarray) -> bool:
+        spread = seg.max() - seg.min()
+        if spread > _max_range(ceiling):
+            return True
+        if spread <= _max_range(floor):
+            return False
+        return spread > _max_range(tolerance(seg))
+
+    return beyond
 
 
 def _stretches(

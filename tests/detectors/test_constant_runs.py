@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dagster_project.detectors.levels import _greedy_runs, _stretches
+from dagster_project.detectors.levels import _breaks_run, _greedy_runs, _max_range, _stretches
 
 MIN_HOURS = 8
 
@@ -49,16 +49,10 @@ def test_same_runs_as_the_scan_over_every_hour(seed: int) -> None:
     idx, x = _series(seed)
     floor, ceiling = 0.005, 0.01
 
-    def beyond(seg: np.ndarray) -> bool:
-        spread = seg.max() - seg.min()
-        if spread > 2 * ceiling + 1e-9:
-            return True
-        if spread <= 2 * floor + 1e-9:
-            return False
-        return spread > 2 * max(floor, 0.001 * abs(float(np.median(seg)))) + 1e-9
+    beyond = _breaks_run(floor, ceiling, lambda seg: max(floor, 0.001 * abs(float(np.median(seg)))))
 
     found = list(
-        _greedy_runs(x, _stretches(idx, x, 2 * ceiling + 1e-9, MIN_HOURS), beyond, MIN_HOURS)
+        _greedy_runs(x, _stretches(idx, x, _max_range(ceiling), MIN_HOURS), beyond, MIN_HOURS)
     )
     assert found == _direct(idx, x, beyond, MIN_HOURS)
     assert len(found) >= 5  # the series has runs to find
