@@ -259,6 +259,7 @@ class ShiftScan:
 
     idx: np.ndarray
     x: np.ndarray
+    resid: np.ndarray
     w: int
     k: np.ndarray
     d: np.ndarray
@@ -272,6 +273,7 @@ class ShiftScan:
     sharp: np.ndarray
     across_stop: np.ndarray
     cand: np.ndarray
+    loose: np.ndarray  # large enough to start or end a held shift, whatever the load did
 
 
 def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
@@ -300,6 +302,12 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
     # as abrupt as the running hours either side can show, but with a stop between them: an
     # edit put on or taken off while the plant is down
     across_stop = abrupt(resid, idx, sc.k, d, h, share, idx.size + idx[-1]) & ~sharp
+    loose = (
+        (np.abs(d) >= c["min_log_ratio"])
+        & (sc.z >= c["robust_z"])
+        & (np.abs(d) >= c["abrupt_own_spread_z"] * spread)
+        & (np.maximum(raw.before, raw.after) > 2 * floor)
+    )
     cand = (
         (np.abs(d) >= c["min_log_ratio"])
         & (np.abs(lr) >= c["min_log_ratio"])
@@ -318,6 +326,7 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
     return ShiftScan(
         idx,
         x,
+        resid,
         w,
         sc.k,
         d,
@@ -331,7 +340,80 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         sharp,
         across_stop,
         cand,
+        loose,
     )
+
+
+@dataclass
+class Held:
+    """A held shift: the load-adjusted level leaves at usable position `p` (scan index `i`) and
+    comes back at `q` (scan index `j`); `shift` is the episode's residual median less the mean of
+    the medians of the w usable hours either side, `z` how far that stands out among the same
+    statistic over episodes of its length anywhere in the series."""
+
+    p: int
+    q: int
+    i: int
+    j: int
+    shift: float
+    z: float
+
+
+def episode_shift(resid: np.ndarray, medw: np.ndarray, starts: np.ndarray, n_in: int, w: int):
+    """The episode statistic at each start: the median of the `n_in` values from there, less the
+    mean of the medians of the `w` values before and after them (`medw`: medians of every window of
+    w values)."""
+    inner = np.median(np.lib.stride_tricks.sliding_window_view(resid, n_in)[starts], axis=1)
+    return inner - (medw[starts - w] + medw[starts + n_in]) / 2
+
+
+def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tuple[float, float]:
+    """The episode statistic of [p, q) and its robust z against the same statistic for every
+    episode of the same length (a quarter of it apart) in the series: an outlet whose load-adjusted
+    level wanders by days sets its own, wider, null. (shift, z); z is 0 where fewer than 8 such
+    episodes fit."""
+    n_in = q - p
+    shift = float(episode_shift(resid, medw, np.array([p]), n_in, w)[0])
+    starts = np.arange(w, resid.size - n_in - w + 1, max(n_in // 4, 1))
+    if starts.size < 8:
+        return shift, 0.0
+    null = episode_shift(resid, medw, starts, n_in, w)
+    centre = float(np.median(null))
+    mad = 1.4826 * float(np.median(np.abs(null - centre)))
+    return shift, abs(shift - centre) / max(mad, 1e-9)
+
+
+def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
+    """Changes of the load-adjusted level (loose candidates, whatever the load did at the edge)
+    taken back within `undo_max_days` by an opposite change of about their size, where at least
+    one of the two passes every test of a step (`cand`) and the whole episode between them
+    stands out (`episode_z`) from the series' own episodes of that length. The load channels are
+    already in the residual; judging the episode as a whole lets an edit whose other edge falls
+    on a restart or a load change (where flow and O2 move with it) count."""
+    c = cfg["step_change"]
+    w, d, idx = ss.w, ss.d, ss.idx
+    picks = pick_peaks(np.abs(d), ss.loose, ss.k, int(c["min_separation_hours"]))
+    medw = np.median(np.lib.stride_tricks.sliding_window_view(ss.resid, w), axis=1)
+    out: list[Held] = []
+    taken: set[int] = set()
+    for a, (p, i) in enumerate(picks):
+        if i in taken:
+            continue
+        for q, j in picks[a + 1 :]:
+            if idx[q] - idx[p] > int(c["undo_max_days"]) * 24:
+                break
+            if not (ss.cand[i] or ss.cand[j]):
+                continue
+            if np.sign(d[j]) != -np.sign(d[i]) or abs(d[i] + d[j]) > c["undo_tolerance"] * max(
+                abs(d[i]), abs(d[j])
+            ):
+                continue
+            shift, z = episode_z(ss.resid, medw, p, q, w)
+            if np.sign(shift) == np.sign(d[i]) and z >= c["episode_z"]:
+                out.append(Held(p, q, i, j, shift, z))
+                taken.add(j)
+                break
+    return out
 
 
 def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
@@ -357,17 +439,10 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         if not (strong[j] or undone.get(j, False)):
             continue
         level = float(lr[j])
-        noise_ratio = _noise(x[p : p + w]) / max(_noise(x[p - w : p]), 1e-9)
-        lnr = float(np.log(max(noise_ratio, 1e-9)))
-        cls = (
-            "rescaled_signal"
-            if abs(lnr - level) < c["rescale_tolerance"] * abs(level)
-            else "step_change"
-        )
         changes.add(
             p,
             level,
-            cls,
+            "step_change",  # until its episode is classified
             {
                 "level_ratio": float(np.exp(level)),
                 "load_adjusted_log_shift": float(d[j]),
@@ -375,7 +450,6 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "abrupt": bool(sharp[j]),
                 "abrupt_across_a_stop": bool(ss.across_stop[j]),
                 "undone_within_days": bool(undone.get(j, False)),
-                "noise_ratio": float(noise_ratio),
                 "median_before_mg_m3": float(ss.before[j]),
                 "median_after_mg_m3": float(ss.after[j]),
                 "z": float(ss.z[j]),
@@ -383,6 +457,9 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "o2_shift_pct": float(ss.o2_moved[j]),
             },
         )
+    for h in held_shifts(ss, cfg):
+        _add_held(changes, ss, h, int(c["min_separation_hours"]))
+    _classify_episodes(changes, x, c["rescale_tolerance"])
     changes.report(
         fb,
         statistic="level_ratio",
@@ -397,8 +474,90 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             "undo_tolerance": c["undo_tolerance"],
             "max_flow_log_ratio": c["max_flow_log_ratio"],
             "rescale_tolerance": c["rescale_tolerance"],
+            "episode_z": c["episode_z"],
         },
     )
+
+
+def _classify(level: float, noise_ratio: float, tolerance: float) -> str:
+    """A multiplicative shift whose hour-to-hour noise scales with the level (log noise ratio
+    within `tolerance`·|level| of the log level ratio) is a rescaled signal, otherwise a step."""
+    lnr = float(np.log(max(noise_ratio, 1e-9)))
+    return "rescaled_signal" if abs(lnr - level) < tolerance * abs(level) else "step_change"
+
+
+def _add_held(changes: Changes, ss: ShiftScan, h: Held, sep_hours: int) -> None:
+    """Report a held shift as one episode from its start to its end. A change already found
+    within `sep_hours` of an edge, with that edge's sign, stands for it (it passed every test of a
+    step, at its own position); other changes at or between the edges give way to the episode."""
+    idx, x, w = ss.idx, ss.x, ss.w
+    inside = x[h.p : h.q]
+    outside = float(np.median(np.concatenate([x[h.p - w : h.p], x[h.q : h.q + w]])))
+    level = float(np.log(max(float(np.median(inside)), 1e-9) / max(outside, 1e-9)))
+    info = {
+        "level_ratio": float(np.exp(level)),
+        "episode_log_shift": h.shift,
+        "episode_z": h.z,
+        "median_inside_mg_m3": float(np.median(inside)),
+        "median_either_side_mg_m3": outside,
+    }
+    keep: set[int] = set()
+    new: list[tuple[int, float, dict[str, float]]] = []
+    for p, j, size in ((h.p, h.i, level), (h.q, h.j, -level)):
+        found = [
+            pt[0]
+            for pt in changes.points
+            if abs(int(idx[pt[0]]) - int(idx[p])) <= sep_hours and np.sign(pt[1]) == np.sign(size)
+        ]
+        if found:
+            keep.add(found[0])
+            changes.info[found[0]].update(info)
+            continue
+        edge = {
+            "load_adjusted_log_shift": float(ss.d[j]),
+            "own_spread_log": ss.spread,
+            "abrupt": bool(ss.sharp[j]),
+            "abrupt_across_a_stop": bool(ss.across_stop[j]),
+            "z": float(ss.z[j]),
+            "flow_log_ratio": float(ss.flow_lr[j]),
+            "o2_shift_pct": float(ss.o2_moved[j]),
+        }
+        new.append((p, size, {**info, **edge}))
+    lo, hi = idx[h.p] - sep_hours, idx[h.q] + sep_hours
+    for p in [pt[0] for pt in changes.points if lo <= idx[pt[0]] <= hi and pt[0] not in keep]:
+        changes.points = [pt for pt in changes.points if pt[0] != p]
+        del changes.info[p]
+    for p, size, ev in new:
+        changes.add(p, size, "step_change", ev)
+    changes.points.sort(key=lambda pt: pt[0])
+
+
+def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> None:
+    """Step or rescale, decided once per episode (a change and the change that takes it back, or
+    a lone change and the w values after it): the episode's measured values against all the
+    series' others (a lone change: the w before it), by level and by hour-to-hour noise. An
+    episode's own hours and the whole rest of the series estimate the noise far better than the
+    48-hour windows either side of each change."""
+    cps = [(p, size, "shift") for p, size, _ in changes.points]
+    kinds: dict[int, str] = {}
+    for _, _, members in episodes(cps, x.size, changes.w):
+        p = members[0]
+        if len(members) == 2:
+            q = members[1]
+            span = max(q - p, changes.w)
+            inside = x[p:q]
+            outside = np.concatenate([x[max(p - span, 0) : p], x[q : q + span]])
+        else:
+            inside, outside = x[p : p + changes.w], x[max(p - changes.w, 0) : p]
+        level = float(
+            np.log(max(float(np.median(inside)), 1e-9) / max(float(np.median(outside)), 1e-9))
+        )
+        noise_ratio = _noise(inside) / max(_noise(outside), 1e-9)
+        for m in members:
+            kinds[m] = _classify(level, noise_ratio, tolerance)
+            changes.info[m]["episode_level_ratio"] = float(np.exp(level))
+            changes.info[m]["noise_ratio"] = float(noise_ratio)
+    changes.points = [(p, size, kinds[p]) for p, size, _ in changes.points]
 
 
 def _report_conflicting_hours(

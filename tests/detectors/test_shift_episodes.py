@@ -1,0 +1,112 @@
+"""Level shifts judged as whole episodes: step or rescale is decided from the episode's hours
+against the hours around it (not from the 48-hour windows at each edge), and an edit whose way
+back coincides with a load change is still reported from its start to its end."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from dagster_project.detectors.config import load_config
+from dagster_project.detectors.findings import FindingsBuilder
+from dagster_project.detectors.series import Series
+from dagster_project.detectors.shifts import held_shifts, shift_scan, step_and_rescale
+
+N = 24 * 40
+
+
+def _series(x: np.ndarray, flow: np.ndarray, rng: np.random.Generator) -> Series:
+    n = x.size
+    t0 = datetime(2024, 1, 1)
+    on = np.ones(n, bool)
+    return Series(
+        mn="MN0001",
+        pollutant_code="a21026",
+        times=[t0 + timedelta(hours=i) for i in range(n)],
+        measured=x,
+        converted=x.copy(),
+        o2=9.0 + rng.normal(0, 0.3, n),
+        flow=flow,
+        temp=120 + rng.normal(0, 2, n),
+        valid=on.copy(),
+        present=on.copy(),
+        flag=np.full(n, "N"),
+        marked_minutes=np.zeros(n),
+        state=np.full(n, "running"),
+        flow_vote=on.astype(float),
+        temp_vote=on.astype(float),
+        limit=100.0,
+        span=200.0,
+        detection_limit=3.0,
+        reference_o2=9.0,
+        source_kind="boiler",
+        o2_informative=True,
+    )
+
+
+def _found(s: Series) -> list[dict]:
+    fb = FindingsBuilder("test")
+    step_and_rescale(s, load_config(), fb)
+    return fb.rows
+
+
+def _edited(rescale: bool, seed: int) -> tuple[Series, int, int]:
+    """A series whose measured value is edited down from `at` to `back`, by half (rescaled) or by
+    half its median (a step); the 48 hours before the edit are a noisy spell (twice the usual
+    hour-to-hour noise), which misleads a comparison of the windows at the edit's edges."""
+    rng = np.random.default_rng(seed)
+    at, back = 24 * 15, 24 * 22
+    noise = rng.normal(0, 0.08, N)
+    noise[at - 48 : at] *= 2.0
+    x = 20 * np.exp(noise)
+    x[at:back] = x[at:back] * 0.5 if rescale else x[at:back] - 10.0
+    return _series(x, 10 * np.exp(rng.normal(0, 0.03, N)), rng), at, back
+
+
+def test_a_step_next_to_a_noisy_spell_is_a_step_and_a_rescale_is_a_rescale() -> None:
+    for seed in (1, 2, 3):
+        for rescale, kind in ((False, "step_change"), (True, "rescaled_signal")):
+            s, at, back = _edited(rescale, seed)
+            rows = _found(s)
+            assert [r["anomaly_type"] for r in rows] == [kind], (seed, kind, rows)
+            assert abs(rows[0]["start_time"] - s.times[at]) <= timedelta(hours=12)
+            assert abs(rows[0]["end_time"] - s.times[back - 1]) <= timedelta(hours=12)
+
+
+def test_an_edit_taken_back_during_a_load_change_is_one_episode() -> None:
+    """The edit raises the reading by 60 % from `at`; at `back` it is taken off just as the load
+    rises by half (flow up, the concentration with it): that edge fails the flow test of a step,
+    but the episode between the two changes stands out of the load-adjusted series."""
+    cfg = load_config()
+    rng = np.random.default_rng(7)
+    at, back = 24 * 14 + 9, 24 * 19 + 9
+    flow = 10 * np.exp(rng.normal(0, 0.03, N))
+    flow[back:] *= 1.5
+    x = 20 * (flow / 10) ** 0.8 * np.exp(rng.normal(0, 0.08, N))
+    x[at:back] *= 1.6
+    s = _series(x, flow, rng)
+    ss = shift_scan(s, cfg)
+    assert ss is not None
+    end = int(np.argmin(np.abs(ss.k - back)))
+    assert not ss.cand[end]  # the way back alone is not a step (the load moved)
+    held = held_shifts(ss, cfg)
+    assert len(held) == 1 and held[0].z >= cfg["step_change"]["episode_z"]
+    rows = _found(s)
+    assert len(rows) == 1
+    assert abs(rows[0]["start_time"] - s.times[at]) <= timedelta(hours=12)
+    assert abs(rows[0]["end_time"] - s.times[back - 1]) <= timedelta(hours=12)
+
+
+def test_no_held_shift_in_a_series_without_an_edit() -> None:
+    cfg = load_config()
+    for seed in range(5):
+        rng = np.random.default_rng(100 + seed)
+        wander = np.zeros(N)
+        for i in range(1, N):
+            wander[i] = 0.97 * wander[i - 1] + rng.normal(0, 0.04)
+        flow = 10 * np.exp(rng.normal(0, 0.05, N))
+        s = _series(20 * np.exp(wander + rng.normal(0, 0.1, N)), flow, rng)
+        ss = shift_scan(s, cfg)
+        assert ss is not None
+        assert held_shifts(ss, cfg) == []
