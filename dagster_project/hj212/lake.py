@@ -11,9 +11,10 @@ one row per pollutant code of a packet), and the warehouse holds views over them
 * One file per source log, data month and build (the split-packet values of a log, settled
   after every piece, get a file of their own). Files are written once and never changed.
 * The manifest `audit.cems_lake_files` (one row per Parquet file: source log and its hash,
-  build, month, rows, DataTime range, MNs) lives in the warehouse, so it is swapped with the
-  warehouse: a build that fails leaves the previous warehouse and every file it lists intact;
-  its own new files are orphans, removed by the next build (`collect_garbage`).
+  build, month, rows, the raw.cems_values rows they make, DataTime range, MNs) lives in the
+  warehouse, so it is swapped with the warehouse: a build that fails leaves the previous
+  warehouse and every file it lists intact; its own new files are orphans, removed by the next
+  build (`collect_garbage`).
 * Month partitions (Hive-style folders), plain Parquet types and one schema: other engines
   (Spark) read the same files.
 """
@@ -48,8 +49,15 @@ MANIFEST_DDL = """
 create table if not exists audit.cems_lake_files (
     source_file varchar, file_sha256 varchar, build_id varchar, path varchar,
     month varchar, rows bigint, min_data_time timestamp, max_data_time timestamp,
-    mns varchar[]
+    mns varchar[], value_rows bigint
 )"""
+MANIFEST_COLUMNS = (
+    "source_file, file_sha256, build_id, path, month, rows, min_data_time, max_data_time, mns, "
+    "value_rows"
+)
+# the value rows of readings (raw.cems_values unpivots each reading on the fields it sent, and
+# keeps its extra row): what `value_rows` records per file, in DuckDB over Parquet
+VALUE_ROWS_SQL = "sum(bit_count(fields)) + count(field)"
 
 
 @dataclass
@@ -60,6 +68,7 @@ class LakeFile:
     path: str  # relative to the lake folder
     month: str
     rows: int = 0
+    value_rows: int = 0  # rows of raw.cems_values from this file
     min_data_time: datetime | None = None
     max_data_time: datetime | None = None
     mns: set[str] = field(default_factory=set)
@@ -84,6 +93,7 @@ class LakeWriter:
             for group in _by_cn(part):  # minute and hourly rows in row groups of their own
                 writer.write_table(group)
             meta.rows += part.num_rows
+            meta.value_rows += value_rows(part)
             keys = pl.from_arrow(part.select(["mn", "data_time"]))
             assert isinstance(keys, pl.DataFrame)
             times = [t for t in (meta.min_data_time, meta.max_data_time) if t is not None]
@@ -154,6 +164,14 @@ def write_readings(
     return rows
 
 
+def value_rows(readings: pa.Table) -> int:
+    """How many rows of raw.cems_values these readings make: a bit of `fields` per wide field
+    sent, plus each extra row (`field` set)."""
+    fields = pc.fill_null(readings.column("fields"), 0)
+    bits = fields.to_numpy().astype(np.uint16)
+    return int(np.bitwise_count(bits).sum()) + readings.column("field").drop_null().length()
+
+
 def _by_month(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
     times = table.column("data_time")
     key = pc.add(pc.multiply(pc.year(times), 100), pc.month(times)).to_numpy(zero_copy_only=False)
@@ -178,9 +196,48 @@ def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
 # --- the manifest and the views --------------------------------------------------------------
 
 
-def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_manifest(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """The manifest, with its value count per file: a manifest from before that column gets it,
+    counted once from the files it lists."""
     warehouse.ensure_audit_tables(con)
     con.execute(MANIFEST_DDL)
+    con.execute("alter table audit.cems_lake_files add column if not exists value_rows bigint")
+    missing = [
+        p
+        for (p,) in con.execute(
+            "select path from audit.cems_lake_files where value_rows is null"
+        ).fetchall()
+    ]
+    if missing:
+        counts = con.execute(
+            f"""select filename, {VALUE_ROWS_SQL}
+                from read_parquet(?, hive_partitioning = false, filename = true)
+                group by filename""",
+            [[str(lake / p) for p in missing]],
+        ).fetchall()
+        by_path = {Path(f).resolve(): int(n) for f, n in counts}
+        con.executemany(
+            "update audit.cems_lake_files set value_rows = ? where path = ?",
+            [(by_path.get((lake / p).resolve(), 0), p) for p in missing],
+        )
+
+
+def value_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows of raw.cems_values, from the manifest when it counts every file (no scan of the
+    lake); counted over the view otherwise (a warehouse from before the manifest's count, opened
+    read-only)."""
+    has_count = con.execute(
+        """select count(*) from information_schema.columns where table_schema = 'audit'
+           and table_name = 'cems_lake_files' and column_name = 'value_rows'"""
+    ).fetchone()[0]
+    if has_count:
+        total, unknown = con.execute(
+            "select coalesce(sum(value_rows), 0), count(*) - count(value_rows) "
+            "from audit.cems_lake_files"
+        ).fetchone()
+        if not unknown:
+            return int(total)
+    return int(con.execute("select count(*) from raw.cems_values").fetchone()[0])
 
 
 def record(con: duckdb.DuckDBPyConnection, files: list[LakeFile]) -> None:
@@ -198,13 +255,16 @@ def record(con: duckdb.DuckDBPyConnection, files: list[LakeFile]) -> None:
             f.min_data_time,
             f.max_data_time,
             sorted(f.mns),
+            f.value_rows,
         )
         for f in files
         if f.rows
     ]
     if rows:
         con.executemany(
-            "insert into audit.cems_lake_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            f"insert into audit.cems_lake_files ({MANIFEST_COLUMNS}) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
 
 

@@ -10,6 +10,8 @@ import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from dagster_project import guard
+from dagster_project.hj212 import lake
 from dagster_project.hj212.ingest import ingest_cems
 from dagster_project.hj212.parse import parse_files
 from dagster_project.hj212.writer import frame, packet
@@ -240,3 +242,39 @@ def test_files_still_open_for_writing_are_not_ingested(tmp_path: Path) -> None:
     stats = ingest_cems(con, sources / "cems", sources, "b2")
     assert (stats.files_parsed, stats.files_skipped) == (1, 2)
     assert _q(con, "select count(*) from raw.cems_values where mn = 'C'") == [(2,)]
+
+
+def test_the_manifest_counts_the_value_rows_of_every_file(tmp_path: Path) -> None:
+    """The value count the guard and the summary read (no scan of the lake) is the view's count,
+    split packets and extra fields included; a manifest from before the count gets it once, and a
+    read-only warehouse of that age is counted over the view."""
+    sources = tmp_path / "sources"
+    _write(sources / "cems/odd.log", _odd_lines())
+    _write(sources / "cems/more.log.gz", [_hour("A", h) for h in range(30)], gz=True)
+    wh = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(wh))
+    ingest_cems(con, sources / "cems", sources, "b1")
+    parsed = parse_files(sorted((sources / "cems").glob("*")), root=sources).values.height
+    by_file = _q(
+        con, "select count(*), count(value_rows), sum(value_rows) from audit.cems_lake_files"
+    )
+    assert by_file[0][0] == by_file[0][1] >= 3  # every file (two logs, two months) counted
+    assert by_file[0][2] == parsed == _q(con, "select count(*) from raw.cems_values")[0][0]
+    assert lake.value_count(con) == parsed
+    assert guard.measure(con, {"feed:cems"}) == {"feed:cems": parsed}
+
+    con.execute("alter table audit.cems_lake_files drop column value_rows")
+    con.close()
+    old = duckdb.connect(str(wh), read_only=True)
+    assert lake.value_count(old) == parsed  # over the view
+    old.close()
+    con = duckdb.connect(str(wh))
+    lake.ensure_manifest(con, tmp_path / "wh.lake")
+    assert _q(
+        con, "select count(*) - count(value_rows), sum(value_rows) from audit.cems_lake_files"
+    ) == [(0, parsed)]
+    _write(sources / "cems/late.log", [_hour("B", h) for h in range(4)])
+    ingest_cems(con, sources / "cems", sources, "b2")
+    assert (
+        lake.value_count(con) == _q(con, "select count(*) from raw.cems_values")[0][0] == parsed + 8
+    )
