@@ -302,6 +302,9 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
     # as abrupt as the running hours either side can show, but with a stop between them: an
     # edit put on or taken off while the plant is down
     across_stop = abrupt(resid, idx, sc.k, d, h, share, idx.size + idx[-1]) & ~sharp
+    # large enough, against the series' noise and own wandering, to be an edge of a held shift
+    # (`held_shifts`); a step's edge (`cand`) must also pass the raw level, abruptness, flow and
+    # O2 tests
     loose = (
         (np.abs(d) >= c["min_log_ratio"])
         & (sc.z >= c["robust_z"])
@@ -309,10 +312,9 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
     cand = (
-        (np.abs(d) >= c["min_log_ratio"])
+        loose
         & (np.abs(lr) >= c["min_log_ratio"])
         & (np.sign(d) == np.sign(lr))
-        & (sc.z >= c["robust_z"])
         & (
             (np.abs(d) >= c["own_spread_z"] * spread)
             | ((sharp | across_stop) & (np.abs(d) >= c["abrupt_own_spread_z"] * spread))
@@ -321,7 +323,6 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         & (flow_lr <= c["max_flow_log_ratio"])
         & (flow_lr <= c["max_flow_share_of_shift"] * np.abs(lr))
         & (o2_moved <= c["max_o2_shift_pct"])
-        & (np.maximum(raw.before, raw.after) > 2 * floor)
     )
     return ShiftScan(
         idx,
@@ -359,7 +360,9 @@ class Held:
     z: float
 
 
-def episode_shift(resid: np.ndarray, medw: np.ndarray, starts: np.ndarray, n_in: int, w: int):
+def episode_shift(
+    resid: np.ndarray, medw: np.ndarray, starts: np.ndarray, n_in: int, w: int
+) -> np.ndarray:
     """The episode statistic at each start: the median of the `n_in` values from there, less the
     mean of the medians of the `w` values before and after them (`medw`: medians of every window of
     w values)."""
@@ -422,8 +425,9 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     with flow and O2 unchanged. A shift that stands out less (down to `abrupt_own_spread_z`)
     counts when it is abrupt and taken back within `undo_max_days` by an opposite abrupt change
     of about its size: an edit and its undo, which the process's wandering and a fuel change that
-    stays do not make. A multiplicative shift whose hour-to-hour noise scales with the level is a
-    rescaled signal, otherwise a step."""
+    stays do not make; so does a held shift (`held_shifts`), reported from its start to its end.
+    A multiplicative shift whose hour-to-hour noise scales with the level is a rescaled signal,
+    otherwise a step, decided once per episode (`_classify_episodes`)."""
     c = cfg["step_change"]
     ss = shift_scan(s, cfg)
     if ss is None:
@@ -534,10 +538,10 @@ def _add_held(changes: Changes, ss: ShiftScan, h: Held, sep_hours: int) -> None:
 
 def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> None:
     """Step or rescale, decided once per episode (a change and the change that takes it back, or
-    a lone change and the w values after it): the episode's measured values against all the
-    series' others (a lone change: the w before it), by level and by hour-to-hour noise. An
-    episode's own hours and the whole rest of the series estimate the noise far better than the
-    48-hour windows either side of each change."""
+    a lone change and the w values after it): the episode's measured values against as many
+    values either side as it holds, at least w (a lone change: the w before it), by level and by
+    hour-to-hour noise. A whole episode and its surroundings estimate the noise far better than
+    the w values either side of each change."""
     cps = [(p, size, "shift") for p, size, _ in changes.points]
     kinds: dict[int, str] = {}
     for _, _, members in episodes(cps, x.size, changes.w):
