@@ -33,7 +33,7 @@ import dagster as dg
 
 from dagster_project import guard, paths, warehouse
 from dagster_project.dagster_home import ensure_dagster_home
-from dagster_project.hj212 import lake
+from dagster_project.hj212 import lake, manifest
 from dagster_project.input_problems import InputReport, read_input_report
 from dagster_project.operate import exit_codes, publish, retention, runs
 from dagster_project.operate.errors import root_cause
@@ -518,7 +518,7 @@ def summarize(path: Path, build_id: str, seconds: float, checks: list[CheckLine]
             "audit.rejected_records",
         ):
             if name == "raw.cems_values" and name in existing:
-                summary.tables[name] = lake.value_count(con)
+                summary.tables[name] = manifest.value_count(con)
             elif name in existing:
                 summary.tables[name] = int(
                     con.execute(f"select count(*) from {name}").fetchone()[0]

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.feeds.contracts import LEDGER_FEEDS
-from dagster_project.hj212 import lake
+from dagster_project.hj212 import manifest
 
 DEFAULT_MAX_DROP = 0.10
 GUARD_FILE_ENV = "LANTIAN_GUARD_FILE"  # the build's GuardSettings, for the checks to read
@@ -112,7 +112,7 @@ def measure(con: duckdb.DuckDBPyConnection, names: set[str] | None = None) -> di
     for feed, table in FEED_TABLES.items():
         if wanted(f"feed:{feed}") and _table_exists(con, table):
             found[f"feed:{feed}"] = (
-                lake.value_count(con)
+                manifest.value_count(con)
                 if feed == CEMS_FEED
                 else _scalar(con, f"select count(*) from {table}")
             )

@@ -37,7 +37,7 @@ import duckdb
 import polars as pl
 
 from dagster_project import warehouse
-from dagster_project.hj212 import lake
+from dagster_project.hj212 import lake, manifest
 from dagster_project.hj212.parse import ParseStream
 
 FEED = "cems"
@@ -69,7 +69,7 @@ def _ddl(table: str, columns: dict[str, str]) -> str:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
     warehouse.ensure_audit_tables(con)
-    lake.ensure_manifest(con, lake_dir)
+    manifest.ensure_manifest(con, lake_dir)
     con.execute(
         """create table if not exists audit.cems_ingested_files (
             source_file varchar, file_sha256 varchar, build_id varchar, ingested_at timestamp,

@@ -11,7 +11,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from dagster_project import guard
-from dagster_project.hj212 import lake
+from dagster_project.hj212 import manifest
 from dagster_project.hj212.ingest import ingest_cems
 from dagster_project.hj212.parse import parse_files
 from dagster_project.hj212.writer import frame, packet
@@ -260,21 +260,23 @@ def test_the_manifest_counts_the_value_rows_of_every_file(tmp_path: Path) -> Non
     )
     assert by_file[0][0] == by_file[0][1] >= 3  # every file (two logs, two months) counted
     assert by_file[0][2] == parsed == _q(con, "select count(*) from raw.cems_values")[0][0]
-    assert lake.value_count(con) == parsed
+    assert manifest.value_count(con) == parsed
     assert guard.measure(con, {"feed:cems"}) == {"feed:cems": parsed}
 
     con.execute("alter table audit.cems_lake_files drop column value_rows")
     con.close()
     old = duckdb.connect(str(wh), read_only=True)
-    assert lake.value_count(old) == parsed  # over the view
+    assert manifest.value_count(old) == parsed  # over the view
     old.close()
     con = duckdb.connect(str(wh))
-    lake.ensure_manifest(con, tmp_path / "wh.lake")
+    manifest.ensure_manifest(con, tmp_path / "wh.lake")
     assert _q(
         con, "select count(*) - count(value_rows), sum(value_rows) from audit.cems_lake_files"
     ) == [(0, parsed)]
     _write(sources / "cems/late.log", [_hour("B", h) for h in range(4)])
     ingest_cems(con, sources / "cems", sources, "b2")
     assert (
-        lake.value_count(con) == _q(con, "select count(*) from raw.cems_values")[0][0] == parsed + 8
+        manifest.value_count(con)
+        == _q(con, "select count(*) from raw.cems_values")[0][0]
+        == parsed + 8
     )
