@@ -4,7 +4,7 @@ process's own wandering or a fuel change that stays."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from dagster_project.detectors.shifts import (
     step_and_rescale,
     undone_changes,
 )
+from tests.detectors.shift_series import boiler_series
 
 
 def _shift_at(y: np.ndarray, w: int, at: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +76,6 @@ def _county_like(at: int, back: int, gap: int, rng: np.random.Generator) -> Seri
     two running hours) to `back`, where the plant stops for `gap` hours and restarts at the old
     level."""
     n = 24 * 40
-    t0 = datetime(2024, 1, 1)
     wander = np.zeros(n)  # the process's own slow wandering
     for i in range(1, n):
         wander[i] = 0.97 * wander[i - 1] + rng.normal(0, 0.05)
@@ -83,29 +83,7 @@ def _county_like(at: int, back: int, gap: int, rng: np.random.Generator) -> Seri
     x[at:back] *= 0.5
     running = np.ones(n, bool)
     running[back : back + gap] = False
-    return Series(
-        mn="MN0001",
-        pollutant_code="a21026",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=np.where(running, x, np.nan),
-        converted=np.where(running, x, np.nan),
-        o2=np.where(running, 9.0 + rng.normal(0, 0.3, n), 20.9),
-        flow=np.where(running, 10 * np.exp(rng.normal(0, 0.05, n)), 0.0),
-        temp=np.where(running, 120 + rng.normal(0, 2, n), 20.0),
-        valid=running.copy(),
-        present=running.copy(),
-        flag=np.full(n, "N"),
-        marked_minutes=np.zeros(n),
-        state=np.where(running, "running", "stopped"),
-        flow_vote=running.astype(float),
-        temp_vote=running.astype(float),
-        limit=100.0,
-        span=200.0,
-        detection_limit=3.0,
-        reference_o2=9.0,
-        source_kind="boiler",
-        o2_informative=True,
-    )
+    return boiler_series(x, 10 * np.exp(rng.normal(0, 0.05, n)), running, rng)
 
 
 def test_a_shift_taken_back_across_a_weekend_stop_is_found() -> None:

@@ -4,7 +4,7 @@ back coincides with a load change is still reported from its start to its end.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
@@ -12,37 +12,13 @@ from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
 from dagster_project.detectors.shifts import held_shifts, shift_scan, step_and_rescale
+from tests.detectors.shift_series import boiler_series
 
 N = 24 * 40
 
 
 def _series(x: np.ndarray, flow: np.ndarray, rng: np.random.Generator) -> Series:
-    n = x.size
-    t0 = datetime(2024, 1, 1)
-    on = np.ones(n, bool)
-    return Series(
-        mn="MN0001",
-        pollutant_code="a21026",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=x,
-        converted=x.copy(),
-        o2=9.0 + rng.normal(0, 0.3, n),
-        flow=flow,
-        temp=120 + rng.normal(0, 2, n),
-        valid=on.copy(),
-        present=on.copy(),
-        flag=np.full(n, "N"),
-        marked_minutes=np.zeros(n),
-        state=np.full(n, "running"),
-        flow_vote=on.astype(float),
-        temp_vote=on.astype(float),
-        limit=100.0,
-        span=200.0,
-        detection_limit=3.0,
-        reference_o2=9.0,
-        source_kind="boiler",
-        o2_informative=True,
-    )
+    return boiler_series(x, flow, np.ones(x.size, bool), rng)
 
 
 def _found(s: Series) -> list[dict]:
