@@ -26,6 +26,7 @@ class Scan:
     before: np.ndarray
     after: np.ndarray
     z: np.ndarray  # |after − before| over the standard error of a median difference
+    medians: np.ndarray  # of every window of w values (before and after are read from it)
 
     @property
     def own_spread(self) -> float:
@@ -49,7 +50,7 @@ def scan(x: np.ndarray, w: int) -> Scan | None:
     b, a = med[k - w], med[k]
     se = 1.2533 * np.sqrt((spread[k - w] ** 2 + spread[k] ** 2) / w)
     z = np.abs(a - b) / np.maximum(se, 1e-9)
-    return Scan(k, b, a, z)
+    return Scan(k, b, a, z, med)
 
 
 def window_medians(x: np.ndarray, k: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -260,6 +261,7 @@ class ShiftScan:
     idx: np.ndarray
     x: np.ndarray
     resid: np.ndarray
+    resid_medians: np.ndarray  # of every window of w values of `resid`
     w: int
     k: np.ndarray
     d: np.ndarray
@@ -328,6 +330,7 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         idx,
         x,
         resid,
+        sc.medians,
         w,
         sc.k,
         d,
@@ -396,7 +399,6 @@ def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
     c = cfg["step_change"]
     w, d, idx = ss.w, ss.d, ss.idx
     picks = pick_peaks(np.abs(d), ss.loose, ss.k, int(c["min_separation_hours"]))
-    medw = np.median(np.lib.stride_tricks.sliding_window_view(ss.resid, w), axis=1)
     out: list[Held] = []
     taken: set[int] = set()
     for a, (p, i) in enumerate(picks):
@@ -411,7 +413,7 @@ def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
                 abs(d[i]), abs(d[j])
             ):
                 continue
-            shift, z = episode_z(ss.resid, medw, p, q, w)
+            shift, z = episode_z(ss.resid, ss.resid_medians, p, q, w)
             if np.sign(shift) == np.sign(d[i]) and z >= c["episode_z"]:
                 out.append(Held(p, q, i, j, shift, z))
                 taken.add(j)
@@ -490,6 +492,11 @@ def _classify(level: float, noise_ratio: float, tolerance: float) -> str:
     return "rescaled_signal" if abs(lnr - level) < tolerance * abs(level) else "step_change"
 
 
+def _log_level_ratio(inside: np.ndarray, outside_median: float) -> float:
+    """log(median of `inside` / `outside_median`), both floored at 1e-9."""
+    return float(np.log(max(float(np.median(inside)), 1e-9) / max(outside_median, 1e-9)))
+
+
 def _add_held(changes: Changes, ss: ShiftScan, h: Held, sep_hours: int) -> None:
     """Report a held shift as one episode from its start to its end. A change already found
     within `sep_hours` of an edge, with that edge's sign, stands for it (it passed every test of a
@@ -497,7 +504,7 @@ def _add_held(changes: Changes, ss: ShiftScan, h: Held, sep_hours: int) -> None:
     idx, x, w = ss.idx, ss.x, ss.w
     inside = x[h.p : h.q]
     outside = float(np.median(np.concatenate([x[h.p - w : h.p], x[h.q : h.q + w]])))
-    level = float(np.log(max(float(np.median(inside)), 1e-9) / max(outside, 1e-9)))
+    level = _log_level_ratio(inside, outside)
     info = {
         "level_ratio": float(np.exp(level)),
         "episode_log_shift": h.shift,
@@ -553,9 +560,7 @@ def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> Non
             outside = np.concatenate([x[max(p - span, 0) : p], x[q : q + span]])
         else:
             inside, outside = x[p : p + changes.w], x[max(p - changes.w, 0) : p]
-        level = float(
-            np.log(max(float(np.median(inside)), 1e-9) / max(float(np.median(outside)), 1e-9))
-        )
+        level = _log_level_ratio(inside, float(np.median(outside)))
         noise_ratio = _noise(inside) / max(_noise(outside), 1e-9)
         for m in members:
             kinds[m] = _classify(level, noise_ratio, tolerance)

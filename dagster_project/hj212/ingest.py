@@ -69,7 +69,8 @@ def _ddl(table: str, columns: dict[str, str]) -> str:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
     warehouse.ensure_audit_tables(con)
-    manifest.ensure_manifest(con, lake_dir)
+    manifest.ensure_manifest(con)
+    lake.count_unrecorded_values(con, lake_dir)
     con.execute(
         """create table if not exists audit.cems_ingested_files (
             source_file varchar, file_sha256 varchar, build_id varchar, ingested_at timestamp,

@@ -183,6 +183,25 @@ def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
 # --- the manifest and the views --------------------------------------------------------------
 
 
+def count_unrecorded_values(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """Give manifest rows from before the value count their count, read once from their files
+    (by `value_rows`, as the writer counts)."""
+    missing = [
+        p
+        for (p,) in con.execute(
+            "select path from audit.cems_lake_files where value_rows is null"
+        ).fetchall()
+    ]
+    if missing:
+        con.executemany(
+            "update audit.cems_lake_files set value_rows = ? where path = ?",
+            [
+                (value_rows(pq.ParquetFile(lake / p).read(columns=["fields", "field"])), p)
+                for p in missing
+            ],
+        )
+
+
 def record(con: duckdb.DuckDBPyConnection, files: list[LakeFile]) -> None:
     """Add written files to the manifest."""
     if not files:

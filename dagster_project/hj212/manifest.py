@@ -5,8 +5,6 @@ the command line's parser, which stays light."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from dagster_project import warehouse
@@ -21,35 +19,14 @@ MANIFEST_COLUMNS = (
     "source_file, file_sha256, build_id, path, month, rows, min_data_time, max_data_time, mns, "
     "value_rows"
 )
-# the value rows of readings (raw.cems_values unpivots each reading on the fields it sent, and
-# keeps its extra row): what `value_rows` records per file, in DuckDB over Parquet
-VALUE_ROWS_SQL = "sum(bit_count(fields)) + count(field)"
 
 
-def ensure_manifest(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
-    """The manifest, with its value count per file: a manifest from before that column gets it,
-    counted once from the files it lists."""
+def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:
+    """The manifest, with its value count per file (a manifest from before that column gets it
+    empty: `lake.count_unrecorded_values` fills it)."""
     warehouse.ensure_audit_tables(con)
     con.execute(MANIFEST_DDL)
     con.execute("alter table audit.cems_lake_files add column if not exists value_rows bigint")
-    missing = [
-        p
-        for (p,) in con.execute(
-            "select path from audit.cems_lake_files where value_rows is null"
-        ).fetchall()
-    ]
-    if missing:
-        counts = con.execute(
-            f"""select filename, {VALUE_ROWS_SQL}
-                from read_parquet(?, hive_partitioning = false, filename = true)
-                group by filename""",
-            [[str(lake / p) for p in missing]],
-        ).fetchall()
-        by_path = {Path(f).resolve(): int(n) for f, n in counts}
-        con.executemany(
-            "update audit.cems_lake_files set value_rows = ? where path = ?",
-            [(by_path.get((lake / p).resolve(), 0), p) for p in missing],
-        )
 
 
 def value_count(con: duckdb.DuckDBPyConnection) -> int:

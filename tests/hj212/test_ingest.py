@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 
 from dagster_project import guard
 from dagster_project.hj212 import manifest
-from dagster_project.hj212.ingest import ingest_cems
+from dagster_project.hj212.ingest import ensure_tables, ingest_cems
 from dagster_project.hj212.parse import parse_files
 from dagster_project.hj212.writer import frame, packet
 
@@ -269,7 +269,7 @@ def test_the_manifest_counts_the_value_rows_of_every_file(tmp_path: Path) -> Non
     assert manifest.value_count(old) == parsed  # over the view
     old.close()
     con = duckdb.connect(str(wh))
-    manifest.ensure_manifest(con, tmp_path / "wh.lake")
+    ensure_tables(con, tmp_path / "wh.lake")
     assert _q(
         con, "select count(*) - count(value_rows), sum(value_rows) from audit.cems_lake_files"
     ) == [(0, parsed)]
