@@ -22,6 +22,12 @@ from dagster_project.detectors.config import Config, load_config
 from dagster_project.detectors.findings import FindingsBuilder, concat_findings, empty_findings
 from dagster_project.detectors.inputs import DetectorInputs, write_inputs
 from dagster_project.detectors.series import Series, iter_series
+from dagster_project.detectors.shards import (
+    default_workers,
+    device_frames,
+    device_groups,
+    run_sharded,
+)
 
 PER_SERIES: tuple[tuple[str, Callable[[Series, Config, FindingsBuilder], None]], ...] = (
     ("py.constant_value", levels.constant_value),
@@ -45,6 +51,14 @@ CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
 # Detectors that keep their per-day results between runs (the rest look at whole series: their
 # thresholds come from each series' own statistics, so any new day may change any finding).
 INCREMENTAL = ("py.copy_paste",)
+# Detectors that compare the series of different devices: they see every series at once. The
+# others judge one device at a time, so their devices may be split between processes (shards).
+ACROSS_DEVICES = ("py.copy_paste",)
+ORDER = (
+    *(name for name, _ in PER_SERIES),
+    *(name for name, _ in CROSS_SERIES),
+    "py.reference_disagreement",
+)
 
 # A more specific finding on the same outlet × pollutant (or device) explains a generic one.
 SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
@@ -79,34 +93,107 @@ def run_python_detectors(
     cfg: Config,
     seconds: dict[str, float] | None = None,
     memos: dict[str, pl.DataFrame] | None = None,
+    workers: int | None = None,
 ) -> pl.DataFrame:
-    """The statistical detectors' findings; `seconds`, when given, receives each detector's wall
-    seconds (and the series' reindexing as "series"), so a build can say where its time goes.
-    `memos`, when given, holds what a detector that can work incrementally (copy_paste) kept
-    from the previous run, and receives what it keeps from this one."""
+    """The statistical detectors' findings; `seconds`, when given, receives each detector's
+    seconds (and the series' reindexing as "series"), summed over the worker processes, so a
+    build can say where its time goes. `memos`, when given, holds what a detector that can work
+    incrementally (copy_paste) kept from the previous run, and receives what it keeps from this
+    one. `workers` processes judge the devices (default: `shards.default_workers`); the findings
+    are the same whatever their number."""
+    p25 = cfg["sql"]["anomaly_o2_informative_p25"]
+    n = workers if workers is not None else default_workers(inputs.hourly.height)
+    groups = device_groups(inputs.hourly, n) if n > 1 else []
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in ORDER}
+    if len(groups) > 1:
+        everything: list[Series] = []
+
+        def across_devices() -> None:
+            everything.extend(_series(inputs, state, p25, seconds))
+            _add(frames, _across_devices(everything, cfg, seconds, memos))
+
+        shards = [device_frames(inputs, state, mns) for mns in groups]
+        for found, spent in run_sharded(_device_job, shards, cfg, meanwhile=across_devices):
+            _add(frames, found)
+            for name, s in spent.items():
+                if seconds is not None:
+                    seconds[name] = seconds.get(name, 0.0) + s
+    else:
+        series = _series(inputs, state, p25, seconds)
+        _add(frames, _per_device(series, cfg, seconds))
+        _add(frames, _across_devices(series, cfg, seconds, memos))
     timer = _Timer(seconds)
-    series = list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
+    fb = FindingsBuilder("py.reference_disagreement")
+    reference.reference_disagreement(inputs.hourly, inputs.outlets, inputs.stack_tests, cfg, fb)
+    frames["py.reference_disagreement"].append(fb.frame())
+    timer.lap("py.reference_disagreement")
+    return concat_findings(f for name in ORDER for f in frames[name])
+
+
+def _series(
+    inputs: DetectorInputs, state: pl.DataFrame, p25: float, seconds: dict[str, float] | None
+) -> list[Series]:
+    timer = _Timer(seconds)
+    series = list(iter_series(inputs, state, p25))
     timer.lap("series")
-    frames = []
+    return series
+
+
+def _per_device(
+    series: list[Series], cfg: Config, seconds: dict[str, float] | None
+) -> dict[str, pl.DataFrame]:
+    """The findings of every detector that judges one device at a time."""
+    timer = _Timer(seconds)
+    found = {}
     for name, fn in PER_SERIES:
         fb = FindingsBuilder(name)
         for s in series:
             fn(s, cfg, fb)
-        frames.append(fb.frame())
+        found[name] = fb.frame()
         timer.lap(name)
     for name, fn in CROSS_SERIES:
-        fb = FindingsBuilder(name)
-        if name in INCREMENTAL and memos is not None:
-            memos[name] = fn(series, cfg, fb, memos.get(name))
-        else:
+        if name not in ACROSS_DEVICES:
+            fb = FindingsBuilder(name)
             fn(series, cfg, fb)
-        frames.append(fb.frame())
-        timer.lap(name)
-    fb = FindingsBuilder("py.reference_disagreement")
-    reference.reference_disagreement(inputs.hourly, inputs.outlets, inputs.stack_tests, cfg, fb)
-    frames.append(fb.frame())
-    timer.lap("py.reference_disagreement")
-    return concat_findings(frames)
+            found[name] = fb.frame()
+            timer.lap(name)
+    return found
+
+
+def _across_devices(
+    series: list[Series],
+    cfg: Config,
+    seconds: dict[str, float] | None,
+    memos: dict[str, pl.DataFrame] | None,
+) -> dict[str, pl.DataFrame]:
+    """The findings of the detectors that compare devices, given every series."""
+    timer = _Timer(seconds)
+    found = {}
+    for name, fn in CROSS_SERIES:
+        if name in ACROSS_DEVICES:
+            fb = FindingsBuilder(name)
+            if name in INCREMENTAL and memos is not None:
+                memos[name] = fn(series, cfg, fb, memos.get(name))
+            else:
+                fn(series, cfg, fb)
+            found[name] = fb.frame()
+            timer.lap(name)
+    return found
+
+
+def _device_job(
+    cfg: Config, *, hourly: pl.DataFrame, outlets: pl.DataFrame, state: pl.DataFrame
+) -> tuple[dict[str, pl.DataFrame], dict[str, float]]:
+    """A worker process's share: the per-device detectors over its devices, and its seconds."""
+    spent: dict[str, float] = {}
+    inputs = DetectorInputs(hourly, outlets)
+    series = _series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"], spent)
+    return _per_device(series, cfg, spent), spent
+
+
+def _add(frames: dict[str, list[pl.DataFrame]], found: dict[str, pl.DataFrame]) -> None:
+    for name, frame in found.items():
+        frames[name].append(frame)
 
 
 class _Timer:
@@ -154,7 +241,17 @@ def consolidate(findings: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
             pl.coalesce("enterprise_id", "_e").alias("enterprise_id"),
         )
         .drop("_o", "_e")
-        .sort("mn", "start_time", "anomaly_type", "pollutant_code", nulls_last=True)
+        # a total order (the id last), so the stored findings come in the same order whatever
+        # order the detectors and the SQL rules returned them in
+        .sort(
+            "mn",
+            "start_time",
+            "anomaly_type",
+            "pollutant_code",
+            "end_time",
+            "anomaly_id",
+            nulls_last=True,
+        )
     )
 
 
@@ -184,9 +281,11 @@ def series_for_frames(inputs: DetectorInputs, cfg: Config | None = None) -> list
     return list(iter_series(inputs, state, cfg["sql"]["anomaly_o2_informative_p25"]))
 
 
-def detect_frames(inputs: DetectorInputs, cfg: Config | None = None) -> pl.DataFrame:
+def detect_frames(
+    inputs: DetectorInputs, cfg: Config | None = None, workers: int | None = None
+) -> pl.DataFrame:
     """All findings for in-memory frames (tests, benchmark): SQL rules in a scratch DuckDB."""
     cfg = cfg or load_config()
     state, sql_findings = _scratch_rules(inputs, cfg)
-    py_findings = run_python_detectors(inputs, state, cfg)
+    py_findings = run_python_detectors(inputs, state, cfg, workers=workers)
     return consolidate(concat_findings([sql_findings, py_findings]), inputs.outlets)

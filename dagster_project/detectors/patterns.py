@@ -22,19 +22,23 @@ from dagster_project.detectors.windows import away_from_stops, merged_windows
 def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, int]]:
     """24-value vectors of the reported measured values per calendar day (whatever their flag:
     a copied day is copied whole) with enough reported hours, and each day's running hours."""
-    out = []
-    by_day: dict[datetime, np.ndarray] = {}
-    running: dict[datetime, int] = {}
-    for i, t in enumerate(s.times):
-        day = t.replace(hour=0, minute=0, second=0, microsecond=0)
-        vec = by_day.setdefault(day, np.full(24, np.nan))
-        if s.present[i]:
-            vec[t.hour] = s.measured[i]
-        running[day] = running.get(day, 0) + int(s.state[i] == "running")
-    for day, vec in by_day.items():
-        if np.isfinite(vec).sum() >= min_hours:
-            out.append((day, vec, running[day]))
-    return out
+    n = len(s.times)
+    if not n:
+        return []
+    if s.times[-1] - s.times[0] != timedelta(hours=n - 1):
+        raise ValueError(f"{s.mn} {s.pollutant_code}: times are not a full hourly grid")
+    first = s.times[0].replace(hour=0, minute=0, second=0, microsecond=0)
+    pos = s.times[0].hour + np.arange(n)  # hours since the first midnight
+    days = int(pos[-1]) // 24 + 1
+    grid = np.full(days * 24, np.nan)
+    grid[pos[s.present]] = s.measured[s.present]
+    vectors = grid.reshape(days, 24)
+    running = np.bincount(pos // 24, weights=s.running, minlength=days).astype(int)
+    known = np.isfinite(vectors).sum(axis=1)
+    return [
+        (first + timedelta(days=int(d)), vectors[d], int(running[d]))
+        for d in np.flatnonzero(known >= min_hours)
+    ]
 
 
 # What copy_paste found for each day vector, kept between builds (see copy_paste).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -42,20 +43,29 @@ class Series:
         """The value judged against the limit: converted where a reference O2 applies."""
         return self.converted if self.reference_o2 is not None else self.measured
 
-    @property
+    # Computed once per series (every detector asks, several times): read-only, so a caller
+    # that wants to change one works on a copy.
+    @cached_property
     def running(self) -> np.ndarray:
-        return self.state == "running"
+        return _read_only(self.state == "running")
 
-    @property
+    @cached_property
     def usable(self) -> np.ndarray:
         """Running, valid, normally flagged hours with a value: what statistics look at."""
-        return self.running & self.valid & (self.flag == "N") & np.isfinite(self.measured)
+        return _read_only(
+            self.running & self.valid & (self.flag == "N") & np.isfinite(self.measured)
+        )
 
     def zero_tol(self, span_share: float) -> float:
         """What counts as zero (as in the SQL zero rule): a share of the analyser span, or the
         detection limit where that is lower (a reading under the detection limit is zero)."""
         tol = span_share * (self.span or 0.0)
         return min(tol, self.detection_limit) if self.detection_limit else tol
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def _arr(frame: pl.DataFrame, col: str) -> np.ndarray:
@@ -71,6 +81,8 @@ def iter_series(
         "mn", "hour_start", pl.col("state").alias("op_state"), "flow_vote", "temp_vote"
     )
     o2_p25 = {r[0]: r[1] for r in state.group_by("mn").agg(pl.col("o2_p25").first()).iter_rows()}
+    state_of = {key[0]: part for key, part in st.partition_by("mn", as_dict=True).items()}
+    no_state = st.clear()
     for (mn, pol), g in inputs.hourly.group_by(["mn", "pollutant_code"], maintain_order=True):
         g = g.sort("hour_start")
         grid = pl.DataFrame(
@@ -83,7 +95,7 @@ def iter_series(
         f = (
             grid.join(g, on="hour_start", how="left")
             .with_columns(pl.lit(mn).alias("mn"))
-            .join(st.filter(pl.col("mn") == mn), on=["mn", "hour_start"], how="left")
+            .join(state_of.get(mn, no_state), on=["mn", "hour_start"], how="left")
         )
         m = meta.get((mn, pol), {})
         p25 = o2_p25.get(mn)

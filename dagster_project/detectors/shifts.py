@@ -290,13 +290,14 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         return None
     resid = load_residual(np.log(np.maximum(x, floor)), s, idx)
     sc = scan(resid, w)
-    raw = scan(x, w)
-    if sc is None or raw is None:
+    if sc is None:
         return None
+    # the raw level's window medians (its spread is not needed)
+    raw_before, raw_after = window_medians(x, sc.k, w)
     d = sc.after - sc.before
     spread = sc.own_spread
     with np.errstate(all="ignore"):
-        lr = np.log(np.maximum(raw.after, floor) / np.maximum(raw.before, floor))
+        lr = np.log(np.maximum(raw_after, floor) / np.maximum(raw_before, floor))
     flow_lr = flow_log_shift(s.flow[idx], sc.k, w)
     o2_moved = o2_shift(s.o2[idx], sc.k, w)
     h, share = int(c["abrupt_hours"]), c["abrupt_share"]
@@ -311,7 +312,7 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         (np.abs(d) >= c["min_log_ratio"])
         & (sc.z >= c["robust_z"])
         & (np.abs(d) >= c["abrupt_own_spread_z"] * spread)
-        & (np.maximum(raw.before, raw.after) > 2 * floor)
+        & (np.maximum(raw_before, raw_after) > 2 * floor)
     )
     cand = (
         loose
@@ -337,8 +338,8 @@ def shift_scan(s: Series, cfg: Config) -> ShiftScan | None:
         spread,
         lr,
         sc.z,
-        raw.before,
-        raw.after,
+        raw_before,
+        raw_after,
         flow_lr,
         o2_moved,
         sharp,
