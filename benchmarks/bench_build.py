@@ -190,6 +190,17 @@ def _line(label: str, r: Run) -> str:
     )
 
 
+def where_time_went(state: Path) -> list[str]:
+    """The latest build's longest steps, dbt nodes and detectors (their seconds summed over the
+    processes that ran them), and dbt's nodes by kind."""
+    return [
+        f"    longest steps: {', '.join(step_seconds(state))}",
+        f"    longest dbt nodes: {', '.join(dbt_seconds(state))}",
+        f"    slowest detectors (summed over processes): {', '.join(detector_seconds(state))}",
+        f"    dbt nodes by kind: {dbt_breakdown(state)}",
+    ]
+
+
 def full_year(outlets: int) -> list[str]:
     """Generate (once) and build the county-year; keep a copy of the built year for
     `--nightly-only`."""
@@ -217,10 +228,7 @@ def full_year(outlets: int) -> list[str]:
         x for x in full.output.splitlines() if x.startswith(("cems ", "  raw.cems", "  marts.cems"))
     ]
     lines += [f"    {x.strip()}" for x in summary]
-    lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
-    lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
-    lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
-    lines.append(f"    dbt nodes by kind: {dbt_breakdown(wh / '.lantian')}")
+    lines += where_time_went(wh / ".lantian")
     year = OUT / f"year{outlets}"
     shutil.rmtree(year, ignore_errors=True)
     shutil.copytree(wh, year, symlinks=True)
@@ -260,10 +268,7 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         summary = [x for x in inc.output.splitlines() if x.startswith(("cems ", "Built"))]
         lines += [f"    {_repo_relative(x.strip())}" for x in summary]
         lines.append(f"    {ledger_feeds_kept(inc.output)}")
-        lines.append(f"    longest steps: {', '.join(step_seconds(wh / '.lantian'))}")
-        lines.append(f"    longest dbt nodes: {', '.join(dbt_seconds(wh / '.lantian'))}")
-        lines.append(f"    slowest detectors: {', '.join(detector_seconds(wh / '.lantian'))}")
-        lines.append(f"    dbt nodes by kind: {dbt_breakdown(wh / '.lantian')}")
+        lines += where_time_went(wh / ".lantian")
     return lines
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
-from dagster_project.detectors.windows import merged_windows, running_reported
+from dagster_project.detectors.windows import merged_windows, running_reported, sliding_medians
 
 # the values of a flagged stretch -> (the statistic's value, the evidence values)
 Describe = Callable[[np.ndarray], tuple[float, dict[str, float]]]
@@ -201,7 +201,7 @@ def detection_limit_hugging(s: Series, cfg: Config, fb: FindingsBuilder) -> None
         return
     # not literally zero (that is D03): the window median sits above half the detection limit
     floor = 0.5 * dl
-    med = np.median(np.lib.stride_tricks.sliding_window_view(x, w), axis=1)
+    med = sliding_medians(x, w)
     flags = (med < c["median_dl_multiple"] * dl) & (med > floor)
 
     def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -14,6 +14,7 @@ from dagster_project.detectors.channels import fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, runs
 from dagster_project.detectors.series import Series, by_device
+from dagster_project.detectors.windows import sliding_medians
 
 GAS_CODES = ("a21026", "a21002", "a21005", "a21001", "a24088")
 
@@ -44,7 +45,7 @@ def scan(x: np.ndarray, w: int) -> Scan | None:
     if n < 2 * w + 1:
         return None
     win = np.lib.stride_tricks.sliding_window_view(x, w)
-    med = np.median(win, axis=1)
+    med = sliding_medians(x, w)
     spread = 1.4826 * np.median(np.abs(win - med[:, None]), axis=1)
     k = np.arange(w, n - w + 1)
     b, a = med[k - w], med[k]
@@ -57,9 +58,11 @@ def window_medians(x: np.ndarray, k: np.ndarray, w: int) -> tuple[np.ndarray, np
     """Medians of a companion channel over the same before/after windows (NaN-tolerant)."""
     if x.size < 2 * w + 1:
         return np.full(k.size, np.nan), np.full(k.size, np.nan)
-    win = np.lib.stride_tricks.sliding_window_view(x, w)
-    with np.errstate(all="ignore"):
-        med = np.nanmedian(win, axis=1) if np.isnan(x).any() else np.median(win, axis=1)
+    if np.isnan(x).any():
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(np.lib.stride_tricks.sliding_window_view(x, w), axis=1)
+    else:
+        med = sliding_medians(x, w)
     return med[k - w], med[k]
 
 
@@ -686,7 +689,7 @@ def o2_and_dilution(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) 
         if d.reference_o2 is None or o2.size < 3 * w:
             continue
         win = np.lib.stride_tricks.sliding_window_view(o2, w)
-        std, med = win.std(axis=1), np.median(win, axis=1)
+        std, med = win.std(axis=1), sliding_medians(o2, w)
         typical = float(np.median(std))
         if typical < 0.2:
             continue
@@ -818,8 +821,7 @@ def previous_median(x: np.ndarray, n: int) -> np.ndarray:
     prev = np.full(x.size, np.nan)
     vals = np.flatnonzero(np.isfinite(x))
     if vals.size > n:
-        windows = np.lib.stride_tricks.sliding_window_view(x[vals], n)[:-1]
-        prev[vals[n:]] = np.median(windows, axis=1)
+        prev[vals[n:]] = sliding_medians(x[vals], n)[:-1]
     return prev
 
 

@@ -1,12 +1,31 @@
-"""Sliding-window helpers shared by the level and distribution detectors: which hours they read,
-and how flagged windows merge into stretches of hours."""
+"""Sliding-window helpers shared by the detectors: which hours they read, the medians of sliding
+windows, and how flagged windows merge into stretches of hours."""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from dagster_project.detectors.findings import runs
 from dagster_project.detectors.series import Series
+
+
+def sliding_medians(x: np.ndarray, w: int) -> np.ndarray:
+    """The median of every window of `w` consecutive values (`x.size - w + 1` of them): the
+    numbers `np.median` gives over `sliding_window_view(x, w)`, NaN-propagating as it does, in
+    O(n log w) instead of O(n w) (the middle one or two order statistics of each window from a
+    rank filter; their mean, as np.median takes it, for an even `w`)."""
+    if x.size < w or w < 1:
+        return np.empty(0)
+    if not np.isfinite(x).all():  # a rank filter does not order NaN as np.median propagates it
+        return np.median(np.lib.stride_tricks.sliding_window_view(x, w), axis=1)
+    x = np.asarray(x, dtype=np.float64)
+    k = w // 2  # the filter centres a window of w values starting at i on position i + k
+    upper = ndimage.rank_filter(x, k, size=w, mode="nearest")[k : x.size - w + 1 + k]
+    if w % 2:
+        return upper
+    lower = ndimage.rank_filter(x, k - 1, size=w, mode="nearest")[k : x.size - w + 1 + k]
+    return (lower + upper) / 2
 
 
 def running_reported(s: Series) -> np.ndarray:
