@@ -39,6 +39,18 @@
 {% macro duckdb__materialized_cte() -%}materialized{%- endmacro %}
 {% macro spark__materialized_cte() -%}{%- endmacro %}
 
+{#- A CTE inlined into each query that reads it, so the readers' filters reach its scan. DuckDB
+    holds a CTE read more than once, and a filter on what reads it then comes after the whole
+    scan: the readings view read the whole lake for one day of minutes (0.7 s inlined against 3.4 s
+    held, one day of the 100-outlet year; a quarter 1.4 s against 8.2 s). Spark plans CTEs its own
+    way and has no such keyword.
+    Use: `name as {{ not_materialized_cte() }} (…)`. -#}
+{% macro not_materialized_cte() -%}
+    {{ return(adapter.dispatch('not_materialized_cte', 'lantian')()) }}
+{%- endmacro %}
+{% macro duckdb__not_materialized_cte() -%}not materialized{%- endmacro %}
+{% macro spark__not_materialized_cte() -%}{%- endmacro %}
+
 {#- Split text on a one-character separator into a list (null stays null). -#}
 {% macro split_text(text, separator) -%}
     {{ return(adapter.dispatch('split_text', 'lantian')(text, separator)) }}

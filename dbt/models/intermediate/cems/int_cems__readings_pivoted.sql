@@ -8,7 +8,8 @@
 {{ config(materialized='view') }}
 {%- set fields = {'avg': 'Avg', 'min': 'Min', 'max': 'Max', 'zs_avg': 'ZsAvg', 'zs_min': 'ZsMin',
                   'zs_max': 'ZsMax', 'cou': 'Cou'} %}
-with readings as (
+-- `readings` is read three times: inlined, each read gets the reader's day filter (see the macro).
+with readings as {{ not_materialized_cte() }} (
     select * from {{ ref('stg_cems__readings') }}
     where cn in ('2051', '2061')
 ),
