@@ -106,18 +106,16 @@ def run_python_detectors(
     groups = device_groups(inputs.hourly, n) if n > 1 else []
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in ORDER}
     if len(groups) > 1:
-        everything: list[Series] = []
 
-        def across_devices() -> None:
-            everything.extend(_series(inputs, state, p25, seconds))
-            _add(frames, _across_devices(everything, cfg, seconds, memos))
+        def across_devices() -> None:  # in this process, while the workers judge the devices
+            series = _series(inputs, state, p25, seconds)
+            _add(frames, _across_devices(series, cfg, seconds, memos))
 
         shards = [device_frames(inputs, state, mns) for mns in groups]
         for found, spent in run_sharded(_device_job, shards, cfg, meanwhile=across_devices):
             _add(frames, found)
-            for name, s in spent.items():
-                if seconds is not None:
-                    seconds[name] = seconds.get(name, 0.0) + s
+            for name, s in spent.items() if seconds is not None else ():
+                seconds[name] = seconds.get(name, 0.0) + s
     else:
         series = _series(inputs, state, p25, seconds)
         _add(frames, _per_device(series, cfg, seconds))

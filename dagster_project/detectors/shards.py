@@ -56,7 +56,9 @@ def default_workers(hours: int) -> int:
     MAX_WORKERS), one when the input is small."""
     if hours < MIN_PARALLEL_HOURS:
         return 1
-    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    cores = len(affinity(0)) if affinity else os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
 
 
 def device_groups(hourly: pl.DataFrame, shards: int) -> list[list[str]]:
