@@ -5,7 +5,7 @@
   replaced tables), it is first copied table by table into a fresh file, so a warehouse never
   grows by every replaced table; otherwise the building file itself is published. A nightly
   frees the blocks of the few days of marts it rewrote and of the CEMS models it rebuilds whole
-  (the hourly grid, its substitution, the detectors' input and operating state: ~17 % of the
+  (the hourly grid, its substitution, the detectors' input and operating state: ~18 % of the
   100-outlet year's blocks); the next nightly reuses them, so compacting them away every night
   would copy the whole warehouse (14 s there) for space that is taken again the next night.
   DuckDB reuses free blocks, so the file stays within 1 / (1 - MAX_FREE_SHARE) of a fresh
