@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from dagster_project.detectors import (
+    copies,
     distribution,
     levels,
     marks,
@@ -47,13 +48,14 @@ CROSS_SERIES: tuple[tuple[str, Callable[..., None]], ...] = (
     ("py.calibration_timing", marks.calibration_timing_all),
     ("py.strategic_gap", marks.strategic_gap_all),
     ("py.fingerprint_drift", patterns.fingerprint_drift),
+    ("py.scaled_copy", copies.scaled_copies),
 )
 # Detectors that keep their per-day results between runs (the rest look at whole series: their
 # thresholds come from each series' own statistics, so any new day may change any finding).
 INCREMENTAL = ("py.copy_paste",)
 # Detectors that compare the series of different devices: they see every series at once. The
 # others judge one device at a time, so their devices may be split between processes (shards).
-ACROSS_DEVICES = ("py.copy_paste",)
+ACROSS_DEVICES = ("py.copy_paste", "py.scaled_copy")
 ORDER = (
     *(name for name, _ in PER_SERIES),
     *(name for name, _ in CROSS_SERIES),
@@ -85,6 +87,9 @@ SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
         )
     ),
 }
+# Detectors whose evidence stands on its own (another device's values, found equal): nothing
+# explains their findings away.
+CONCLUSIVE = ("py.scaled_copy",)
 
 
 def run_python_detectors(
@@ -218,7 +223,7 @@ def consolidate(findings: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     for r in rows:
         blockers = SUPPRESSED_BY.get(r["anomaly_type"], ())
         device_wide = r["anomaly_type"] == "fingerprint_drift"
-        explained = any(
+        explained = r["detector"] not in CONCLUSIVE and any(
             o["anomaly_type"] in blockers
             and o["mn"] == r["mn"]
             and (device_wide or o["pollutant_code"] in (None, r["pollutant_code"]))

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from dagster_project.detectors.channels import device_channels, fit_channels
+from dagster_project.detectors.channels import Drop, Fitted, StepCoupling, fitted
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series, by_device
@@ -329,6 +329,7 @@ class Fingerprint:
     features: np.ndarray  # windows × FEATURES
     hours: list[int]  # usable hours behind each window
     rows: np.ndarray  # grid positions of the hours read (usable, steady, every channel known)
+    fit: Fitted  # the values read and their fit on the outlet's own channels
 
 
 def _median(x: np.ndarray) -> float:
@@ -359,24 +360,11 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     up after it are left out), then describe every sliding window by FEATURES."""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
-    chans = device_channels(group, s)
-    ok = (
-        s.usable
-        & (s.measured > 0)
-        & away_from_stops(s, int(c["cool_down_hours"]), int(c["warm_up_max_hours"]))
-    )
-    for ch in chans:
-        ok &= np.isfinite(ch)
-    rows = np.flatnonzero(ok)
-    if rows.size < c["min_baseline_days"] * 24:
+    steady = s.usable & away_from_stops(s, int(c["cool_down_hours"]), int(c["warm_up_max_hours"]))
+    fit = fitted(s, group, steady)
+    if fit is None or fit.rows.size < c["min_baseline_days"] * 24:
         return None
-    y = np.full(len(s.times), np.nan)
-    y[rows] = np.log(s.measured[rows])
-    fit = fit_channels(y, chans, rows)
-    if fit is None:
-        return None
-    f = np.full(len(s.times), np.nan)
-    f[rows] = fit.predict(chans, rows)
+    y, f, rows = fit.log_values, fit.fitted, fit.rows
     resid = y - f
     typical = max(_mad(resid[rows]), 1e-9)
     starts, feats, hours = [], [], []
@@ -404,7 +392,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
         hours.append(int(m.size))
     if len(starts) < c["min_baseline_windows"]:
         return None
-    return Fingerprint(starts, np.array(feats), hours, rows)
+    return Fingerprint(starts, np.array(feats), hours, rows, fit)
 
 
 def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
@@ -428,6 +416,47 @@ def departs_from_own_channels(z: np.ndarray, feature_z: float) -> np.ndarray:
     step_corr = z[:, FEATURES.index("step_corr_with_own_channels")]
     resid = z[:, FEATURES.index("log_residual_spread")]
     return (step_corr < 0) | (resid >= feature_z)
+
+
+@dataclass
+class Decoupled:
+    """A stretch whose hour-to-hour changes stopped following the outlet's own channels."""
+
+    lo: int  # first and last grid position of the stretch
+    hi: int
+    drop: Drop
+
+
+def decoupled_stretches(fp: Fingerprint, c: dict) -> list[Decoupled]:
+    """Stretches of `coupling_days` days (sliding a day) over which the slope of the series'
+    hour-to-hour log changes on those of its fit (`StepCoupling`) fell to at most
+    `max_slope_share` of its slope elsewhere, by at least `min_drop_t` standard errors; a series
+    that does not follow its channels elsewhere (slope under `min_drop_t` standard errors) has no
+    coupling to lose. Overlapping stretches are merged, keeping the strongest drop."""
+    sc = StepCoupling.of(fp.fit)
+    if sc is None:
+        return []
+    found: list[Decoupled] = []
+    for days in c["coupling_days"]:
+        w = 24 * int(days)
+        starts = np.arange(0, len(fp.fit.log_values) - w + 1, 24)
+        for a, d in zip(starts, sc.drops_over(starts, w, w // 2), strict=True):
+            if (
+                d is not None
+                and d.elsewhere_t >= c["min_drop_t"]
+                and d.inside <= c["max_slope_share"] * d.elsewhere
+                and d.t >= c["min_drop_t"]
+            ):
+                read = sc.pairs[(sc.pairs >= a) & (sc.pairs < a + w)]
+                found.append(Decoupled(int(read[0]) - 1, int(read[-1]), d))
+    merged: list[Decoupled] = []
+    for d in sorted(found, key=lambda d: d.lo):
+        if merged and d.lo <= merged[-1].hi:
+            m = merged[-1]
+            merged[-1] = Decoupled(m.lo, max(m.hi, d.hi), max(m.drop, d.drop, key=lambda x: x.t))
+        else:
+            merged.append(d)
+    return merged
 
 
 def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
@@ -456,7 +485,8 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
             )
             for k in np.flatnonzero(hit):
                 flags[fp.starts[k]] = True
-            for lo, hi in merged_windows(flags, w):
+            spans = merged_windows(flags, w)
+            for lo, hi in spans:
                 inside = [k for k in np.flatnonzero(hit) if lo <= fp.starts[k] <= hi]
                 k = max(inside, key=lambda i: dist[i])
                 # the finding spans the hours read, not the grid window around them
@@ -485,5 +515,31 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
                         "robust_z": dict(zip(FEATURES, z[k].tolist(), strict=True)),
                         "windows_compared": len(fp.starts),
                         "window_hours": fp.hours[k],
+                    },
+                )
+            for d in decoupled_stretches(fp, c):
+                if any(d.lo <= hi and d.hi >= lo for lo, hi in spans):
+                    continue  # reported above
+                fb.report(
+                    "fingerprint_drift",
+                    s.mn,
+                    s.pollutant_code,
+                    s.times[d.lo],
+                    s.times[d.hi],
+                    "coupling_drop_t",
+                    d.drop.t,
+                    {
+                        "min_drop_t": c["min_drop_t"],
+                        "max_slope_share": c["max_slope_share"],
+                        "coupling_days": c["coupling_days"],
+                    },
+                    {
+                        "slope_inside": d.drop.inside,
+                        "slope_elsewhere": d.drop.elsewhere,
+                        "hour_pairs_inside": d.drop.pairs,
+                        "meaning": "slope of the hour-to-hour changes of log values on those "
+                        "of their fit on the outlet's own flow, temperature, O2 and other "
+                        "pollutants, over the stretch and elsewhere; t: its drop in standard "
+                        "errors",
                     },
                 )

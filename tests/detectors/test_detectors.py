@@ -51,8 +51,7 @@ def test_clean_county_has_no_findings(clean_findings):
     ).rows()
 
 
-# fingerprint_drift is the one type the benchmark shows weak recall for (see the report)
-@pytest.mark.parametrize("anomaly_type", [t for t in ANOMALY_TYPES if t != "fingerprint_drift"])
+@pytest.mark.parametrize("anomaly_type", ANOMALY_TYPES)
 def test_injected_case_is_found_with_its_type(clean_county, clean_findings, anomaly_type):
     lab, found = _inject_one(clean_county, anomaly_type)
     rows = found.to_dicts()
