@@ -4,11 +4,12 @@ those of a stretch of another device's same pollutant, in time order or reversed
 and scaled by any factor (a constant factor leaves log changes as they were).
 
 Two days of such equal changes do not happen by chance: each step of a running series carries its
-own noise. Candidates come from a hash of the signs of 32 consecutive changes (a change within
-its rounding has no reliable sign and ends a candidate); each is then checked step by step along
-its diagonal. Of the two outlets, the one whose values stopped following its own channels (flow,
-temperature, O2, its other pollutants) over the stretch is the copy; where that cannot be told,
-both are reported."""
+own noise. Candidates come from a hash of the sizes of 8 consecutive changes above 1 %; each is
+checked change by change along its diagonal, and the equal pieces are chained where they lie a
+few changes apart (the copy and this check need not agree on which hours the plant ran). Of the
+two outlets, the one whose values stopped following its own channels (flow, temperature, O2,
+its other pollutants) over the stretch is the copy; where that cannot be told, both are
+reported."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series, by_device
 
-K = 32  # changes per hashed pattern
-FLOOR = 0.01  # a change under 1 % may vanish in a copy's rounding
-MAX_SHARED = 8  # a sign pattern more frequent than this is a smooth series' habit, not a copy
+K = 8  # changes per hashed pattern
+BIN = 0.01  # their size, in bins of 1 % (a rounding moves few across a bin's edge)
+FLOOR = 0.01  # a change under 1 % may vanish in a copy's rounding: left out of the patterns
+MAX_SHARED = 8  # a pattern more frequent than this is a smooth series' habit, not a copy
+LOCAL = 96  # changes checked either side of a shared pattern along its diagonal
+MIN_PIECE = 6  # equal changes in a row that make a piece of a copy
+MAX_JUMP = 4  # changes a copy may skip or repeat between pieces (hours one side counts as
+# running and the other not, a calibration hour left out on one side only)
 
 
 @dataclass
@@ -60,32 +66,49 @@ def steps_of(s: Series, keep: np.ndarray) -> Steps | None:
 
 
 def _codes(dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The signs of the changes above FLOOR (the smaller ones are left out: a copy's rounding
-    may hide them), K at a time (one bit each, the first lowest), and the position of the
-    first change of each pattern."""
+    """The sizes of the changes above FLOOR (the smaller ones are left out: a copy's rounding
+    may hide them), in BIN steps, K at a time (six bits each, the first lowest), and the
+    position of the first change of each pattern."""
     big = np.flatnonzero(np.abs(dy) > FLOOR)
     n = big.size - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    up = (dy[big] > 0).astype(np.uint64)
+    sym = (np.clip(np.floor(dy[big] / BIN), -32, 31) + 32).astype(np.uint64)
     code = np.zeros(n, np.uint64)
     for j in range(K):
-        code |= up[j : j + n] << np.uint64(j)
+        code |= sym[j : j + n] << np.uint64(6 * j)
     return code, big[:n]
 
 
 @dataclass
+class Piece:
+    """Changes a[i0:i1] equal to the source's from i0 + off on."""
+
+    i0: int
+    i1: int
+    off: int
+    moving: int  # changes clear of the rounding
+    worst: float  # largest |difference of changes| / its rounding tolerance
+
+
+@dataclass
 class Copy:
-    """Changes a[i0:i1] (its normally flagged running hours) equal those of source b (its running
-    hours, whatever their flag: a copy takes them all; reversed: run backwards) from j0 on."""
+    """Pieces of target a's changes (its normally flagged hours the plant was not stopped)
+    equal to pieces of source b's (its hours the plant was not stopped, whatever their flag: a
+    copy takes them all; reversed: run backwards), in order, a few changes apart at most."""
 
     a: Steps
     b: Steps
     reversed: bool
-    i0: int
-    i1: int
-    j0: int
-    worst: float  # largest |difference of changes| / its rounding tolerance
+    pieces: list[Piece]
+
+    @property
+    def steps(self) -> int:
+        return sum(p.i1 - p.i0 for p in self.pieces)
+
+    @property
+    def moving(self) -> int:
+        return sum(p.moving for p in self.pieces)
 
 
 def _source(b: Steps, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -111,49 +134,104 @@ def _index(seqs: Sequence[tuple[Steps, bool]]) -> tuple[np.ndarray, np.ndarray]:
     return code[order], at[order]
 
 
-def find_copies(targets: Sequence[Steps], sources: Sequence[Steps], c: Config) -> list[Copy]:
-    """Every stretch of >= `min_steps` changes of a target equal to those of a source of another
-    device (forward or reversed), with >= `min_moving` of them well clear of their rounding (a
-    flat stretch is equal to any other)."""
-    seqs = [(t, False) for t in targets] + [(s, r) for s in sources for r in (False, True)]
+def _hits(seqs: Sequence[tuple[Steps, bool]], nt: int) -> np.ndarray:
+    """(target, source, offset, target position) for each pattern a target shares with a source
+    of another device (patterns shared by more than MAX_SHARED entries left out)."""
     code, at = _index(seqs)
-    nt = len(targets)
     device = np.array([st.series.mn for st, _ in seqs])
-    # patterns shared by 2 to MAX_SHARED entries: each pair of entries of such a pattern, as
-    # (target, source, offset of the source's position from the target's)
     size = np.diff(np.r_[0, np.flatnonzero(np.diff(code)) + 1, code.size])
     share = np.repeat(size, size)
-    pairs = []
+    hits = [np.zeros((0, 4), np.int64)]
     for d in range(1, MAX_SHARED):
         i = np.flatnonzero((code[:-d] == code[d:]) & (share[:-d] <= MAX_SHARED))
         for x, y in ((i, i + d), (i + d, i)):
             keep = (at[x, 0] < nt) & (at[y, 0] >= nt) & (device[at[x, 0]] != device[at[y, 0]])
-            pairs.append(np.column_stack([at[x, 0], at[y, 0], at[y, 1] - at[x, 1]])[keep])
-    diagonals = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 3), int)
+            hits.append(np.column_stack([at[x, 0], at[y, 0], at[y, 1] - at[x, 1], at[x, 1]])[keep])
+    return np.unique(np.concatenate(hits), axis=0)
+
+
+def _pieces(
+    da: np.ndarray, ea: np.ndarray, db: np.ndarray, eb: np.ndarray, off: int, lo: int, hi: int
+) -> list[Piece]:
+    """Runs of >= MIN_PIECE changes of a[lo:hi] equal, within rounding, to b's `off` later."""
+    ia = np.arange(max(lo, -off), min(hi, da.size, db.size - off))
+    gap = np.abs(da[ia] - db[ia + off])
+    tol = ea[ia] + eb[ia + off] + 1e-9
+    out = []
+    for r0, r1 in _runs(gap <= tol):
+        if r1 - r0 >= MIN_PIECE:
+            seg = slice(r0, r1)
+            moving = int((np.abs(da[ia[seg]]) > np.maximum(FLOOR, 2 * tol[seg])).sum())
+            worst = float(np.max(gap[seg] / tol[seg]))
+            out.append(Piece(int(ia[r0]), int(ia[r1 - 1]) + 1, off, moving, worst))
+    return out
+
+
+def _follow(
+    da: np.ndarray, ea: np.ndarray, db: np.ndarray, eb: np.ndarray, p: Piece, forward: bool
+) -> list[Piece]:
+    """The pieces that continue `p` (forward or backward), each starting (ending) at most
+    MAX_JUMP changes from the last on a diagonal at most MAX_JUMP away, for as long as there is
+    one."""
+    out = []
+    while True:
+        lo, hi = (p.i1, p.i1 + MAX_JUMP + LOCAL) if forward else (p.i0 - MAX_JUMP - LOCAL, p.i0)
+        near = [
+            q
+            for off in range(p.off - MAX_JUMP, p.off + MAX_JUMP + 1)
+            for q in _pieces(da, ea, db, eb, off, lo, hi)
+            if (q.i0 <= p.i1 + MAX_JUMP if forward else q.i1 >= p.i0 - MAX_JUMP)
+        ]
+        if not near:
+            return out
+        p = (
+            min(near, key=lambda q: (q.i0, q.i0 - q.i1))
+            if forward
+            else max(near, key=lambda q: (q.i1, q.i1 - q.i0))
+        )
+        out.append(p)
+
+
+def _chains(pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces in target order, chained where the next starts at most MAX_JUMP changes after the
+    last ended, on a diagonal at most MAX_JUMP away (a few hours skipped or repeated)."""
+    chains: list[list[Piece]] = []
+    for p in sorted(pieces, key=lambda p: (p.i0, p.i0 - p.i1, p.off)):
+        last = chains[-1][-1] if chains else None
+        if last is not None and p.i0 < last.i1:
+            continue  # the same stretch, read on a neighbouring diagonal
+        if last is not None and p.i0 - last.i1 <= MAX_JUMP and abs(p.off - last.off) <= MAX_JUMP:
+            chains[-1].append(p)
+        else:
+            chains.append([p])
+    return chains
+
+
+def find_copies(targets: Sequence[Steps], sources: Sequence[Steps], c: Config) -> list[Copy]:
+    """Every stretch of a target whose changes equal those of a source of another device
+    (forward or reversed), in pieces of >= MIN_PIECE a few changes apart at most, >=
+    `min_steps` in all and >= `min_moving` of them well clear of their rounding (a flat stretch
+    is equal to any other). Each shared pattern is checked up to LOCAL changes either side along
+    its diagonal, and the piece it lies on followed both ways (`_follow`)."""
+    seqs = [(t, False) for t in targets] + [(s, r) for s in sources for r in (False, True)]
     found = []
-    for a, b, off in diagonals.tolist():
+    by_pair: dict[tuple[int, int], list[Piece]] = {}
+    for a, b, off, i in _hits(seqs, len(targets)).tolist():
+        have = by_pair.setdefault((a, b), [])
+        if any(p.i0 <= i < p.i1 for p in have):
+            continue  # on a piece read already
         src, rev = seqs[b]
-        da, ea = np.diff(targets[a].log), targets[a].err
         db, eb = _source(src, rev)
-        ia = np.arange(max(0, -off), min(da.size, db.size - off))
-        gap = np.abs(da[ia] - db[ia + off])
-        tol = ea[ia] + eb[ia + off] + 1e-9
-        for r0, r1 in _runs(gap <= tol):
-            seg = ia[r0:r1]
-            moving = int((np.abs(da[seg]) > np.maximum(FLOOR, 2 * tol[r0:r1])).sum())
-            if seg.size >= c["min_steps"] and moving >= c["min_moving"]:
-                worst = float(np.max(gap[r0:r1] / tol[r0:r1]))
-                found.append(
-                    Copy(
-                        targets[a],
-                        src,
-                        rev,
-                        int(seg[0]),
-                        int(seg[-1]) + 1,
-                        int(seg[0]) + off,
-                        worst,
-                    )
-                )
+        da, ea = np.diff(targets[a].log), targets[a].err
+        for p in _pieces(da, ea, db, eb, off, i - LOCAL, i + LOCAL):
+            if p.i0 <= i < p.i1:
+                have += [p, *_follow(da, ea, db, eb, p, True), *_follow(da, ea, db, eb, p, False)]
+    for (a, b), pieces in sorted(by_pair.items()):
+        src, rev = seqs[b]
+        for chain in _chains(pieces):
+            cp = Copy(targets[a], src, rev, chain)
+            if cp.steps >= c["min_steps"] and cp.moving >= c["min_moving"]:
+                found.append(cp)
     return found
 
 
@@ -194,11 +272,18 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
             sources.setdefault(s.pollutant_code, []).append(src)
     for pol in sorted(targets):
         for cp in find_copies(targets[pol], sources[pol], c):
-            rows = cp.a.rows[cp.i0 : cp.i1 + 1]
-            jb = np.arange(cp.j0, cp.j0 + cp.i1 - cp.i0 + 1)
-            src_rows = (cp.b.rows[::-1] if cp.reversed else cp.b.rows)[jb]
-            src_log = (cp.b.log[::-1] if cp.reversed else cp.b.log)[jb]
-            scale = float(np.median(np.exp(cp.a.log[cp.i0 : cp.i1 + 1] - src_log)))
+            first, last = cp.pieces[0], cp.pieces[-1]
+            rows = cp.a.rows[first.i0 : last.i1 + 1]
+            src_rows_all = cp.b.rows[::-1] if cp.reversed else cp.b.rows
+            src_logs = cp.b.log[::-1] if cp.reversed else cp.b.log
+            src_rows = src_rows_all[first.i0 + first.off : last.i1 + last.off + 1]
+            ratios = np.concatenate(
+                [
+                    cp.a.log[p.i0 : p.i1 + 1] - src_logs[p.i0 + p.off : p.i1 + p.off + 1]
+                    for p in cp.pieces
+                ]
+            )
+            scale = float(np.exp(np.median(ratios)))
             t, src = cp.a.series, cp.b.series
             start, src_start = t.times[int(rows[0])], src.times[int(src_rows.min())]
             shift = (start - src.times[int(src_rows[0])]).total_seconds() / 3600
@@ -215,7 +300,7 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
                 start,
                 t.times[int(rows[-1])],
                 "equal_log_changes",
-                cp.i1 - cp.i0,
+                cp.steps,
                 {
                     "min_steps": c["min_steps"],
                     "min_moving": c["min_moving"],
@@ -227,7 +312,8 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
                     "source_end": src.times[int(src_rows.max())],
                     "source_reversed": cp.reversed,
                     "scale_factor": scale,
-                    "largest_difference_share_of_rounding": cp.worst,
+                    "largest_difference_share_of_rounding": max(p.worst for p in cp.pieces),
+                    "pieces": len(cp.pieces),
                     "coupling_here": None if here is None else asdict(here),
                     "coupling_source": None if there is None else asdict(there),
                     "meaning": "consecutive hour-to-hour changes of log values equal to the "

@@ -125,7 +125,7 @@ def test_flat_stretches_are_equal_to_nothing(county) -> None:
     assert _found(edited, outlets).height == 0
 
 
-def test_patterns_read_the_signs_of_the_changes_a_copy_keeps() -> None:
+def test_patterns_read_the_sizes_of_the_changes_a_copy_keeps() -> None:
     """Changes under 1 % are left out of the patterns (a copy's rounding may hide them), so a
     copy whose rounding turned one into none still shares every pattern."""
     rng = np.random.default_rng(5)
@@ -137,4 +137,22 @@ def test_patterns_read_the_signs_of_the_changes_a_copy_keeps() -> None:
     assert code.size == 80 - 2 - copies.K + 1
     assert (code == copies._codes(copied)[0]).all() and (pos == copies._codes(copied)[1]).all()
     big = np.flatnonzero(np.abs(dy) > copies.FLOOR)
-    assert int(code[0]) == sum(1 << j for j in range(copies.K) if dy[big[j]] > 0)
+    bins = np.floor(dy[big[: copies.K]] / copies.BIN).astype(int) + 32
+    assert int(code[0]) == sum(int(b) << (6 * j) for j, b in enumerate(bins))
+
+
+def test_pieces_a_few_hours_apart_make_one_copy() -> None:
+    """A copy and this check may disagree on which hours the plant ran: pieces of equal changes
+    on diagonals a change apart, a change or two apart in time, chain into one copy."""
+    rng = np.random.default_rng(9)
+    src = np.cumsum(rng.normal(0, 0.08, 400))
+    # the copy: the source's log values from 100 on, one value skipped every 12
+    taken = np.array([i for i in range(100, 300) if i % 12])
+    tgt = np.concatenate([rng.normal(0, 0.3, 50).cumsum(), src[taken] + 1.7])
+    ea, eb = np.full(tgt.size - 1, 1e-9), np.full(src.size - 1, 1e-9)  # no rounding
+    da, db = np.diff(tgt), np.diff(src)
+    first = copies._pieces(da, ea, db, eb, 100 - 50, 50, 70)
+    assert first and first[0].i0 == 50
+    chain = [first[0], *copies._follow(da, ea, db, eb, first[0], True)]
+    assert sum(p.i1 - p.i0 for p in chain) >= 150
+    assert len(copies._chains(chain)) == 1
