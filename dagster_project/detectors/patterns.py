@@ -405,17 +405,18 @@ def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
     return z, np.sqrt(np.mean(z**2, axis=1))
 
 
-def departs_from_own_channels(z: np.ndarray, feature_z: float) -> np.ndarray:
-    """Per window: whether the values stopped following the outlet's own channels (their hour to
-    hour changes follow the fit on flow, temperature, O2 and other pollutants less than usual, or
-    their departure from it grew by `feature_z`; a departure that shrank, a quiet spell at a
-    steady set point, is values following their channels more closely). A window whose values
-    still move with the outlet's own channels, however its spread and persistence changed (a new
-    load regime, the start of the heating season), is the outlet operating differently, not
-    another fingerprint."""
+def departs_from_own_channels(z: np.ndarray) -> np.ndarray:
+    """Per window: whether the values stopped following the outlet's own channels: both their
+    hour-to-hour changes follow the fit on flow, temperature, O2 and other pollutants less than
+    usual, and their departure from it grew (values that no longer follow their channels do
+    both). A departure that shrank is a quiet spell at a steady set point, whatever the changes'
+    correlation; a departure that grew while the changes follow the channels as closely as ever
+    is a noisier spell of the same plant. A window whose values still move with the outlet's own
+    channels, however its spread and persistence changed (a new load regime, the start of the
+    heating season), is the outlet operating differently, not another fingerprint."""
     step_corr = z[:, FEATURES.index("step_corr_with_own_channels")]
     resid = z[:, FEATURES.index("log_residual_spread")]
-    return (step_corr < 0) | (resid >= feature_z)
+    return (step_corr < 0) & (resid > 0)
 
 
 @dataclass
@@ -467,7 +468,10 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
     features moving at once, and the values no longer follow the outlet's own channels as they
     used to (`departs_from_own_channels`). A week of a peer's data, or of generated
     numbers with the right level, carries another fingerprint; a level shift alone does not
-    count (the features are level-free)."""
+    count (the features are level-free). Also reported: days over which the values' changes
+    stopped following those channels altogether (`decoupled_stretches`), however little the
+    other features moved. (Another device's values copied over an outlet's are found by
+    `copies.scaled_copies`.)"""
     c = cfg["fingerprint_drift"]
     w = 24 * int(c["window_days"])
     for group in by_device(series).values():
@@ -481,7 +485,7 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
             hit = (
                 (dist >= c["min_distance"])
                 & (moved >= c["min_features"])
-                & departs_from_own_channels(z, c["feature_z"])
+                & departs_from_own_channels(z)
             )
             for k in np.flatnonzero(hit):
                 flags[fp.starts[k]] = True

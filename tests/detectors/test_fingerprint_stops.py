@@ -100,12 +100,15 @@ def test_away_from_stops_leaves_out_the_cool_down_and_the_warm_up() -> None:
 
 def test_values_following_their_channels_more_closely_do_not_depart_from_them() -> None:
     """A window whose departure from the fit on the outlet's own channels shrank (a quiet spell
-    at a steady set point) still follows them; one whose departure grew, or whose hour-to-hour
-    changes follow them less, does not."""
+    at a steady set point) still follows them, whatever its changes' correlation; so does one
+    whose departure grew while its changes follow the channels as closely as ever (a noisier
+    spell). One whose changes follow them less and whose departure grew does not."""
     cols = {f: i for i, f in enumerate(patterns.FEATURES)}
-    z = np.zeros((3, len(patterns.FEATURES)))
-    z[:, cols["step_corr_with_own_channels"]] = 0.5
-    z[0, cols["log_residual_spread"]] = -5.0  # closer to the channels than usual
-    z[1, cols["log_residual_spread"]] = 5.0  # further from them
-    z[2, cols["step_corr_with_own_channels"]] = -1.0  # changes follow them less
-    assert patterns.departs_from_own_channels(z, 4.0).tolist() == [False, True, True]
+    z = np.zeros((4, len(patterns.FEATURES)))
+    z[:, cols["step_corr_with_own_channels"]] = -1.0  # changes follow them less ...
+    z[0, cols["log_residual_spread"]] = -5.0  # ... but closer to the channels than usual
+    z[1, cols["log_residual_spread"]] = 3.0  # ... and further from them
+    z[2, cols["step_corr_with_own_channels"]] = 1.0  # changes follow them as ever ...
+    z[2, cols["log_residual_spread"]] = 5.0  # ... with a larger departure
+    z[3, cols["log_residual_spread"]] = -0.01  # changes follow less, departure as usual
+    assert patterns.departs_from_own_channels(z).tolist() == [False, True, False, False]
