@@ -252,13 +252,12 @@ def _t(d: Drop | None) -> float:
 
 def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Report each stretch copied, scaled, from another device (`find_copies`) on the outlet
-    that holds it, unless the source's values over their stretch stopped following the source's
-    own channels clearly more than this outlet's did over its own (their drops, `coupling_drop`,
-    `min_drop_gap_t` standard errors apart): then this outlet holds the original and the
-    source, found the other way round, the copy. Where that cannot be told (no channel to fit,
-    a weakly coupled pollutant), both are reported: one of them does not hold its own values.
-    A copy that copy_paste reports already (the same values a whole number of days later) is
-    left to it."""
+    whose values over it stopped following their own channels more (the larger drop of the
+    slope of their changes on those of their fit, `coupling_drop`, in standard errors; a side
+    where it cannot be told counts as no drop): the other holds the original. Where it can be
+    told on neither side (no channel to fit), both are reported: one of them does not hold its
+    own values. A copy that copy_paste reports already (the same values a whole number of days
+    later) is left to it."""
     c = cfg["scaled_copy"]
     groups = by_device(series)
     targets: dict[str, list[Steps]] = {}
@@ -291,8 +290,8 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
                 continue
             here = coupling_drop(t, groups[t.mn], rows)
             there = coupling_drop(src, groups[src.mn], np.sort(src_rows))
-            if _t(there) - _t(here) >= c["min_drop_gap_t"]:
-                continue  # the source lost its coupling, not this outlet: this one is its own
+            if (here, there) != (None, None) and _t(there) > _t(here):
+                continue  # the source's values lost more of their coupling: it holds the copy
             fb.report(
                 "fingerprint_drift",
                 t.mn,
@@ -301,11 +300,7 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
                 t.times[int(rows[-1])],
                 "equal_log_changes",
                 cp.steps,
-                {
-                    "min_steps": c["min_steps"],
-                    "min_moving": c["min_moving"],
-                    "min_drop_gap_t": c["min_drop_gap_t"],
-                },
+                {"min_steps": c["min_steps"], "min_moving": c["min_moving"]},
                 {
                     "source_mn": src.mn,
                     "source_start": src_start,
