@@ -154,7 +154,7 @@ def _pieces(
     da: np.ndarray, ea: np.ndarray, db: np.ndarray, eb: np.ndarray, off: int, lo: int, hi: int
 ) -> list[Piece]:
     """Runs of >= MIN_PIECE changes of a[lo:hi] equal, within rounding, to b's `off` later."""
-    ia = np.arange(max(lo, -off), min(hi, da.size, db.size - off))
+    ia = np.arange(max(lo, 0, -off), min(hi, da.size, db.size - off))
     gap = np.abs(da[ia] - db[ia + off])
     tol = ea[ia] + eb[ia + off] + 1e-9
     out = []

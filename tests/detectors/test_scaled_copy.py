@@ -156,3 +156,13 @@ def test_pieces_a_few_hours_apart_make_one_copy() -> None:
     chain = [first[0], *copies._follow(da, ea, db, eb, first[0], True)]
     assert sum(p.i1 - p.i0 for p in chain) >= 150
     assert len(copies._chains(chain)) == 1
+
+
+def test_pieces_read_no_change_before_the_first() -> None:
+    """A window reaching before a series' start reads from its first change (a negative
+    position would wrap around to its end)."""
+    rng = np.random.default_rng(2)
+    da = rng.normal(0, 0.05, 8)
+    db = np.concatenate([da[-6:], rng.normal(0, 0.05, 10)])  # equal to a's end, read wrapped
+    ea, eb = np.full(da.size, 1e-9), np.full(db.size, 1e-9)
+    assert copies._pieces(da, ea, db, eb, 6, -8, 8) == []
