@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dagster_project.detectors.series import Series
+from dagster_project.detectors.series import Series, mad
 
 
 def device_channels(group: Sequence[Series], own: Series) -> list[np.ndarray]:
@@ -144,13 +144,13 @@ class StepCoupling:
         dy, df = y[pairs] - y[pairs - 1], f[pairs] - f[pairs - 1]
         if pairs.size < 48:
             return None
-        ordinary = np.abs(df - np.median(df)) <= 6 * _robust_sd(df)
+        ordinary = np.abs(df - np.median(df)) <= 6 * mad(df)
         pairs, dy, df = pairs[ordinary], dy[ordinary], df[ordinary]
         if pairs.size < 48 or df @ df <= 0:
             return None
         slope = float(dy @ df / (df @ df))
         e = dy - slope * df
-        sd = _robust_sd(e)
+        sd = mad(e)
         if not sd > 0:
             return None
         return cls(pairs, slope * df + np.clip(e, -3 * sd, 3 * sd), df, sd)
@@ -192,7 +192,3 @@ class StepCoupling:
             else None
             for i in range(k.size)
         ]
-
-
-def _robust_sd(x: np.ndarray) -> float:
-    return float(1.4826 * np.median(np.abs(x - np.median(x))))
