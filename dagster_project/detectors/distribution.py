@@ -146,32 +146,66 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         )
 
 
+def _cap_levels(x: np.ndarray, tol: float, min_count: int) -> list[float]:
+    """Where a cap could be, highest first: the window's maximum and the densest point of its
+    upper half (the median of the most values within `tol`, relative, of each other), each where
+    at least `min_count` values sit on it."""
+    v = np.sort(x[x >= np.median(x)])
+    if v.size < min_count:
+        return []
+    ends = np.searchsorted(v, v * (1 + tol), side="right")
+    i = int(np.argmax(ends - np.arange(v.size)))
+    levels = {float(np.median(v[i : ends[i]])), float(v[-1])}
+    return sorted(
+        (c for c in levels if int((np.abs(v - c) <= tol * c).sum()) >= min_count), reverse=True
+    )
+
+
+def _capped_stretch(
+    pos: np.ndarray, x: np.ndarray, cap: float, c: Config
+) -> tuple[np.ndarray, int] | None:
+    """The hours at `cap` and the number of usable hours from the first to the last of them,
+    where `cap` is the maximum of that stretch (nothing above it there) and the hours on it are
+    a cap's share of the stretch; else None. Values above the cap elsewhere in the window (before
+    the cap was set, after it was lifted) do not matter."""
+    at = np.abs(x - cap) <= c["tolerance_rel"] * cap
+    first, last = np.flatnonzero(at)[[0, -1]]
+    inside = x[first : last + 1]
+    if inside.size < c["min_hours"] or inside.max() > cap * (1 + c["tolerance_rel"]):
+        return None
+    n_cap = int(at.sum())
+    if n_cap < c["min_count"] or not c["min_share"] <= n_cap / inside.size <= 0.5:
+        return None
+    return pos[at], int(inside.size)
+
+
 def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """A mass point at the window's maximum: many hours pinned at one top value."""
+    """A mass point at the top of a stretch: many hours pinned at one value that nothing in the
+    stretch (first to last such hour) exceeds, in any 30 days."""
     c = cfg["capped_value"]
     for series_name, v in (("compliance", s.compliance), ("measured", s.measured)):
         if series_name == "measured" and s.reference_o2 is None:
             continue
         found: list[Found] = []
         for pos, x in _period_values(s, v):
-            if x.size < c["min_hours"]:
+            if x.size < c["min_hours"] or x.max() <= 0:
                 continue
-            top = float(x.max())
-            if top <= 0:
-                continue
-            at_cap = np.abs(x - top) <= c["tolerance_rel"] * top
-            n_cap = int(at_cap.sum())
-            share = n_cap / x.size
-            if n_cap >= c["min_count"] and c["min_share"] <= share <= 0.5:
-                capped = pos[at_cap]
+            for cap in _cap_levels(x[x > 0], c["tolerance_rel"], int(c["min_count"])):
+                hit = _capped_stretch(pos, x, cap, c)
+                if hit is None:
+                    continue
+                capped, hours = hit
+                share = capped.size / hours
                 ev = {
-                    "cap_mg_m3": top,
-                    "hours_at_cap": n_cap,
-                    "hours": int(x.size),
+                    "cap_mg_m3": cap,
+                    "hours_at_cap": int(capped.size),
+                    "hours": hours,
+                    "window_max_mg_m3": float(x.max()),
                     "basis": series_name,
-                    "cap_over_limit": top / s.limit if s.limit else None,
+                    "cap_over_limit": cap / s.limit if s.limit else None,
                 }
                 found.append((int(capped[0]), int(capped[-1]), share, ev))
+                break
         for lo, hi, share, ev in _strongest_per_stretch(found):
             fb.report(
                 "capped_value",
@@ -184,6 +218,7 @@ def capped_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 {
                     "min_share": c["min_share"],
                     "min_count": c["min_count"],
+                    "min_hours": c["min_hours"],
                     "tolerance_rel": c["tolerance_rel"],
                     "window_days": 30,
                 },

@@ -146,7 +146,10 @@ def _greedy_runs(
 
 
 def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """24-h windows varying within 2 % of span and far less than the outlet usually varies."""
+    """24-h windows varying within 2 % of span and far less than the outlet usually varies: their
+    spread under a fifth of its typical window's, or, on the log value (noise that scales with
+    the level), under `log_variance_ratio` of its typical window's and under `hourly_change_ratio`
+    of its median hour-to-hour change: a day quieter than the analyser's own hour-scale noise."""
     c = cfg["narrow_band"]
     w = int(c["window_hours"])
     idx = np.flatnonzero(s.usable)
@@ -159,13 +162,25 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     typical = float(np.median(std))
     if typical < c["min_typical_std_span_share"] * s.span:
         return
-    flags = (band < c["band_span_share"] * s.span) & (std < c["variance_ratio"] * typical)
+    floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
+    lx = np.log(np.maximum(x, floor))
+    log_std = np.lib.stride_tricks.sliding_window_view(lx, w).std(axis=1)
+    log_typical = float(np.median(log_std))
+    consecutive = np.diff(idx) == 1
+    hourly = float(np.median(np.abs(np.diff(lx))[consecutive])) if consecutive.any() else 0.0
+    quiet = (log_std < c["log_variance_ratio"] * log_typical) & (
+        log_std < c["hourly_change_ratio"] * hourly
+    )
+    flags = (band < c["band_span_share"] * s.span) & ((std < c["variance_ratio"] * typical) | quiet)
 
     def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
+        lseg = np.log(np.maximum(seg, floor))
         return float(seg.std() / typical), {
             "p5_p95_band_mg_m3": float(np.percentile(seg, 95) - np.percentile(seg, 5)),
             "typical_window_std_mg_m3": typical,
             "median_mg_m3": float(np.median(seg)),
+            "log_std_over_typical_log_std": float(lseg.std() / max(log_typical, 1e-12)),
+            "log_std_over_median_hourly_log_change": float(lseg.std() / max(hourly, 1e-12)),
         }
 
     _report_windows(
@@ -178,6 +193,8 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         statistic="window_std_over_typical_std",
         threshold={
             "variance_ratio": c["variance_ratio"],
+            "log_variance_ratio": c["log_variance_ratio"],
+            "hourly_change_ratio": c["hourly_change_ratio"],
             "band_span_share": c["band_span_share"],
             "band_mg_m3": c["band_span_share"] * s.span,
         },
