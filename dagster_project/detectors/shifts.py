@@ -396,7 +396,9 @@ def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tu
 def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
     """Changes of the load-adjusted level (loose candidates, whatever the load did at the edge)
     taken back within `undo_max_days` by an opposite change of about their size, where at least
-    one of the two passes every test of a step (`cand`) and the whole episode between them
+    one of the two passes every test of a step (`cand`), or both are abrupt between running
+    hours (an edit put on and taken off at an hour, whatever the load did over the days around
+    them), and the whole episode between them
     stands out (`episode_z`) from the series' own episodes of that length. The load channels are
     already in the residual; judging the episode as a whole lets an edit whose other edge falls
     on a restart or a load change (where flow and O2 move with it) count."""
@@ -411,7 +413,7 @@ def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
         for q, j in picks[a + 1 :]:
             if idx[q] - idx[p] > int(c["undo_max_days"]) * 24:
                 break
-            if not (ss.cand[i] or ss.cand[j]):
+            if not (ss.cand[i] or ss.cand[j] or (ss.sharp[i] and ss.sharp[j])):
                 continue
             if np.sign(d[j]) != -np.sign(d[i]) or abs(d[i] + d[j]) > c["undo_tolerance"] * max(
                 abs(d[i]), abs(d[j])

@@ -86,3 +86,29 @@ def test_no_held_shift_in_a_series_without_an_edit() -> None:
         ss = shift_scan(s, cfg)
         assert ss is not None
         assert held_shifts(ss, cfg) == []
+
+
+def test_an_edit_put_on_and_taken_off_abruptly_while_the_load_drifts_is_one_episode() -> None:
+    """The reading is raised by 45 % from `at` to `back`, at an hour each way; the flow rises by
+    about 18 % over the day around each edge (a load drifting up, not following the edit), so
+    neither edge passes the flow test of a step, but both are abrupt: an edit and its undo."""
+    cfg = load_config()
+    rng = np.random.default_rng(11)
+    at, back = 24 * 14 + 9, 24 * 20 + 9
+    t = np.arange(N)
+    ramp = np.clip((t - at + 12) / 24, 0, 1) + np.clip((t - back + 12) / 24, 0, 1)
+    flow = 10 * np.exp(0.18 * ramp + rng.normal(0, 0.02, N))
+    x = 20 * np.exp(rng.normal(0, 0.08, N))
+    x[at:back] *= 1.45
+    s = _series(x, flow, rng)
+    ss = shift_scan(s, cfg)
+    assert ss is not None
+    edges = [int(np.argmin(np.abs(ss.k - e))) for e in (at, back)]
+    assert not ss.cand[edges].any()  # the load moved at both: neither edge alone is a step
+    assert ss.sharp[edges].all()
+    held = held_shifts(ss, cfg)
+    assert len(held) == 1
+    rows = _found(s)
+    assert len(rows) == 1
+    assert abs(rows[0]["start_time"] - s.times[at]) <= timedelta(hours=12)
+    assert abs(rows[0]["end_time"] - s.times[back - 1]) <= timedelta(hours=12)
