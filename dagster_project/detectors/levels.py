@@ -145,23 +145,39 @@ def _greedy_runs(
             i = j + 1
 
 
+def _p5_p95(win: np.ndarray) -> np.ndarray:
+    return np.percentile(win, 95, axis=1) - np.percentile(win, 5, axis=1)
+
+
+def _covered(flags: np.ndarray, w: int, trim: int = 0) -> np.ndarray:
+    """Positions inside any flagged window (`flags` by start position, each window w long), less
+    `trim` positions at either end of each window."""
+    out = np.zeros(flags.size + w - 1, bool)
+    core = np.convolve(flags.astype(int), np.ones(w - 2 * trim, int)) > 0
+    out[trim : trim + core.size] = core
+    return out
+
+
 def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """24-h windows varying within 2 % of span and far less than the outlet usually varies: their
-    spread under a fifth of its typical window's, or, on the log value (noise that scales with
-    the level), under `log_variance_ratio` of its typical window's and under `hourly_change_ratio`
-    of its median hour-to-hour change: a day quieter than the analyser's own hour-scale noise."""
+    """Stretches varying within 2 % of span and far less than the outlet usually varies. Over a
+    day (24 h): a spread under a fifth of its typical day's, or, on the log value (noise that
+    scales with the level), under `log_variance_ratio` of its typical day's and under
+    `hourly_change_ratio` of its median hour-to-hour change: a day quieter than the analyser's
+    own hour-scale noise. Over two days (48 h), where chance quiet spells are far rarer: a log
+    spread under `long_hourly_change_ratio` of that hour-to-hour change (reported as the
+    window's middle day)."""
     c = cfg["narrow_band"]
-    w = int(c["window_hours"])
+    w, long_w = int(c["window_hours"]), int(c["long_window_hours"])
     idx = np.flatnonzero(s.usable)
-    if idx.size < max(3 * w, cfg["operating"]["min_running_hours"]) or not s.span:
+    if idx.size < max(3 * long_w, cfg["operating"]["min_running_hours"]) or not s.span:
         return
     x = s.measured[idx]
     win = np.lib.stride_tricks.sliding_window_view(x, w)
     std = win.std(axis=1)
-    band = np.percentile(win, 95, axis=1) - np.percentile(win, 5, axis=1)
     typical = float(np.median(std))
     if typical < c["min_typical_std_span_share"] * s.span:
         return
+    max_band = c["band_span_share"] * s.span
     floor = max(s.zero_tol(cfg["sql"]["anomaly_zero_span_share"]), 1e-6)
     lx = np.log(np.maximum(x, floor))
     log_std = np.lib.stride_tricks.sliding_window_view(lx, w).std(axis=1)
@@ -171,7 +187,14 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     quiet = (log_std < c["log_variance_ratio"] * log_typical) & (
         log_std < c["hourly_change_ratio"] * hourly
     )
-    flags = (band < c["band_span_share"] * s.span) & ((std < c["variance_ratio"] * typical) | quiet)
+    flags = (_p5_p95(win) < max_band) & ((std < c["variance_ratio"] * typical) | quiet)
+    long_flags = (_p5_p95(np.lib.stride_tricks.sliding_window_view(x, long_w)) < max_band) & (
+        np.lib.stride_tricks.sliding_window_view(lx, long_w).std(axis=1)
+        < c["long_hourly_change_ratio"] * hourly
+    )
+    # a two-day window stands for its middle day: quiet hours either side of a band of a day or
+    # more make a window quiet long before the band starts
+    covered = _covered(flags, w) | _covered(long_flags, long_w, long_w // 4)
 
     def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
         lseg = np.log(np.maximum(seg, floor))
@@ -188,15 +211,18 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         s,
         "narrow_band",
         idx,
-        flags,
-        w,
+        covered,
+        1,
         statistic="window_std_over_typical_std",
         threshold={
+            "window_hours": w,
             "variance_ratio": c["variance_ratio"],
             "log_variance_ratio": c["log_variance_ratio"],
             "hourly_change_ratio": c["hourly_change_ratio"],
+            "long_window_hours": long_w,
+            "long_hourly_change_ratio": c["long_hourly_change_ratio"],
             "band_span_share": c["band_span_share"],
-            "band_mg_m3": c["band_span_share"] * s.span,
+            "band_mg_m3": max_band,
         },
         describe=describe,
     )

@@ -1,8 +1,8 @@
 """A cap set for three weeks in the middle of a month, with higher hours before and after it in
 the same 30-day window, is found (the cap is the maximum of its own stretch, not of the window);
-a narrow band on a series whose variation is mostly hour-scale noise (so its spread is not under
-a fifth of a typical day's) is found by the log criterion: a day quieter than the outlet's own
-hour-to-hour change. The untouched series raise neither."""
+a two-day narrow band on a series whose variation is mostly hour-scale noise (so its spread is
+not under a fifth of a typical day's) is found by each log criterion: a day, or two, quieter
+than the outlet's own hour-to-hour change. The untouched series raise neither."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def test_uncapped_month_raises_no_cap() -> None:
 
 
 def test_band_quieter_than_the_hourly_noise_found_by_the_log_criterion() -> None:
-    old_rule_only = {"narrow_band": {"log_variance_ratio": 0.0}}
+    old_rule_only = {"narrow_band": {"log_variance_ratio": 0.0, "long_hourly_change_ratio": 0.0}}
+    one_day_only = {"narrow_band": {"long_hourly_change_ratio": 0.0}}
+    two_days_only = {"narrow_band": {"log_variance_ratio": 0.0}}
     for seed in range(5):
         x = _banded(_clean(seed, 0.05), seed)
         found = _run(narrow_band, x)
@@ -79,7 +81,9 @@ def test_band_quieter_than_the_hourly_noise_found_by_the_log_criterion() -> None
         f, band = found[0], (T0 + timedelta(hours=BAND_FROM), T0 + timedelta(hours=BAND_TO))
         assert band[0] - timedelta(hours=12) <= f["start_time"] < band[1]
         assert band[0] < f["end_time"] <= band[1] + timedelta(hours=12)
-        # the raw criterion alone (spread under a fifth of a typical day's) misses it
+        # each log criterion finds it alone; the raw one (a fifth of a typical day's spread) not
+        assert len(_run(narrow_band, x, one_day_only)) == 1, seed
+        assert len(_run(narrow_band, x, two_days_only)) == 1, seed
         assert _run(narrow_band, x, old_rule_only) == [], seed
 
 
