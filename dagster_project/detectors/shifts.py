@@ -398,10 +398,10 @@ def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
     taken back within `undo_max_days` by an opposite change of about their size, where at least
     one of the two passes every test of a step (`cand`), or both are abrupt between running
     hours (an edit put on and taken off at an hour, whatever the load did over the days around
-    them), and the whole episode between them
-    stands out (`episode_z`) from the series' own episodes of that length. The load channels are
-    already in the residual; judging the episode as a whole lets an edit whose other edge falls
-    on a restart or a load change (where flow and O2 move with it) count."""
+    them), and the whole episode between them stands out (`episode_z`) from the series' own
+    episodes of that length. The load channels are already in the residual; judging the episode
+    as a whole lets an edit whose other edge falls on a restart or a load change (where flow and
+    O2 move with it) count."""
     c = cfg["step_change"]
     w, d, idx = ss.w, ss.d, ss.idx
     picks = pick_peaks(np.abs(d), ss.loose, ss.k, int(c["min_separation_hours"]))
