@@ -148,17 +148,17 @@ def bunching_below_limit(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
 
 def _cap_levels(x: np.ndarray, tol: float, min_count: int) -> list[float]:
     """Where a cap could be, highest first: the window's maximum and the densest point of its
-    upper half (the median of the most values within `tol`, relative, of each other), each where
-    at least `min_count` values sit on it."""
-    v = np.sort(x[x >= np.median(x)])
+    upper half (the middle of the most values within `tol`, relative, of each other), each where
+    at least `min_count` values sit on it (within `tol` of it)."""
+    v = np.sort(x)[x.size // 2 :]
     if v.size < min_count:
         return []
     ends = np.searchsorted(v, v * (1 + tol), side="right")
     i = int(np.argmax(ends - np.arange(v.size)))
-    levels = {float(np.median(v[i : ends[i]])), float(v[-1])}
-    return sorted(
-        (c for c in levels if int((np.abs(v - c) <= tol * c).sum()) >= min_count), reverse=True
-    )
+    levels = sorted({float(v[(i + ends[i] - 1) // 2]), float(v[-1])}, reverse=True)
+    lo = np.searchsorted(v, [c * (1 - tol) for c in levels], side="left")
+    hi = np.searchsorted(v, [c * (1 + tol) for c in levels], side="right")
+    return [c for c, n in zip(levels, hi - lo, strict=True) if n >= min_count]
 
 
 def _capped_stretch(

@@ -145,8 +145,14 @@ def _greedy_runs(
             i = j + 1
 
 
-def _p5_p95(win: np.ndarray) -> np.ndarray:
-    return np.percentile(win, 95, axis=1) - np.percentile(win, 5, axis=1)
+def _within_band(win: np.ndarray, quiet: np.ndarray, max_band: float) -> np.ndarray:
+    """The quiet windows whose P95 − P5 is under `max_band` (percentiles only where quiet: few)."""
+    out = np.zeros(quiet.size, bool)
+    k = np.flatnonzero(quiet)
+    if k.size:
+        p5, p95 = np.percentile(win[k], [5, 95], axis=1)
+        out[k] = p95 - p5 < max_band
+    return out
 
 
 def _covered(flags: np.ndarray, w: int, trim: int = 0) -> np.ndarray:
@@ -187,10 +193,12 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     quiet = (log_std < c["log_variance_ratio"] * log_typical) & (
         log_std < c["hourly_change_ratio"] * hourly
     )
-    flags = (_p5_p95(win) < max_band) & ((std < c["variance_ratio"] * typical) | quiet)
-    long_flags = (_p5_p95(np.lib.stride_tricks.sliding_window_view(x, long_w)) < max_band) & (
+    flags = _within_band(win, (std < c["variance_ratio"] * typical) | quiet, max_band)
+    long_flags = _within_band(
+        np.lib.stride_tricks.sliding_window_view(x, long_w),
         np.lib.stride_tricks.sliding_window_view(lx, long_w).std(axis=1)
-        < c["long_hourly_change_ratio"] * hourly
+        < c["long_hourly_change_ratio"] * hourly,
+        max_band,
     )
     # a two-day window stands for its middle day: quiet hours either side of a band of a day or
     # more make a window quiet long before the band starts
