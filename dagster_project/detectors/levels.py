@@ -4,6 +4,7 @@ hugging (D08). All look only at hours the flue gas says are running."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -27,12 +28,18 @@ def _report_windows(
     statistic: str,
     threshold: dict[str, float],
     describe: Describe,
+    criteria: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """One finding per stretch of merged flagged windows over the positions `idx`."""
+    """One finding per stretch of merged flagged windows over the positions `idx`; `criteria`
+    (positions covered, by the name of the criterion that flagged them) names in the evidence
+    which of them flagged each stretch."""
     x = s.measured[idx]
     for lo, hi in merged_windows(flags, w):
         t0, t1 = s.times[idx[lo]], s.times[idx[hi]]
-        value, values = describe(x[lo : hi + 1])
+        value, described = describe(x[lo : hi + 1])
+        values: dict[str, Any] = dict(described)
+        if criteria:
+            values["criteria"] = [k for k, c in criteria.items() if c[lo : hi + 1].any()]
         fb.report(kind, s.mn, s.pollutant_code, t0, t1, statistic, value, threshold, values)
 
 
@@ -193,7 +200,6 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     quiet = (log_std < c["log_variance_ratio"] * log_typical) & (
         log_std < c["hourly_change_ratio"] * hourly
     )
-    flags = _within_band(win, (std < c["variance_ratio"] * typical) | quiet, max_band)
     long_flags = _within_band(
         np.lib.stride_tricks.sliding_window_view(x, long_w),
         np.lib.stride_tricks.sliding_window_view(lx, long_w).std(axis=1)
@@ -202,7 +208,14 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     )
     # a two-day window stands for its middle day: quiet hours either side of a band of a day or
     # more make a window quiet long before the band starts
-    covered = _covered(flags, w) | _covered(long_flags, long_w, long_w // 4)
+    criteria = {
+        "day_under_typical_spread": _covered(
+            _within_band(win, std < c["variance_ratio"] * typical, max_band), w
+        ),
+        "day_under_hourly_noise_log": _covered(_within_band(win, quiet, max_band), w),
+        "two_days_under_hourly_noise_log": _covered(long_flags, long_w, long_w // 4),
+    }
+    covered = np.logical_or.reduce(list(criteria.values()))
 
     def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
         lseg = np.log(np.maximum(seg, floor))
@@ -233,6 +246,7 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             "band_mg_m3": max_band,
         },
         describe=describe,
+        criteria=criteria,
     )
 
 

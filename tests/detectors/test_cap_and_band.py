@@ -6,6 +6,7 @@ than the outlet's own hour-to-hour change. The untouched series raise neither.""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -81,6 +82,10 @@ def test_band_quieter_than_the_hourly_noise_found_by_the_log_criterion() -> None
         f, band = found[0], (T0 + timedelta(hours=BAND_FROM), T0 + timedelta(hours=BAND_TO))
         assert band[0] - timedelta(hours=12) <= f["start_time"] < band[1]
         assert band[0] < f["end_time"] <= band[1] + timedelta(hours=12)
+        assert json.loads(f["evidence"])["values"]["criteria"] == [
+            "day_under_hourly_noise_log",
+            "two_days_under_hourly_noise_log",
+        ]
         # each log criterion finds it alone; the raw one (a fifth of a typical day's spread) not
         assert len(_run(narrow_band, x, one_day_only)) == 1, seed
         assert len(_run(narrow_band, x, two_days_only)) == 1, seed
