@@ -208,11 +208,11 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     )
     # a two-day window stands for its middle day: quiet hours either side of a band of a day or
     # more make a window quiet long before the band starts
+    calm = std < c["variance_ratio"] * typical
+    in_band = _within_band(win, calm | quiet, max_band)  # one percentile pass for both
     criteria = {
-        "day_under_typical_spread": _covered(
-            _within_band(win, std < c["variance_ratio"] * typical, max_band), w
-        ),
-        "day_under_hourly_noise_log": _covered(_within_band(win, quiet, max_band), w),
+        "day_under_typical_spread": _covered(in_band & calm, w),
+        "day_under_hourly_noise_log": _covered(in_band & quiet, w),
         "two_days_under_hourly_noise_log": _covered(long_flags, long_w, long_w // 4),
     }
     covered = np.logical_or.reduce(list(criteria.values()))
