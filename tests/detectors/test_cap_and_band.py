@@ -7,14 +7,16 @@ than the outlet's own hour-to-hour change. The untouched series raise neither.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
 
-from dagster_project.detectors.config import load_config
+from dagster_project.detectors.config import Config, load_config
 from dagster_project.detectors.distribution import capped_value
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.levels import narrow_band
+from dagster_project.detectors.series import Series
 from tests.detectors.shift_series import boiler_series
 
 T0 = datetime(2024, 1, 1)  # where boiler_series starts
@@ -30,7 +32,11 @@ def _clean(seed: int, sigma: float) -> np.ndarray:
     return np.round(60 * np.exp(rng.normal(0, sigma, N)), 2)
 
 
-def _run(detector, x: np.ndarray, overrides: dict | None = None) -> list[dict]:
+def _run(
+    detector: Callable[[Series, Config, FindingsBuilder], None],
+    x: np.ndarray,
+    overrides: dict | None = None,
+) -> list[dict]:
     rng = np.random.default_rng(7)
     s = boiler_series(x, np.full(N, 10.0), np.ones(N, bool), rng)
     fb = FindingsBuilder("test")
