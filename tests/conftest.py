@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.dagster_home import DAGSTER_YAML
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SOURCES = REPO / "sources"
 # A small county for whole builds run as operators run them (seconds of CPU, not minutes).
@@ -19,7 +21,7 @@ TINY_COUNTY = {"seed": 7, "start": date(2023, 11, 1), "days": 2, "enterprises": 
 def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Runs launched by tests never touch the developer's .dagster_home."""
     home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
 
 
