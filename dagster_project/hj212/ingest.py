@@ -6,8 +6,11 @@
   `audit.cems_lake_files`, seen as the views raw.cems_readings and raw.cems_values); device
   events to raw.cems_device_events; rejects to audit.rejected_records. The logs stream through
   piece by piece (parse.ParseStream), so memory stays bounded whatever the delivery.
-* `audit.cems_ingested_files` remembers each file's SHA-256 and counts. A file whose hash is
-  unchanged is skipped (one load_log row, note 'unchanged, skipped', counts 0: nothing was read
+* `audit.cems_ingested_files` remembers each file's SHA-256 and counts, and its size and
+  modification time (ns) when its content was last confirmed. A file whose size and mtime are
+  still those keeps its recorded hash without being read again (as make and rsync judge files: a
+  county-year's logs are 4-13 GB to hash every night); any other file is hashed. A file whose hash
+  is unchanged is skipped (one load_log row, note 'unchanged, skipped', counts 0: nothing was read
   in this build). A new or changed file is parsed; a changed file's old rows (lake files, events
   and its rejects) are dropped first, so re-ingesting never duplicates rows. A file that
   disappeared has its rows removed.
@@ -76,6 +79,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
             source_file varchar, file_sha256 varchar, build_id varchar, ingested_at timestamp,
             rows_read bigint, rows_loaded bigint, rows_rejected bigint)"""
     )
+    for stamp in STAMP_COLUMNS:  # (a warehouse from before they were recorded)
+        con.execute(
+            f"alter table audit.cems_ingested_files add column if not exists {stamp} bigint"
+        )
     con.execute(
         """create table if not exists audit.cems_changed_days (build_id varchar, day date)"""
     )
@@ -101,12 +108,69 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
         lake.refresh_views(con, lake_dir)
 
 
+# what a file's record says of it besides its hash: size and modification time (ns)
+STAMP_COLUMNS = ("size_bytes", "mtime_ns")
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def file_hashes(
+    con: duckdb.DuckDBPyConnection, current: dict[str, Path]
+) -> tuple[dict[str, str], pl.DataFrame]:
+    """Each log's SHA-256, and each log's size and mtime as stat'ed before it was hashed. A log
+    whose size and mtime are those recorded with its hash keeps that hash unread; any other log
+    is read and hashed (new, changed, touched, or recorded before stamps were kept)."""
+    recorded = {
+        name: (sha, size, mtime)
+        for name, sha, size, mtime in con.execute(
+            "select source_file, file_sha256, size_bytes, mtime_ns from audit.cems_ingested_files"
+        ).fetchall()
+    }
+    hashes: dict[str, str] = {}
+    sizes: list[int] = []
+    mtimes: list[int] = []
+    for name, path in current.items():
+        stat = path.stat()
+        sizes.append(stat.st_size)
+        mtimes.append(stat.st_mtime_ns)
+        sha, size, mtime = recorded.get(name, (None, None, None))
+        same = sha is not None and (size, mtime) == (stat.st_size, stat.st_mtime_ns)
+        hashes[name] = sha if same else sha256_file(path)
+    stamps = pl.DataFrame(
+        {
+            "source_file": list(current),
+            "file_sha256": [hashes[n] for n in current],
+            "size_bytes": sizes,
+            "mtime_ns": mtimes,
+        },
+        schema={
+            "source_file": pl.String,
+            "file_sha256": pl.String,
+            "size_bytes": pl.Int64,
+            "mtime_ns": pl.Int64,
+        },
+    )
+    return hashes, stamps
+
+
+def _stamp(con: duckdb.DuckDBPyConnection, stamps: pl.DataFrame) -> None:
+    """Record size and mtime with each file record whose content they were taken with."""
+    con.register("_cems_file_stamps", stamps)
+    try:
+        con.execute(
+            """update audit.cems_ingested_files f
+               set size_bytes = s.size_bytes, mtime_ns = s.mtime_ns
+               from _cems_file_stamps s
+               where f.source_file = s.source_file and f.file_sha256 = s.file_sha256"""
+        )
+    finally:
+        con.unregister("_cems_file_stamps")
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -204,7 +268,7 @@ def ingest_cems(
     )
     stale = _missing_from_lake(con, lake_dir)  # e.g. a warehouse moved without its lake
     current = {_rel(p, sources_root): p for p in files}
-    hashes = {name: sha256_file(p) for name, p in current.items()}
+    hashes, stamps = file_hashes(con, current)
     con.execute("begin transaction")
     try:
         gone = sorted(set(known) - set(current))
@@ -213,13 +277,13 @@ def ingest_cems(
         days = _days_of(con, changed)
         _delete_files(con, changed)
         stats.files_removed = len(gone)
-        for name in sorted(current):
-            if name not in todo:
-                stats.files_skipped += 1
-                _log(con, build_id, name, hashes[name], (0, 0, 0), "unchanged, skipped")
+        skipped = [n for n in sorted(current) if n not in todo]
+        stats.files_skipped = len(skipped)
+        _log_unchanged(con, build_id, skipped, hashes)
         written = _load(
             con, todo, current, hashes, sources_root, build_id, modbus_le_allowed, lake_dir, stats
         )
+        _stamp(con, stamps)
         days |= _days_of(con, [f.source_file for f in written])
         stats.changed_days = sorted(days | set(extra_days))
         record_days(con, build_id, stats.changed_days)
@@ -288,7 +352,8 @@ def _load(
         counts = stream.per_file[name]
         _log(con, build_id, name, hashes[name], counts, "; ".join(["parsed", *stream.notes[name]]))
         con.execute(
-            """insert into audit.cems_ingested_files
+            """insert into audit.cems_ingested_files (source_file, file_sha256, build_id,
+                   ingested_at, rows_read, rows_loaded, rows_rejected)
                values (?, ?, ?, current_timestamp, ?, ?, ?)""",
             [name, hashes[name], build_id, *counts],
         )
@@ -308,6 +373,18 @@ def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()
     return Path(rows[0][0]) if rows and rows[0][0] else None
+
+
+def _log_unchanged(
+    con: duckdb.DuckDBPyConnection, build_id: str, names: list[str], hashes: dict[str, str]
+) -> None:
+    """One load_log row per unchanged file (counts 0: nothing was read), in one statement."""
+    if names:
+        con.execute(
+            """insert into audit.load_log
+               select ?, ?, unnest(?), unnest(?), 0, 0, 0, current_timestamp, ?""",
+            [build_id, FEED, names, [hashes[n] for n in names], "unchanged, skipped"],
+        )
 
 
 def _log(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dagster_project import guard
-from dagster_project.hj212 import manifest
+from dagster_project.hj212 import ingest, manifest
 from dagster_project.hj212.ingest import ensure_tables, ingest_cems
 from dagster_project.hj212.parse import parse_files
 from dagster_project.hj212.writer import frame, packet
@@ -116,6 +118,40 @@ def test_reingest_unchanged_adds_nothing_and_changed_file_is_replaced(tmp_path: 
     stats = ingest_cems(con, sources / "cems", sources, "b4")
     assert stats.files_removed == 1
     assert _q(con, "select count(*) from raw.cems_values where mn = 'B'") == [(0,)]
+
+
+def test_a_log_is_hashed_again_only_when_its_size_or_mtime_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, con = _setup(tmp_path)
+    ingest_cems(con, sources / "cems", sources, "b1")
+    stamps = "select count(*) from audit.cems_ingested_files where mtime_ns is not null"
+    assert _q(con, stamps) == [(2,)]
+    hashed: list[str] = []
+    real = ingest.sha256_file
+    monkeypatch.setattr(ingest, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+
+    stats = ingest_cems(con, sources / "cems", sources, "b2")
+    assert (hashed, stats.files_skipped) == ([], 2)  # nothing read to know nothing changed
+    b_log = sources / "cems/west/deep/B_202403.log"
+    os.utime(b_log, ns=(b_log.stat().st_atime_ns, b_log.stat().st_mtime_ns + 10**9))  # touched
+    stats = ingest_cems(con, sources / "cems", sources, "b3")
+    assert (hashed, stats.files_parsed, stats.files_skipped) == (["B_202403.log"], 0, 2)
+    ingest_cems(con, sources / "cems", sources, "b4")  # its new mtime was recorded
+    assert hashed == ["B_202403.log"]
+
+    # a record from before stamps were kept: hashed once, then stamped
+    con.execute("update audit.cems_ingested_files set size_bytes = null, mtime_ns = null")
+    ingest_cems(con, sources / "cems", sources, "b5")
+    ingest_cems(con, sources / "cems", sources, "b6")
+    assert sorted(hashed) == ["A_202403.log.gz", "B_202403.log", "B_202403.log"]
+    # one more hour written, its mtime put back as recorded: the size tells
+    recorded = b_log.stat().st_mtime_ns
+    _write(b_log, [_hour("B", h) for h in range(4)])
+    os.utime(b_log, ns=(b_log.stat().st_atime_ns, recorded))
+    stats = ingest_cems(con, sources / "cems", sources, "b7")
+    assert stats.files_parsed == 1
+    assert _q(con, "select count(*) from raw.cems_values where mn = 'B'") == [(8,)]
 
 
 def test_a_packet_already_loaded_from_another_file_is_a_duplicate(tmp_path: Path) -> None:
