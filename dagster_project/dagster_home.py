@@ -8,18 +8,6 @@ from pathlib import Path
 
 from dagster_project import paths
 
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-nux:
-  enabled: false
-# Dagster's SQLite event log (same files and tables) with each file's connection kept open:
-# a build stores ~2,400 events, 15-20 ms each when every event opens its own connection.
-event_log_storage:
-  module: dagster_project.operate.event_log
-  class: KeptConnectionEventLogStorage
-"""
-
 # What earlier versions wrote: a home with exactly this is brought up to DAGSTER_YAML; a
 # dagster.yaml the operator edited is left as it is.
 _EARLIER_YAML = """\
@@ -28,6 +16,16 @@ telemetry:
 nux:
   enabled: false
 """
+DAGSTER_YAML = (
+    _EARLIER_YAML
+    + """\
+# Dagster's SQLite event log (same files and tables) with each file's connection kept open:
+# a build stores ~2,400 events, 15-20 ms each when every event opens its own connection.
+event_log_storage:
+  module: dagster_project.operate.event_log
+  class: KeptConnectionEventLogStorage
+"""
+)
 
 
 def ensure_dagster_home(state: Path | None = None) -> Path:

@@ -120,57 +120,53 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def recorded_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int | None, int | None]]:
+    """Each ingested log's recorded SHA-256, size and mtime (ns; None before stamps were kept)."""
+    rows = con.execute(
+        "select source_file, file_sha256, size_bytes, mtime_ns from audit.cems_ingested_files"
+    ).fetchall()
+    return {name: (sha, size, mtime) for name, sha, size, mtime in rows}
+
+
 def file_hashes(
-    con: duckdb.DuckDBPyConnection, current: dict[str, Path]
-) -> tuple[dict[str, str], pl.DataFrame]:
-    """Each log's SHA-256, and each log's size and mtime as stat'ed before it was hashed. A log
-    whose size and mtime are those recorded with its hash keeps that hash unread; any other log
-    is read and hashed (new, changed, touched, or recorded before stamps were kept)."""
-    recorded = {
-        name: (sha, size, mtime)
-        for name, sha, size, mtime in con.execute(
-            "select source_file, file_sha256, size_bytes, mtime_ns from audit.cems_ingested_files"
-        ).fetchall()
-    }
+    recorded: dict[str, tuple[str, int | None, int | None]], current: dict[str, Path]
+) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+    """Each log's SHA-256, and the size and mtime of each log hashed here, stat'ed before it was
+    read. A log whose size and mtime are those recorded with its hash keeps that hash unread;
+    any other log is hashed (new, changed, touched, or recorded before stamps were kept)."""
     hashes: dict[str, str] = {}
-    sizes: list[int] = []
-    mtimes: list[int] = []
+    stamps: dict[str, tuple[int, int]] = {}
     for name, path in current.items():
         stat = path.stat()
-        sizes.append(stat.st_size)
-        mtimes.append(stat.st_mtime_ns)
         sha, size, mtime = recorded.get(name, (None, None, None))
-        same = sha is not None and (size, mtime) == (stat.st_size, stat.st_mtime_ns)
-        hashes[name] = sha if same else sha256_file(path)
-    stamps = pl.DataFrame(
-        {
-            "source_file": list(current),
-            "file_sha256": [hashes[n] for n in current],
-            "size_bytes": sizes,
-            "mtime_ns": mtimes,
-        },
-        schema={
-            "source_file": pl.String,
-            "file_sha256": pl.String,
-            "size_bytes": pl.Int64,
-            "mtime_ns": pl.Int64,
-        },
-    )
+        if sha is not None and (size, mtime) == (stat.st_size, stat.st_mtime_ns):
+            hashes[name] = sha
+        else:
+            hashes[name] = sha256_file(path)
+            stamps[name] = (stat.st_size, stat.st_mtime_ns)
     return hashes, stamps
 
 
-def _stamp(con: duckdb.DuckDBPyConnection, stamps: pl.DataFrame) -> None:
+def _stamp(
+    con: duckdb.DuckDBPyConnection, hashes: dict[str, str], stamps: dict[str, tuple[int, int]]
+) -> None:
     """Record size and mtime with each file record whose content they were taken with."""
-    con.register("_cems_file_stamps", stamps)
-    try:
-        con.execute(
-            """update audit.cems_ingested_files f
-               set size_bytes = s.size_bytes, mtime_ns = s.mtime_ns
-               from _cems_file_stamps s
-               where f.source_file = s.source_file and f.file_sha256 = s.file_sha256"""
-        )
-    finally:
-        con.unregister("_cems_file_stamps")
+    if not stamps:
+        return
+    names = list(stamps)
+    con.execute(
+        """update audit.cems_ingested_files f
+           set size_bytes = s.size_bytes, mtime_ns = s.mtime_ns
+           from (select unnest(?) as source_file, unnest(?) as file_sha256,
+                        unnest(?) as size_bytes, unnest(?) as mtime_ns) s
+           where f.source_file = s.source_file and f.file_sha256 = s.file_sha256""",
+        [
+            names,
+            [hashes[n] for n in names],
+            [stamps[n][0] for n in names],
+            [stamps[n][1] for n in names],
+        ],
+    )
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -263,12 +259,11 @@ def ingest_cems(
         return stats
     files = packet_files(cems_dir)
     stats.files_seen = len(files)
-    known = dict(
-        con.execute("select source_file, file_sha256 from audit.cems_ingested_files").fetchall()
-    )
+    recorded = recorded_files(con)
+    known = {name: sha for name, (sha, _size, _mtime) in recorded.items()}
     stale = _missing_from_lake(con, lake_dir)  # e.g. a warehouse moved without its lake
     current = {_rel(p, sources_root): p for p in files}
-    hashes, stamps = file_hashes(con, current)
+    hashes, stamps = file_hashes(recorded, current)
     con.execute("begin transaction")
     try:
         gone = sorted(set(known) - set(current))
@@ -283,7 +278,7 @@ def ingest_cems(
         written = _load(
             con, todo, current, hashes, sources_root, build_id, modbus_le_allowed, lake_dir, stats
         )
-        _stamp(con, stamps)
+        _stamp(con, hashes, stamps)
         days |= _days_of(con, [f.source_file for f in written])
         stats.changed_days = sorted(days | set(extra_days))
         record_days(con, build_id, stats.changed_days)
