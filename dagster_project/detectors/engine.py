@@ -3,6 +3,7 @@ builds) and the statistical detectors (polars/numpy/scipy), then consolidate the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -87,6 +88,23 @@ SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
         )
     ),
 }
+# A level edit (x + c, k·x) leaves the values moving with the outlet's own channels hour to hour:
+# it explains a fingerprint's features moving, not the values ceasing to follow those channels.
+LEVEL_EDITS = ("step_change", "rescaled_signal")
+DECOUPLED = "coupling_drop_t"  # the statistic of a fingerprint_drift finding that they did
+
+
+def _blockers(r: dict) -> tuple[str, ...]:
+    """The anomaly types whose findings explain finding `r` away where they overlap it."""
+    blockers = SUPPRESSED_BY.get(r["anomaly_type"], ())
+    if (
+        r["anomaly_type"] == "fingerprint_drift"
+        and json.loads(r["evidence"])["statistic"]["name"] == DECOUPLED
+    ):
+        return tuple(b for b in blockers if b not in LEVEL_EDITS)
+    return blockers
+
+
 # Detectors whose evidence stands on its own (another device's values, found equal): nothing
 # explains their findings away.
 CONCLUSIVE = ("py.scaled_copy",)
@@ -221,7 +239,7 @@ def consolidate(findings: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     keep = []
     rows = f.to_dicts()
     for r in rows:
-        blockers = SUPPRESSED_BY.get(r["anomaly_type"], ())
+        blockers = _blockers(r)
         device_wide = r["anomaly_type"] == "fingerprint_drift"
         explained = r["detector"] not in CONCLUSIVE and any(
             o["anomaly_type"] in blockers

@@ -264,14 +264,16 @@ def _judge_series(
     clean: np.ndarray,
     group: Sequence[Series],
     own: np.ndarray | None = None,
+    also_routine: Sequence[tuple[int, int]] = (),
 ) -> None:
-    """Leave out episodes at routine clock hours; judge each stratum (episodes made the same
+    """Leave out episodes at routine clock hours (of the episodes and of `also_routine`); judge
+    each stratum (episodes made the same
     way: one mark letter, or absent rows apart from invalid ones, so that the few random
     episodes of one kind do not drown a deliberate pattern in another) within its episodes' own
     days over all weeks, and where that finds nothing, month by month. The p-value threshold is
     shared among the strata judged (Bonferroni)."""
     c = cfg[spec.kind]
-    everything = [e for eps in strata.values() for e in eps]
+    everything = [e for eps in strata.values() for e in eps] + list(also_routine)
     routine = routine_clock_hours(s, everything, int(c["routine_min_days"]), c["routine_day_span"])
     kept = {
         name: [(lo, hi) for lo, hi in eps if s.times[lo].hour not in routine]
@@ -367,13 +369,17 @@ def calibration_timing(
 
 def strategic_gap(s: Series, group: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Gaps (absent/invalid hours while not stopped) whose surroundings rank high, judged apart
-    for absent hours and for hours sent but invalid."""
+    for absent hours and for hours sent but invalid. A gap at the clock hour of the series'
+    routine calibrations (C/M marks or marked minutes at that hour, in valid hours, on many days)
+    is a calibration that ran over or invalidated its hour, not a choice: left out with them."""
     gap = ~s.valid & ~np.isin(s.state, ["stopped", "transition"])
     clean = s.usable & np.isfinite(s.compliance)
     strata: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for lo, hi in runs(gap):
         strata["sent but invalid" if s.present[lo] else "absent"].append((lo, hi))
-    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group)
+    marked = np.isin(s.flag, ["C", "M"]) | (np.nan_to_num(s.marked_minutes) > 0)
+    marks = runs(marked & s.valid)  # calibrations that left their hour valid; not the gaps
+    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group, also_routine=marks)
 
 
 def calibration_timing_all(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:

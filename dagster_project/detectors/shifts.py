@@ -249,8 +249,8 @@ def undone_changes(
     return out
 
 
-def _noise(x: np.ndarray) -> float:
-    d = np.diff(x)
+def _noise_of_steps(d: np.ndarray) -> float:
+    """Robust sd (1.4826 x MAD) of hour-to-hour changes."""
     return float(1.4826 * np.median(np.abs(d - np.median(d)))) if d.size else float("nan")
 
 
@@ -395,13 +395,14 @@ def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tu
 
 def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
     """Changes of the load-adjusted level (loose candidates, whatever the load did at the edge)
-    taken back within `undo_max_days` by an opposite change of about their size, where at least
-    one of the two passes every test of a step (`cand`), or both are abrupt between running
-    hours (an edit put on and taken off at an hour, whatever the load did over the days around
-    them), and the whole episode between them stands out (`episode_z`) from the series' own
-    episodes of that length. The load channels are already in the residual; judging the episode
-    as a whole lets an edit whose other edge falls on a restart or a load change (where flow and
-    O2 move with it) count."""
+    taken back within `undo_max_days` by an opposite change of about their size, where the whole
+    episode between them stands out (`episode_z`) from the series' own episodes of that length,
+    and at least one of the two passes every test of a step (`cand`), or both are abrupt between
+    running hours (an edit put on and taken off at an hour, whatever the load did over the days
+    around them); an episode that stands out further (`episode_z_alone`) needs neither. The load
+    channels are already in the residual; judging the episode as a whole lets an edit whose
+    edges fall on a restart or a load change (where flow and O2 move with it), or whose edges
+    the hour-to-hour noise blurs, count."""
     c = cfg["step_change"]
     w, d, idx = ss.w, ss.d, ss.idx
     picks = pick_peaks(np.abs(d), ss.loose, ss.k, int(c["min_separation_hours"]))
@@ -413,14 +414,14 @@ def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
         for q, j in picks[a + 1 :]:
             if idx[q] - idx[p] > int(c["undo_max_days"]) * 24:
                 break
-            if not (ss.cand[i] or ss.cand[j] or (ss.sharp[i] and ss.sharp[j])):
-                continue
+            edges = ss.cand[i] or ss.cand[j] or (ss.sharp[i] and ss.sharp[j])
             if np.sign(d[j]) != -np.sign(d[i]) or abs(d[i] + d[j]) > c["undo_tolerance"] * max(
                 abs(d[i]), abs(d[j])
             ):
                 continue
             shift, z = episode_z(ss.resid, ss.resid_medians, p, q, w)
-            if np.sign(shift) == np.sign(d[i]) and z >= c["episode_z"]:
+            need = c["episode_z"] if edges else c["episode_z_alone"]
+            if np.sign(shift) == np.sign(d[i]) and z >= need:
                 out.append(Held(p, q, i, j, shift, z))
                 taken.add(j)
                 break
@@ -491,11 +492,38 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     )
 
 
-def _classify(level: float, noise_ratio: float, tolerance: float) -> str:
-    """A multiplicative shift whose hour-to-hour noise scales with the level (log noise ratio
-    within `tolerance`·|level| of the log level ratio) is a rescaled signal, otherwise a step."""
-    lnr = float(np.log(max(noise_ratio, 1e-9)))
-    return "rescaled_signal" if abs(lnr - level) < tolerance * abs(level) else "step_change"
+def _classify(level: float, scale_ratio: float, tolerance: float) -> str:
+    """A multiplicative shift whose scale moves with the level (log scale ratio within
+    `tolerance`·|level| of the log level ratio) is a rescaled signal, otherwise a step."""
+    lsr = float(np.log(max(scale_ratio, 1e-9)))
+    return "rescaled_signal" if abs(lsr - level) < tolerance * abs(level) else "step_change"
+
+
+def _iqr(x: np.ndarray) -> float:
+    q75, q25 = np.percentile(x, [75, 25])
+    return float(q75 - q25)
+
+
+def scale_ratios(
+    inside: Sequence[np.ndarray], outside: Sequence[np.ndarray], level: float
+) -> dict[str, float]:
+    """How the signal's scale changed between the pieces `inside` and those `outside` (runs of
+    consecutive usable values), three ways: the hour-to-hour noise, the hour-to-hour noise of the
+    log values times the level ratio (the process's noise is multiplicative, so its log noise
+    does not move with the load), and the interquartile spread. A rescaled signal moves all
+    three with the level; a step moves none. Their geometric mean (`scale_ratio`) decides, three
+    noisy estimates of one ratio being steadier together than any one alone."""
+
+    def noise(pieces: Sequence[np.ndarray], log: bool) -> float:
+        v = [np.log(np.maximum(x, 1e-6)) if log else x for x in pieces]
+        return _noise_of_steps(np.concatenate([np.diff(x) for x in v]))
+
+    raw = noise(inside, False) / max(noise(outside, False), 1e-9)
+    logs = noise(inside, True) / max(noise(outside, True), 1e-9) * float(np.exp(level))
+    spread = _iqr(np.concatenate(inside)) / max(_iqr(np.concatenate(outside)), 1e-9)
+    ratios = {"noise_ratio": raw, "log_noise_ratio_times_level": logs, "spread_ratio": spread}
+    ratios["scale_ratio"] = float(np.prod([max(r, 1e-9) for r in ratios.values()]) ** (1 / 3))
+    return ratios
 
 
 def _log_level_ratio(inside: np.ndarray, outside_median: float) -> float:
@@ -553,8 +581,8 @@ def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> Non
     """Step or rescale, decided once per episode (a change and the change that takes it back, or
     a lone change and the w values after it): the episode's measured values against as many
     values either side as it holds, at least w (a lone change: the w before it), by level and by
-    hour-to-hour noise. A whole episode and its surroundings estimate the noise far better than
-    the w values either side of each change."""
+    how the signal's scale changed (`scale_ratios`). A whole episode and its surroundings
+    estimate the scale far better than the w values either side of each change."""
     cps = [(p, size, "shift") for p, size, _ in changes.points]
     kinds: dict[int, str] = {}
     for _, _, members in episodes(cps, x.size, changes.w):
@@ -562,16 +590,17 @@ def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> Non
         if len(members) == 2:
             q = members[1]
             span = max(q - p, changes.w)
-            inside = x[p:q]
-            outside = np.concatenate([x[max(p - span, 0) : p], x[q : q + span]])
+            inside = [x[p:q]]
+            outside = [x[max(p - span, 0) : p], x[q : q + span]]
         else:
-            inside, outside = x[p : p + changes.w], x[max(p - changes.w, 0) : p]
-        level = _log_level_ratio(inside, float(np.median(outside)))
-        noise_ratio = _noise(inside) / max(_noise(outside), 1e-9)
+            inside, outside = [x[p : p + changes.w]], [x[max(p - changes.w, 0) : p]]
+        outside = [o for o in outside if o.size > 1]
+        level = _log_level_ratio(inside[0], float(np.median(np.concatenate(outside))))
+        ratios = scale_ratios(inside, outside, level)
         for m in members:
-            kinds[m] = _classify(level, noise_ratio, tolerance)
+            kinds[m] = _classify(level, ratios["scale_ratio"], tolerance)
             changes.info[m]["episode_level_ratio"] = float(np.exp(level))
-            changes.info[m]["noise_ratio"] = float(noise_ratio)
+            changes.info[m].update(ratios)
     changes.points = [(p, size, kinds[p]) for p, size, _ in changes.points]
 
 

@@ -18,7 +18,7 @@ from benchmarks.detector_worlds.world_b import DAYS, START, physics
 from dagster_project.detectors import patterns
 from dagster_project.detectors.channels import StepCoupling
 from dagster_project.detectors.config import load_config
-from dagster_project.detectors.engine import series_for_frames
+from dagster_project.detectors.engine import consolidate, series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.inputs import OUTLET_POLLUTANT_SCHEMA, DetectorInputs
 
@@ -116,3 +116,24 @@ def test_the_stretches_slopes_from_running_sums_are_the_direct_ones() -> None:
         if d is not None and direct is not None:
             for x, y in zip(astuple(d), astuple(direct), strict=True):
                 assert x == pytest.approx(y, rel=1e-9, abs=1e-9)
+
+
+def test_a_level_edit_on_the_outlet_does_not_explain_values_that_stopped_following_it() -> None:
+    """A step (or rescale) over the same days explains a fingerprint whose features moved, not a
+    stretch whose values stopped moving with the outlet's own channels: a level edit keeps them
+    moving with those channels hour to hour."""
+    outlets = _boiler().outlets
+    mn = outlets["mn"][0]
+    start, end = T0 + timedelta(hours=FIRST), T0 + timedelta(hours=FIRST + HOURS)
+    fb = FindingsBuilder("py.fingerprint_drift")
+    for statistic in ("coupling_drop_t", "fingerprint_distance"):
+        fb.report("fingerprint_drift", mn, POL, start, end, statistic, 6.0, {})
+    step = FindingsBuilder("py.step_rescale")
+    step.report("step_change", mn, "a34013", start, end, "level_ratio", 1.5, {})
+    kept = consolidate(pl.concat([fb.frame(), step.frame()]), outlets)
+    statistics = [
+        json.loads(r["evidence"])["statistic"]["name"]
+        for r in kept.filter(pl.col("anomaly_type") == "fingerprint_drift").to_dicts()
+    ]
+    assert statistics == ["coupling_drop_t"]
+    assert kept.filter(pl.col("anomaly_type") == "step_change").height == 1

@@ -93,3 +93,50 @@ def test_a_daily_run_may_skip_a_day_when_asked() -> None:
     eps = [(24 * d + d % 5, 24 * d + d % 5) for d in GAP_DAYS]
     assert marks.daily_run(s, eps, 5, 3) == []  # 24-27: four days in a row, too few
     assert marks.daily_run(s, eps, 5, 3, max_step_days=2) == eps
+
+
+def _calibrated_daily(routine: bool) -> Series:
+    """A boiler whose load peaks every afternoon (13:00-16:00) and whose analyser is calibrated
+    for 9 minutes at 13:00 every day (`routine`); on three days that calibration ran over and
+    the hours 13:00-15:00 were sent invalid, and on two others three afternoon hours were."""
+    rng = np.random.default_rng(9)
+    n = 24 * DAYS
+    t0 = datetime(2024, 3, 4)
+    hour = np.arange(n) % 24
+    value = 20.0 * np.where((hour >= 13) & (hour <= 16), 1.6, 1.0) * np.exp(rng.normal(0, 0.05, n))
+    invalid = np.zeros(n, bool)
+    for d, at in ((3, 13), (9, 14), (15, 13), (22, 15), (30, 13)):
+        invalid[24 * d + at : 24 * d + at + 3] = True
+    ones = np.ones(n)
+    return Series(
+        mn="MN0021",
+        pollutant_code="a21002",
+        times=[t0 + timedelta(hours=i) for i in range(n)],
+        measured=value,
+        converted=value,
+        o2=9.0 + rng.normal(0, 0.2, n),
+        flow=20.0 * np.where((hour >= 13) & (hour <= 16), 1.5, 1.0),
+        temp=140 * ones,
+        valid=~invalid,
+        present=ones.astype(bool),
+        flag=np.where(invalid, "M", "N"),
+        marked_minutes=np.where(invalid, 60.0, np.where(routine & (hour == 13), 9.0, 0.0)),
+        state=np.full(n, "running"),
+        flow_vote=ones,
+        temp_vote=ones,
+        limit=100.0,
+        span=200.0,
+        detection_limit=3.0,
+        reference_o2=9.0,
+        source_kind="boiler",
+        o2_informative=True,
+    )
+
+
+def test_invalid_hours_at_the_routine_calibration_hour_are_not_strategic() -> None:
+    """Five invalid afternoons are a strategic gap where nothing is calibrated at 13:00; where
+    the analyser is calibrated then every day, the three at 13:00 are that calibration running
+    over, and the two left are too few to judge."""
+    (f,) = _found(_calibrated_daily(routine=False))
+    assert f["anomaly_type"] == "strategic_gap"
+    assert _found(_calibrated_daily(routine=True)) == []

@@ -289,3 +289,48 @@ def test_a_stopped_mark_on_the_hour_a_stop_begins_is_not_flag_abuse(clean_county
     starts = set(found["start_time"].to_list())
     assert edge not in starts, found.select("pollutant_code", "start_time").rows()
     assert starts == {abuse[0]}, found.select("pollutant_code", "start_time").rows()
+
+
+def _near_detection_limit(clean_county, scale: float) -> tuple[pl.DataFrame, pl.DataFrame, list]:
+    """MN0002's PM (detection limit 1 mg/m3, running median ~4.5) scaled by `scale`, with three
+    running, unmarked hours in a row set to 0.3 mg/m3 on both bases."""
+    hourly, outlets = clean_county
+    h = hourly.filter(pl.col("mn") == "MN0002")
+    o = outlets.filter(pl.col("mn") == "MN0002")
+    pm = pl.col("pollutant_code") == "a34013"
+    h = h.with_columns(
+        pl.when(pm)
+        .then(pl.col("avg_measured") * scale)
+        .otherwise("avg_measured")
+        .alias("avg_measured")
+    )
+    day = START + timedelta(days=20)
+    candidates = (
+        h.filter(pm & (pl.col("flag") == "N") & (pl.col("flow_m3_s") > 2))
+        .filter(pl.col("hour_start").is_between(day, day + timedelta(days=1)))
+        .sort("hour_start")["hour_start"]
+        .to_list()
+    )
+    hours = next(
+        candidates[i : i + 3]
+        for i in range(len(candidates) - 2)
+        if candidates[i + 2] - candidates[i] == timedelta(hours=2)
+    )
+    h = _recompute(_edit(h, "MN0002", "a34013", hours, avg_measured=0.3), o)
+    return h, o, hours
+
+
+def test_readings_under_half_the_detection_limit_on_an_outlet_emitting_near_it_are_zero(
+    clean_county,
+) -> None:
+    """At ~1.35 detection limits the outlet never reads under half of it: three such hours in a
+    row while running are zero; at ~0.7 it often does, and the same hours are not."""
+    h, o, hours = _near_detection_limit(clean_county, 0.3)
+    levels = h.filter((pl.col("pollutant_code") == "a34013") & (pl.col("flow_m3_s") > 2))
+    assert 1.0 <= levels["avg_measured"].median() < 3.0  # the earlier rule needs >= 3 DL
+    (f,) = _found(detect_frames(DetectorInputs(h, o)), "MN0002", "zero_while_operating")
+    assert (f["start_time"], f["end_time"]) == (hours[0], hours[-1])
+    assert json.loads(f["evidence"])["values"]["hours_under_detection_limit_only"] == 3
+
+    h, o, hours = _near_detection_limit(clean_county, 0.15)
+    assert _found(detect_frames(DetectorInputs(h, o)), "MN0002", "zero_while_operating") == []

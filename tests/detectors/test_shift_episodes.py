@@ -11,7 +11,7 @@ import numpy as np
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
-from dagster_project.detectors.shifts import held_shifts, shift_scan, step_and_rescale
+from dagster_project.detectors.shifts import held_shifts, scale_ratios, shift_scan, step_and_rescale
 from tests.detectors.shift_series import boiler_series
 
 N = 24 * 40
@@ -112,3 +112,41 @@ def test_an_edit_put_on_and_taken_off_abruptly_while_the_load_drifts_is_one_epis
     assert len(rows) == 1
     assert abs(rows[0]["start_time"] - s.times[at]) <= timedelta(hours=12)
     assert abs(rows[0]["end_time"] - s.times[back - 1]) <= timedelta(hours=12)
+
+
+def test_an_edit_whose_edges_the_noise_blurs_is_one_episode_when_it_stands_out_alone() -> None:
+    """The reading is raised by 70 % over a ramp of a day each way, on a series that wanders by
+    days: neither edge passes a step's tests nor is abrupt, but the episode between them stands
+    out of the series' own episodes by more than `episode_z_alone`."""
+    cfg = load_config()
+    rng = np.random.default_rng(18)
+    at, back = 24 * 14 + 9, 24 * 19 + 9
+    t = np.arange(N)
+    ramp = np.clip((t - at + 12) / 24, 0, 1) - np.clip((t - back + 12) / 24, 0, 1)
+    wander = np.zeros(N)
+    for i in range(1, N):
+        wander[i] = 0.97 * wander[i - 1] + rng.normal(0, 0.03)
+    x = 20 * np.exp(np.log(1.7) * ramp + wander + rng.normal(0, 0.08, N))
+    s = _series(x, 10 * np.exp(rng.normal(0, 0.03, N)), rng)
+    ss = shift_scan(s, cfg)
+    assert ss is not None
+    (held,) = held_shifts(ss, cfg)
+    edges = [held.i, held.j]
+    assert not ss.cand[edges].any() and not ss.sharp[edges].any()
+    assert held.z >= cfg["step_change"]["episode_z_alone"]
+    assert abs(int(ss.idx[held.p]) - at) <= 24 and abs(int(ss.idx[held.q]) - back) <= 24
+    stricter = {**cfg, "step_change": {**cfg["step_change"], "episode_z_alone": held.z + 0.1}}
+    assert held_shifts(ss, stricter) == []
+
+
+def test_three_estimates_of_the_scale_move_with_a_rescale_and_not_with_a_step() -> None:
+    """Halving a multiplicative-noise signal halves its hour-to-hour noise, its log noise times
+    the level ratio and its spread; taking half its median off changes none of them."""
+    rng = np.random.default_rng(5)
+    outside = [20 * np.exp(rng.normal(0, 0.1, 200)), 20 * np.exp(rng.normal(0, 0.1, 200))]
+    base = 20 * np.exp(rng.normal(0, 0.1, 150))
+    for edited, expected in ((base * 0.5, 0.5), (base - 10.0, 1.0)):
+        level = float(np.log(np.median(edited) / np.median(np.concatenate(outside))))
+        ratios = scale_ratios([edited], outside, level)
+        for name in ("noise_ratio", "log_noise_ratio_times_level", "spread_ratio", "scale_ratio"):
+            assert abs(np.log(ratios[name] / expected)) < 0.25, (expected, name, ratios)

@@ -3,12 +3,17 @@
 -- lower; on an outlet that normally emits well above its detection limit, a reading under the
 -- detection limit on both bases (measured and converted, so that the excess air of a start-up,
 -- which dilutes the measured value only, is not zero) is zero too: the analyser cannot tell it
--- from zero. A real shutdown is not a finding (only 'running' hours count), nor is a reading
+-- from zero. So is a reading under half the detection limit (both bases) on an outlet that
+-- emits at least at its detection limit and reads that low in at most 5 % of its running hours
+-- (an outlet that often reads near zero, a gas-fired unit's SO2, is left to the first two). A
+-- real shutdown is not a finding (only 'running' hours count), nor is a reading
 -- under a declared maintenance or calibration mark (its timing is calibration_timing's to
 -- judge). Grain: one episode.
 {%- set span_share = var('anomaly_zero_span_share', 0.005) %}
 {%- set min_hours = var('anomaly_zero_min_hours', 3) %}
 {%- set dl_baseline = var('anomaly_zero_dl_baseline_multiple', 3.0) %}
+{%- set near_zero_dl = var('anomaly_zero_near_zero_dl_share', 0.5) %}
+{%- set rare_share = var('anomaly_zero_near_zero_rare_share', 0.05) %}
 
 with hourly as (
     select * from {{ ref('int_anomalies__hourly_input') }}
@@ -31,7 +36,9 @@ running as (
 ),
 
 levels as (
-    select mn, pollutant_code, median(avg_measured) as running_median
+    select mn, pollutant_code, median(avg_measured) as running_median,
+           avg(case when avg_measured <= {{ near_zero_dl }} * detection_limit then 1.0 else 0.0 end)
+               as near_zero_share
     from running
     where coalesce(flag, 'N') = 'N' and is_valid
     group by mn, pollutant_code
@@ -43,10 +50,15 @@ hours as (
            least({{ span_share }} * coalesce(r.analyzer_range, 0),
                  coalesce(r.detection_limit, {{ span_share }} * coalesce(r.analyzer_range, 0)))
                as strict_tol,
-           r.detection_limit is not null
-               and l.running_median >= {{ dl_baseline }} * r.detection_limit
+           r.detection_limit is not null and (
+               l.running_median >= {{ dl_baseline }} * r.detection_limit
                and r.avg_measured <= r.detection_limit
                and coalesce(r.avg_converted, r.avg_measured) <= r.detection_limit
+               or l.running_median >= r.detection_limit
+               and l.near_zero_share <= {{ rare_share }}
+               and r.avg_measured <= {{ near_zero_dl }} * r.detection_limit
+               and coalesce(r.avg_converted, r.avg_measured) <= {{ near_zero_dl }} * r.detection_limit
+           )
                as under_detection_limit
     from running r
     left join levels l using (mn, pollutant_code)
