@@ -7,6 +7,7 @@ low hours of their days."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -15,6 +16,7 @@ from dagster_project.detectors import marks
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
+from tests.detectors.shift_series import boiler_series
 
 DAYS = 42
 GAP_DAYS = (20, 21, 22, 24, 25, 26, 27)  # one day skipped
@@ -101,35 +103,18 @@ def _calibrated_daily(routine: bool) -> Series:
     the hours 13:00-15:00 were sent invalid, and on two others three afternoon hours were."""
     rng = np.random.default_rng(9)
     n = 24 * DAYS
-    t0 = datetime(2024, 3, 4)
-    hour = np.arange(n) % 24
-    value = 20.0 * np.where((hour >= 13) & (hour <= 16), 1.6, 1.0) * np.exp(rng.normal(0, 0.05, n))
+    peak = np.where(np.isin(np.arange(n) % 24, [13, 14, 15, 16]), 1.0, 0.0)
+    x = 20.0 * (1 + 0.6 * peak) * np.exp(rng.normal(0, 0.05, n))
     invalid = np.zeros(n, bool)
     for d, at in ((3, 13), (9, 14), (15, 13), (22, 15), (30, 13)):
         invalid[24 * d + at : 24 * d + at + 3] = True
-    ones = np.ones(n)
-    return Series(
-        mn="MN0021",
-        pollutant_code="a21002",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=value,
-        converted=value,
-        o2=9.0 + rng.normal(0, 0.2, n),
-        flow=20.0 * np.where((hour >= 13) & (hour <= 16), 1.5, 1.0),
-        temp=140 * ones,
+    s = boiler_series(x, 20.0 * (1 + 0.5 * peak), np.ones(n, bool), rng)
+    calibrating = routine & (np.arange(n) % 24 == 13)
+    return replace(
+        s,
         valid=~invalid,
-        present=ones.astype(bool),
         flag=np.where(invalid, "M", "N"),
-        marked_minutes=np.where(invalid, 60.0, np.where(routine & (hour == 13), 9.0, 0.0)),
-        state=np.full(n, "running"),
-        flow_vote=ones,
-        temp_vote=ones,
-        limit=100.0,
-        span=200.0,
-        detection_limit=3.0,
-        reference_o2=9.0,
-        source_kind="boiler",
-        o2_informative=True,
+        marked_minutes=np.where(invalid, 60.0, np.where(calibrating, 9.0, 0.0)),
     )
 
 
