@@ -91,7 +91,7 @@ SUPPRESSED_BY: dict[str, tuple[str, ...]] = {
 # A level edit (x + c, k·x) leaves the values moving with the outlet's own channels hour to hour:
 # it explains a fingerprint's features moving, not the values ceasing to follow those channels.
 LEVEL_EDITS = ("step_change", "rescaled_signal")
-DECOUPLED = "coupling_drop_t"  # the statistic of a fingerprint_drift finding that they did
+DECOUPLED = "coupling_drop_t"  # statistic of a fingerprint_drift stretch that stopped following
 
 
 def _blockers(r: dict) -> tuple[str, ...]:

@@ -267,11 +267,10 @@ def _judge_series(
     also_routine: Sequence[tuple[int, int]] = (),
 ) -> None:
     """Leave out episodes at routine clock hours (of the episodes and of `also_routine`); judge
-    each stratum (episodes made the same
-    way: one mark letter, or absent rows apart from invalid ones, so that the few random
-    episodes of one kind do not drown a deliberate pattern in another) within its episodes' own
-    days over all weeks, and where that finds nothing, month by month. The p-value threshold is
-    shared among the strata judged (Bonferroni)."""
+    each stratum (episodes made the same way: one mark letter, or absent rows apart from invalid
+    ones, so that the few random episodes of one kind do not drown a deliberate pattern in
+    another) within its episodes' own days over all weeks, and where that finds nothing, month by
+    month. The p-value threshold is shared among the strata judged (Bonferroni)."""
     c = cfg[spec.kind]
     everything = [e for eps in strata.values() for e in eps] + list(also_routine)
     routine = routine_clock_hours(s, everything, int(c["routine_min_days"]), c["routine_day_span"])
