@@ -594,7 +594,6 @@ def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> Non
             outside = [x[max(p - span, 0) : p], x[q : q + span]]
         else:
             inside, outside = [x[p : p + changes.w]], [x[max(p - changes.w, 0) : p]]
-        outside = [o for o in outside if o.size > 1]
         level = _log_level_ratio(inside[0], float(np.median(np.concatenate(outside))))
         ratios = scale_ratios(inside, outside, level)
         for m in members:
