@@ -330,7 +330,11 @@ def test_readings_under_half_the_detection_limit_on_an_outlet_emitting_near_it_a
     assert 1.0 <= levels["avg_measured"].median() < 3.0  # the earlier rule needs >= 3 DL
     (f,) = _found(detect_frames(DetectorInputs(h, o)), "MN0002", "zero_while_operating")
     assert (f["start_time"], f["end_time"]) == (hours[0], hours[-1])
-    assert json.loads(f["evidence"])["values"]["hours_under_detection_limit_only"] == 3
+    ev = json.loads(f["evidence"])
+    assert ev["values"]["hours_under_detection_limit_only"] == 3
+    assert ev["values"]["outlet_share_of_hours_under_half_dl"] <= 0.05
+    assert ev["threshold"]["near_zero_detection_limit_share"] == 0.5
+    assert ev["threshold"]["near_zero_max_share_of_hours"] == 0.05
 
     h, o, hours = _near_detection_limit(clean_county, 0.15)
     assert _found(detect_frames(DetectorInputs(h, o)), "MN0002", "zero_while_operating") == []

@@ -46,7 +46,7 @@ levels as (
 
 hours as (
     select r.mn, r.pollutant_code, r.hour_start, r.avg_measured as value, r.flag,
-           r.analyzer_range, r.outlet_id, r.enterprise_id, l.running_median,
+           r.analyzer_range, r.outlet_id, r.enterprise_id, l.running_median, l.near_zero_share,
            least({{ span_share }} * coalesce(r.analyzer_range, 0),
                  coalesce(r.detection_limit, {{ span_share }} * coalesce(r.analyzer_range, 0)))
                as strict_tol,
@@ -76,6 +76,7 @@ episodes as (
            any_value(enterprise_id) as enterprise_id, min(hour_start) as start_time,
            max(hour_start) as end_time, count(*) as hours, max(abs(value)) as max_abs,
            any_value(strict_tol) as zero_tol, any_value(running_median) as running_median,
+           any_value(near_zero_share) as near_zero_share,
            count(*) filter (where not (value <= strict_tol and value >= -strict_tol))
                as hours_under_detection_limit
     from flagged
@@ -94,13 +95,17 @@ select substr(md5(concat_ws('|', 'zero_while_operating', mn, pollutant_code, sta
                                          hours_under_detection_limit,
                                          'outlet_running_median_mg_m3',
                                          {{ round_exact("running_median", 4) }},
+                                         'outlet_share_of_hours_under_half_dl',
+                                         {{ round_exact("near_zero_share", 4) }},
                                          'operating_state', 'running'),
                    'statistic', json_object('name', 'consecutive_zero_hours_while_running',
                                             'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
                                             'zero_tolerance_mg_m3', {{ round_exact("zero_tol", 4) }},
                                             'detection_limit_baseline_multiple',
-                                            {{ dl_baseline }})){% endcall %}
+                                            {{ dl_baseline }},
+                                            'near_zero_detection_limit_share', {{ near_zero_dl }},
+                                            'near_zero_max_share_of_hours', {{ rare_share }})){% endcall %}
            as evidence,
        '零值 rule read with physics (Tianjin practice): zero while flow, O2 and temperature show '
        || 'operation (D03)' as rule_basis
