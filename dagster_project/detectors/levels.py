@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder
@@ -171,6 +172,24 @@ def _covered(flags: np.ndarray, w: int, trim: int = 0) -> np.ndarray:
     return out
 
 
+def held_by_control(s: Series, rows: np.ndarray, min_slope: float, confidence: float) -> bool:
+    """Whether the measured values over grid positions `rows` move with the flue gas's dilution
+    as a held O2-corrected value makes them: the slope of their log on log(21 − O2) (1 when the
+    corrected value holds still, the plant's control keeping it there; 0 for values that ignore
+    O2) is at least `min_slope`, and above 0 at that two-sided `confidence`. The slope is
+    Theil-Sen's (the median of the pairwise slopes), so the few ordinary hours either side that
+    a flagged stretch takes in do not decide it. A band written over the measured values does
+    not follow O2."""
+    ok = np.isfinite(s.o2[rows]) & (s.measured[rows] > 0) & (s.o2[rows] < 21)
+    if ok.sum() < 6:
+        return False
+    o = np.log(21 - s.o2[rows][ok])
+    if np.ptp(o) <= 0:
+        return False
+    fit = theilslopes(np.log(s.measured[rows][ok]), o, alpha=confidence)
+    return bool(fit.slope >= min_slope and fit.low_slope > 0)
+
+
 def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     """Stretches varying within 2 % of span and far less than the outlet usually varies. Over a
     day (24 h): a spread under a fifth of its typical day's, or, on the log value (noise that
@@ -178,7 +197,9 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     `hourly_change_ratio` of its median hour-to-hour change: a day quieter than the analyser's
     own hour-scale noise. Over two days (48 h), where chance quiet spells are far rarer: a log
     spread under `long_hourly_change_ratio` of that hour-to-hour change (reported as the
-    window's middle day)."""
+    window's middle day). On flue gas with informative O2, a stretch whose measured values follow
+    O2 as a held O2-corrected value makes them is the plant's control at work and is left out
+    (`held_by_control`)."""
     c = cfg["narrow_band"]
     w, long_w = int(c["window_hours"]), int(c["long_window_hours"])
     idx = np.flatnonzero(s.usable)
@@ -216,6 +237,12 @@ def narrow_band(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         "two_days_under_hourly_noise_log": _covered(long_flags, long_w, long_w // 4),
     }
     covered = np.logical_or.reduce(list(criteria.values()))
+    if s.o2_informative:
+        for lo, hi in merged_windows(covered, 1):
+            if held_by_control(
+                s, idx[lo : hi + 1], c["control_o2_slope"], c["control_o2_confidence"]
+            ):
+                covered[lo : hi + 1] = False
 
     def describe(seg: np.ndarray) -> tuple[float, dict[str, float]]:
         lseg = np.log(np.maximum(seg, floor))

@@ -472,7 +472,7 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         )
     for h in held_shifts(ss, cfg):
         _add_held(changes, ss, h, int(c["min_separation_hours"]))
-    _classify_episodes(changes, x, c["rescale_tolerance"])
+    _classify_episodes(changes, x, c["rescale_within_factor"])
     changes.report(
         fb,
         statistic="level_ratio",
@@ -486,17 +486,19 @@ def step_and_rescale(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
             "undo_max_days": c["undo_max_days"],
             "undo_tolerance": c["undo_tolerance"],
             "max_flow_log_ratio": c["max_flow_log_ratio"],
-            "rescale_tolerance": c["rescale_tolerance"],
+            "rescale_within_factor": c["rescale_within_factor"],
             "episode_z": c["episode_z"],
         },
     )
 
 
-def _classify(level: float, scale_ratio: float, tolerance: float) -> str:
-    """A multiplicative shift whose scale moves with the level (log scale ratio within
-    `tolerance`·|level| of the log level ratio) is a rescaled signal, otherwise a step."""
+def shift_kind(level: float, scale_ratio: float, factor: float) -> str:
+    """A shift whose scale moved with the level is a rescaled signal, otherwise a step: the log
+    scale ratio has the log level ratio's sign and lies within `factor` of it either way (a
+    step leaves the scale where it was, log ratio ~0; a step that pushes values onto a floor
+    takes their noise away, a log ratio far beyond the level's)."""
     lsr = float(np.log(max(scale_ratio, 1e-9)))
-    return "rescaled_signal" if abs(lsr - level) < tolerance * abs(level) else "step_change"
+    return "rescaled_signal" if level != 0 and 1 / factor < lsr / level < factor else "step_change"
 
 
 def _iqr(x: np.ndarray) -> float:
@@ -577,7 +579,7 @@ def _add_held(changes: Changes, ss: ShiftScan, h: Held, sep_hours: int) -> None:
     changes.points.sort(key=lambda pt: pt[0])
 
 
-def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> None:
+def _classify_episodes(changes: Changes, x: np.ndarray, factor: float) -> None:
     """Step or rescale, decided once per episode (a change and the change that takes it back, or
     a lone change and the w values after it): the episode's measured values against as many
     values either side as it holds, at least w (a lone change: the w before it), by level and by
@@ -597,7 +599,7 @@ def _classify_episodes(changes: Changes, x: np.ndarray, tolerance: float) -> Non
         level = _log_level_ratio(inside[0], float(np.median(np.concatenate(outside))))
         ratios = scale_ratios(inside, outside, level)
         for m in members:
-            kinds[m] = _classify(level, ratios["scale_ratio"], tolerance)
+            kinds[m] = shift_kind(level, ratios["scale_ratio"], factor)
             changes.info[m]["episode_level_ratio"] = float(np.exp(level))
             changes.info[m].update(ratios)
     changes.points = [(p, size, kinds[p]) for p, size, _ in changes.points]

@@ -2,7 +2,8 @@
 the same 30-day window, is found (the cap is the maximum of its own stretch, not of the window);
 a two-day narrow band on a series whose variation is mostly hour-scale noise (so its spread is
 not under a fifth of a typical day's) is found by each log criterion: a day, or two, quieter
-than the outlet's own hour-to-hour change. The untouched series raise neither."""
+than the outlet's own hour-to-hour change. The untouched series raise neither; nor does a band
+that is the plant's control holding the O2-corrected value, the measured value following O2."""
 
 from __future__ import annotations
 
@@ -36,9 +37,12 @@ def _run(
     detector: Callable[[Series, Config, FindingsBuilder], None],
     x: np.ndarray,
     overrides: dict | None = None,
+    edit: Callable[[Series], None] | None = None,
 ) -> list[dict]:
     rng = np.random.default_rng(7)
     s = boiler_series(x, np.full(N, 10.0), np.ones(N, bool), rng)
+    if edit is not None:
+        edit(s)
     fb = FindingsBuilder("test")
     detector(s, load_config(overrides=overrides), fb)
     return fb.frame().to_dicts()
@@ -101,3 +105,27 @@ def test_band_quieter_than_the_hourly_noise_found_by_the_log_criterion() -> None
 def test_noisy_series_raises_no_band() -> None:
     for seed in range(5):
         assert _run(narrow_band, _clean(seed, 0.05)) == [], seed
+
+
+def test_band_held_by_the_control_on_the_o2_corrected_value_is_not_a_narrow_band() -> None:
+    """Two days whose O2-corrected value the plant holds (SCR on NOx, say): the measured value
+    moves only with the flue gas's O2, as the dilution makes it, quieter than the outlet's
+    hour-to-hour noise. The same measured values with O2 not moving with them are a band."""
+
+    def held(s: Series) -> None:
+        rng = np.random.default_rng(11)
+        band = slice(BAND_FROM, BAND_TO)
+        s.o2[band] = 9.0 + rng.normal(0, 0.15, BAND_TO - BAND_FROM)
+        s.measured[band] = np.round(60 * (21 - s.o2[band]) / (21 - 9.0), 2)
+        s.converted[band] = np.round(s.measured[band] * (21 - 9.0) / (21 - s.o2[band]), 2)
+
+    def o2_unrelated(s: Series) -> None:
+        held(s)
+        s.o2[BAND_FROM:BAND_TO] = s.o2[BAND_FROM:BAND_TO][::-1].copy()
+
+    ignore_control = {"narrow_band": {"control_o2_slope": 1e9}}
+    for seed in range(5):
+        x = _clean(seed, 0.05)
+        assert _run(narrow_band, x, edit=held) == [], seed
+        assert len(_run(narrow_band, x, ignore_control, edit=held)) == 1, seed
+        assert len(_run(narrow_band, x, edit=o2_unrelated)) == 1, seed

@@ -11,7 +11,13 @@ import numpy as np
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
-from dagster_project.detectors.shifts import held_shifts, scale_ratios, shift_scan, step_and_rescale
+from dagster_project.detectors.shifts import (
+    held_shifts,
+    scale_ratios,
+    shift_kind,
+    shift_scan,
+    step_and_rescale,
+)
 from tests.detectors.shift_series import boiler_series
 
 N = 24 * 40
@@ -150,3 +156,16 @@ def test_three_estimates_of_the_scale_move_with_a_rescale_and_not_with_a_step() 
         ratios = scale_ratios([edited], outside, level)
         for name in ("noise_ratio", "log_noise_ratio_times_level", "spread_ratio", "scale_ratio"):
             assert abs(np.log(ratios[name] / expected)) < 0.25, (expected, name, ratios)
+
+
+def test_a_scale_fallen_within_twice_the_level_is_a_rescale_either_way() -> None:
+    """The log scale ratio against the log level ratio: near it (from half to twice it) is a
+    rescale, whichever side the estimate falls; near 0 (the scale unchanged) or far beyond it (a
+    step pushing values onto a floor, which takes their noise away) is a step."""
+    level = float(np.log(0.6))
+    for scale in (0.75, 0.6, 0.45, 0.4):  # log ratios 0.56, 1, 1.56, 1.79 times the level's
+        assert shift_kind(level, scale, 2.0) == "rescaled_signal", scale
+    for scale in (1.0, 1.1, 0.8, 0.15, 1e-6):
+        assert shift_kind(level, scale, 2.0) == "step_change", scale
+    assert shift_kind(-level, 1 / 0.45, 2.0) == "rescaled_signal"
+    assert shift_kind(0.0, 0.5, 2.0) == "step_change"
