@@ -334,7 +334,7 @@ class Fingerprint:
 
 def _median(x: np.ndarray) -> float:
     """np.median of a 1-D array of finite values, the same value without its general-purpose
-    wrapping (called ~10 times per window of every series)."""
+    wrapping (called for every period of every series)."""
     k = x.size // 2
     if x.size % 2:
         return float(np.partition(x, k)[k])
@@ -346,12 +346,32 @@ def _mad(x: np.ndarray) -> float:
     return _median(np.abs(x - _median(x))) if x.size else float("nan")
 
 
-def _corr(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation of two 1-D arrays (NaN when either is constant)."""
-    da, db = a - a.mean(), b - b.mean()
+def _row_medians(x: np.ndarray) -> np.ndarray:
+    """The median of each row's finite values (NaN for a row without any): the same value as
+    np.median of those values, all rows in one sort."""
+    k = np.isfinite(x).sum(axis=1)
+    srt = np.sort(x, axis=1)  # NaN sorts last
+    lo = np.take_along_axis(srt, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(srt, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(k > 0, np.where(k % 2 == 1, hi, (lo + hi) / 2), np.nan)
+
+
+def _row_mad(x: np.ndarray) -> np.ndarray:
+    """Per row, the median absolute deviation of its finite values from their median."""
+    return _row_medians(np.abs(x - _row_medians(x)[:, None]))
+
+
+def _row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, the Pearson correlation of the positions where both are finite (the two are NaN
+    at the same positions here); NaN where either is constant."""
+    both = np.isfinite(a) & np.isfinite(b)
+    a, b = np.where(both, a, 0.0), np.where(both, b, 0.0)
+    count = np.maximum(both.sum(axis=1, keepdims=True), 1)
+    da = np.where(both, a - a.sum(axis=1, keepdims=True) / count, 0.0)
+    db = np.where(both, b - b.sum(axis=1, keepdims=True) / count, 0.0)
     with np.errstate(all="ignore"):
-        r = float(da @ db / np.sqrt((da @ da) * (db @ db)))
-    return min(max(r, -1.0), 1.0) if np.isfinite(r) else float("nan")
+        r = (da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+    return np.clip(r, -1.0, 1.0)
 
 
 def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
@@ -367,32 +387,50 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     y, f, rows = fit.log_values, fit.fitted, fit.rows
     resid = y - f
     typical = max(_mad(resid[rows]), 1e-9)
-    starts, feats, hours = [], [], []
-    for a in range(0, len(s.times) - w + 1, 24):
-        m = np.flatnonzero(np.isfinite(resid[a : a + w])) + a
-        if m.size < c["min_window_hours"] or np.std(f[m]) <= 0 or np.std(y[m]) <= 0:
-            continue
-        pairs = m[1:][np.diff(m) == 1]
-        if pairs.size < 12:
-            continue
-        steps = y[pairs] - y[pairs - 1]
-        fit_steps = f[pairs] - f[pairs - 1]
-        lag1 = _corr(y[pairs], y[pairs - 1])
-        step_corr = _corr(steps, fit_steps)
-        feats.append(
-            [
-                step_corr if np.isfinite(step_corr) else 0.0,
-                float(np.log(max(_mad(resid[m]), 1e-9) / typical)),
-                lag1 if np.isfinite(lag1) else 0.0,
-                float(np.log(max(_mad(steps), 1e-6))),
-                float(np.log(max(_mad(y[m]), 1e-6))),
-            ]
-        )
-        starts.append(a)
-        hours.append(int(m.size))
+    n = len(s.times)
+    if n < w:
+        return None
+    # every window at once: rows of w hours, NaN where an hour was not read
+    starts_all = np.arange(0, n - w + 1, 24)
+
+    def windows(v: np.ndarray, first: int = 0) -> np.ndarray:
+        return np.lib.stride_tricks.sliding_window_view(v, w)[starts_all][:, first:]
+
+    read = np.isfinite(resid)
+    pair = np.zeros(n, bool)  # the hour and the one before it both read
+    pair[1:] = read[1:] & read[:-1]
+    y_now, y_before, steps, fit_steps = (np.full(n, np.nan) for _ in range(4))
+    y_now[pair] = y[pair]
+    y_before[1:][pair[1:]] = y[:-1][pair[1:]]
+    steps[pair] = y_now[pair] - y_before[pair]
+    fit_steps[1:][pair[1:]] = f[1:][pair[1:]] - f[:-1][pair[1:]]
+    read_w = windows(read)
+    hours_read = read_w.sum(axis=1)
+    n_pairs = windows(pair, 1).sum(axis=1)
+
+    def varies(v: np.ndarray) -> np.ndarray:
+        vw = windows(v)
+        return np.where(read_w, vw, -np.inf).max(axis=1) > np.where(read_w, vw, np.inf).min(axis=1)
+
+    keep = (hours_read >= c["min_window_hours"]) & varies(f) & varies(y) & (n_pairs >= 12)
+    if not keep.any():
+        return None
+    lag1 = _row_corr(windows(y_now, 1)[keep], windows(y_before, 1)[keep])
+    step_corr = _row_corr(windows(steps, 1)[keep], windows(fit_steps, 1)[keep])
+    feats = np.column_stack(
+        [
+            np.where(np.isfinite(step_corr), step_corr, 0.0),
+            np.log(np.maximum(_row_mad(windows(resid)[keep]), 1e-9) / typical),
+            np.where(np.isfinite(lag1), lag1, 0.0),
+            np.log(np.maximum(_row_mad(windows(steps, 1)[keep]), 1e-6)),
+            np.log(np.maximum(_row_mad(windows(y)[keep]), 1e-6)),
+        ]
+    )
+    starts = [int(a) for a in starts_all[keep]]
+    hours = [int(h) for h in hours_read[keep]]
     if len(starts) < c["min_baseline_windows"]:
         return None
-    return Fingerprint(starts, np.array(feats), hours, rows, fit)
+    return Fingerprint(starts, feats, hours, rows, fit)
 
 
 def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
