@@ -25,7 +25,13 @@ from dagster_project.feeds.contracts import (
 )
 from dagster_project.feeds.ingest import ingest_feed
 from dagster_project.feeds.uscc import USCC_CHARSET, make_uscc
-from dagster_project.quality.gx_runner import REGISTRY_SUITE, SuiteResult, run_registry_suite
+from dagster_project.quality import suite_memo
+from dagster_project.quality.gx_runner import (
+    REGISTRY_SUITE,
+    SuiteResult,
+    json_safe,
+    run_registry_suite,
+)
 
 IDS = [make_uscc(random.Random(i)) for i in range(5)]
 NEW_ID = make_uscc(random.Random(99))
@@ -206,3 +212,36 @@ def test_suite_value_sets_follow_the_contracts() -> None:
     assert sets["township"] == list(TOWNSHIPS)
     assert sets["key_industry"] == list(KEY_INDUSTRIES)
     assert sets["performance_grade"] == list(PERFORMANCE_GRADES)
+
+
+def test_the_suite_is_not_run_again_until_a_ledger_feed_is_read_again(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """A build that read no ledger feed again gets the last result back, as it was, marked not
+    re-run; once a feed is read again (here: an outlet added), the suite runs on the new rows."""
+    runs: list[int] = []
+
+    def run(c: duckdb.DuckDBPyConnection) -> list[SuiteResult]:
+        runs.append(1)
+        return run_registry_suite(c)
+
+    def as_json(results: list[SuiteResult]) -> str:
+        return json.dumps(json_safe([asdict(r) for r in results]), sort_keys=True)
+
+    first, re_run = suite_memo.validated(con, REGISTRY_SUITE, run, "b1")
+    assert re_run and len(runs) == 1
+    kept, re_run = suite_memo.validated(con, REGISTRY_SUITE, run, "b2")
+    assert not re_run and len(runs) == 1
+    assert as_json(kept) == as_json(first)
+
+    outlets = tmp_path / "sources" / "registry" / "outlets.csv"
+    outlets.write_text(
+        outlets.read_text(encoding="utf-8") + f"{IDS[4]},DA002,{MNS[0]}9,炉排放口,boiler,,9\n",
+        encoding="utf-8",
+    )
+    ingest_feed(con, REGISTRY_OUTLETS, tmp_path / "sources", "b3")
+    again, re_run = suite_memo.validated(con, REGISTRY_SUITE, run, "b3")
+    assert re_run and len(runs) == 2
+    assert (
+        _by_batch(again)["outlets"].rows_validated == _by_batch(first)["outlets"].rows_validated + 1
+    )

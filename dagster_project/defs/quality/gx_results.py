@@ -16,7 +16,9 @@ def _as_dict(result: Any) -> dict[str, Any]:
     return asdict(result) if is_dataclass(result) else dict(result)
 
 
-def check_result_from_suites(results: Sequence[Any]) -> dg.AssetCheckResult:
+def check_result_from_suites(results: Sequence[Any], re_run: bool = True) -> dg.AssetCheckResult:
+    """The suites' results as one check result; `re_run` false says the results are those of an
+    earlier build, kept because the data they judged is unchanged."""
     suites = [_as_dict(r) for r in results]
     failed = [
         f"{s['suite_name']}: {e.get('expectation_type')}({e.get('column')}) "
@@ -30,6 +32,7 @@ def check_result_from_suites(results: Sequence[Any]) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "suites": len(suites),
+            "re_run": re_run,
             "rows_validated": sum(int(s.get("rows_validated") or 0) for s in suites),
             "expectations_evaluated": sum(
                 int(s.get("evaluated_expectations") or 0) for s in suites
