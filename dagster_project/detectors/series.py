@@ -69,7 +69,8 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 def _arr(frame: pl.DataFrame, col: str) -> np.ndarray:
-    return frame.get_column(col).cast(pl.Float64).fill_null(np.nan).to_numpy()
+    """A column as float64, null as NaN (numpy's conversion of a float column does that)."""
+    return frame.get_column(col).cast(pl.Float64).to_numpy()
 
 
 def iter_series(

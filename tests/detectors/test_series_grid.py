@@ -1,0 +1,80 @@
+"""Each outlet × pollutant becomes one series on its own hourly grid, from its first to its last
+hour: absent hours are there (not present, NaN values), the device's operating state is read
+hour by hour, and the series come in order of MN and pollutant, whatever the input's order."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from dagster_project.detectors.inputs import HOURLY_SCHEMA, OUTLET_POLLUTANT_SCHEMA, DetectorInputs
+from dagster_project.detectors.series import iter_series
+
+T0 = datetime(2024, 3, 1)
+
+
+def _hourly(rows: list[tuple[str, str, int, float]]) -> pl.DataFrame:
+    data = [
+        {
+            "mn": mn,
+            "pollutant_code": pol,
+            "hour_start": T0 + timedelta(hours=h),
+            "avg_measured": v,
+            "o2": 9.0,
+            "flow_m3_s": 10.0,
+            "temp_c": 120.0,
+            "is_valid": True,
+            "flag": "N",
+        }
+        for mn, pol, h, v in rows
+    ]
+    return (
+        pl.DataFrame(data)
+        .with_columns(
+            [pl.lit(None, dtype).alias(c) for c, dtype in HOURLY_SCHEMA.items() if c not in data[0]]
+        )
+        .select([pl.col(c).cast(t) for c, t in HOURLY_SCHEMA.items()])
+    )
+
+
+def test_each_series_spans_its_own_hours_with_the_absent_ones_and_the_devices_state() -> None:
+    hourly = _hourly(
+        [
+            ("B", "a21026", 5, 50.0),
+            ("A", "a21002", 0, 80.0),
+            ("B", "a21026", 3, 40.0),
+            ("A", "a21002", 4, 82.0),
+            ("A", "a34013", 2, 5.0),
+            ("A", "a34013", 3, 6.0),
+        ]
+    )
+    outlets = pl.DataFrame(schema=OUTLET_POLLUTANT_SCHEMA)
+    state = pl.DataFrame(
+        {
+            "mn": ["A"] * 5,
+            "hour_start": [T0 + timedelta(hours=h) for h in range(5)],
+            "state": ["running", "running", "stopped", "running", "running"],
+            "flow_vote": [1.0] * 5,
+            "temp_vote": [1.0] * 5,
+            "o2_p25": [8.0] * 5,
+        }
+    ).with_columns(pl.col("hour_start").cast(pl.Datetime("us")))
+    series = list(iter_series(DetectorInputs(hourly, outlets, pl.DataFrame()), state, 15.0))
+
+    assert [(s.mn, s.pollutant_code) for s in series] == [
+        ("A", "a21002"),
+        ("A", "a34013"),
+        ("B", "a21026"),
+    ]
+    a_nox, a_pm, b = series
+    assert b.times == [T0 + timedelta(hours=h) for h in (3, 4, 5)]
+    assert b.present.tolist() == [True, False, True]
+    assert np.isnan(b.measured[1]) and b.measured[[0, 2]].tolist() == [40.0, 50.0]
+    assert b.state.tolist() == ["unknown"] * 3  # no state known for B
+    assert a_nox.times == [T0 + timedelta(hours=h) for h in range(5)]
+    assert a_nox.present.tolist() == [True, False, False, False, True]
+    assert a_nox.state.tolist() == ["running", "running", "stopped", "running", "running"]
+    assert a_pm.state.tolist() == ["stopped", "running"]
+    assert a_nox.o2_informative and not b.o2_informative
