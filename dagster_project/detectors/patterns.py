@@ -404,26 +404,27 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     y_before[1:][pair[1:]] = y[:-1][pair[1:]]
     steps[pair] = y_now[pair] - y_before[pair]
     fit_steps[1:][pair[1:]] = f[1:][pair[1:]] - f[:-1][pair[1:]]
-    read_w = windows(read)
+    read_w, y_w = windows(read), windows(y)
     hours_read = read_w.sum(axis=1)
     n_pairs = windows(pair, 1).sum(axis=1)
 
-    def varies(v: np.ndarray) -> np.ndarray:
-        vw = windows(v)
+    def varies(vw: np.ndarray) -> np.ndarray:
         return np.where(read_w, vw, -np.inf).max(axis=1) > np.where(read_w, vw, np.inf).min(axis=1)
 
-    keep = (hours_read >= c["min_window_hours"]) & varies(f) & varies(y) & (n_pairs >= 12)
+    keep = (hours_read >= c["min_window_hours"]) & varies(windows(f)) & varies(y_w)
+    keep &= n_pairs >= 12
     if not keep.any():
         return None
+    steps_w = windows(steps, 1)[keep]
     lag1 = _row_corr(windows(y_now, 1)[keep], windows(y_before, 1)[keep])
-    step_corr = _row_corr(windows(steps, 1)[keep], windows(fit_steps, 1)[keep])
+    step_corr = _row_corr(steps_w, windows(fit_steps, 1)[keep])
     feats = np.column_stack(
         [
             np.where(np.isfinite(step_corr), step_corr, 0.0),
             np.log(np.maximum(_row_mad(windows(resid)[keep]), 1e-9) / typical),
             np.where(np.isfinite(lag1), lag1, 0.0),
-            np.log(np.maximum(_row_mad(windows(steps, 1)[keep]), 1e-6)),
-            np.log(np.maximum(_row_mad(windows(y)[keep]), 1e-6)),
+            np.log(np.maximum(_row_mad(steps_w), 1e-6)),
+            np.log(np.maximum(_row_mad(y_w[keep]), 1e-6)),
         ]
     )
     starts = [int(a) for a in starts_all[keep]]
