@@ -326,6 +326,7 @@ class Fingerprint:
     """One series' fingerprint, window by window (a day apart)."""
 
     starts: list[int]  # window start positions on the grid
+    window: int  # window length in grid hours (whole days)
     features: np.ndarray  # windows × FEATURES
     hours: list[int]  # usable hours behind each window
     rows: np.ndarray  # grid positions of the hours read (usable, steady, every channel known)
@@ -374,12 +375,22 @@ def _row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
+def window_days(hours_read: int, span_hours: int, c: dict) -> int:
+    """Days per window: `window_days`, or more for a plant that runs part of the day, so that a
+    window holds about `window_read_hours` hours read at the series' rate of reading (a day-shift
+    boiler reads ~10 hours a day: 4 days would give it fewer than `min_window_hours`), at most
+    `max_window_days`."""
+    per_day = 24 * hours_read / max(span_hours, 1)
+    wanted = int(np.ceil(float(c["window_read_hours"]) / max(per_day, 1e-9)))
+    return int(min(max(int(c["window_days"]), wanted), int(c["max_window_days"])))
+
+
 def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint | None:
     """Fit the series' log values on its outlet's channels over its usable hours in steady
     operation (`away_from_stops`: a shutdown and the hours cooling down before it and warming
-    up after it are left out), then describe every sliding window by FEATURES."""
+    up after it are left out), then describe every sliding window (`window_days` long) by
+    FEATURES."""
     c = cfg["fingerprint_drift"]
-    w = 24 * int(c["window_days"])
     steady = s.usable & away_from_stops(s, int(c["cool_down_hours"]), int(c["warm_up_max_hours"]))
     fit = fitted(s, group, steady)
     if fit is None or fit.rows.size < c["min_baseline_days"] * 24:
@@ -388,6 +399,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     resid = y - f
     typical = max(_mad(resid[rows]), 1e-9)
     n = len(s.times)
+    w = 24 * window_days(int(rows.size), int(rows[-1] - rows[0] + 1), c)
     if n < w:
         return None
     # every window at once: rows of w hours, NaN where an hour was not read
@@ -431,7 +443,7 @@ def fingerprints(s: Series, group: Sequence[Series], cfg: Config) -> Fingerprint
     hours = [int(h) for h in hours_read[keep]]
     if len(starts) < c["min_baseline_windows"]:
         return None
-    return Fingerprint(starts, feats, hours, rows, fit)
+    return Fingerprint(starts, w, feats, hours, rows, fit)
 
 
 def fingerprint_distance(fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
@@ -468,7 +480,8 @@ class Decoupled:
 
 
 def decoupled_stretches(fp: Fingerprint, c: dict) -> list[Decoupled]:
-    """Stretches of `coupling_days` days (sliding a day) over which the slope of the series'
+    """Stretches of `coupling_days` days (longer where the fingerprint's windows are; sliding a
+    day) over which the slope of the series'
     hour-to-hour log changes on those of its fit (`StepCoupling`) fell to at most
     `max_slope_share` of its slope elsewhere, by at least `min_drop_t` standard errors; a series
     that does not follow its channels elsewhere (slope under `min_drop_t` standard errors) has no
@@ -477,10 +490,13 @@ def decoupled_stretches(fp: Fingerprint, c: dict) -> list[Decoupled]:
     if sc is None:
         return []
     found: list[Decoupled] = []
+    # a plant running part of the day reads fewer pairs a day: its stretches are as much longer
+    # as its fingerprint windows are, and ask for as many pairs read
+    stretch = fp.window / (24 * int(c["window_days"]))
     for days in c["coupling_days"]:
-        w = 24 * int(days)
+        w = 24 * int(np.ceil(int(days) * stretch))
         starts = np.arange(0, len(fp.fit.log_values) - w + 1, 24)
-        for a, d in zip(starts, sc.drops_over(starts, w, w // 2), strict=True):
+        for a, d in zip(starts, sc.drops_over(starts, w, 12 * int(days)), strict=True):
             if (
                 d is not None
                 and d.elsewhere_t >= c["min_drop_t"]
@@ -512,12 +528,12 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
     other features moved. (Another device's values copied over an outlet's are found by
     `copies.scaled_copies`.)"""
     c = cfg["fingerprint_drift"]
-    w = 24 * int(c["window_days"])
     for group in by_device(series).values():
         for s in group:
             fp = fingerprints(s, group, cfg)
             if fp is None:
                 continue
+            w = fp.window
             z, dist = fingerprint_distance(fp)
             moved = (np.abs(z) >= c["feature_z"]).sum(axis=1)
             flags = np.zeros(len(s.times) - w + 1, bool)
@@ -546,7 +562,8 @@ def fingerprint_drift(series: Sequence[Series], cfg: Config, fb: FindingsBuilder
                         "min_distance": c["min_distance"],
                         "feature_z": c["feature_z"],
                         "min_features": c["min_features"],
-                        "window_days": c["window_days"],
+                        "window_days": fp.window // 24,
+                        "window_read_hours": c["window_read_hours"],
                         "cool_down_hours": c["cool_down_hours"],
                         "warm_up_max_hours": c["warm_up_max_hours"],
                     },
