@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_project.defs.transform import nightly
+from dagster_project.defs.transform.project import (
+    DBT_DIR,
+    dbt_env,
+    dbt_executable,
+    ensure_manifest,
+    seed_partial_parse,
+)
 from dagster_project.feeds import unchanged
 from dagster_project.feeds.contracts import BOILERS, REGISTRY_OUTLETS
 
@@ -90,6 +98,33 @@ def test_a_name_shared_by_a_kept_and_a_rebuilt_node_runs_everything() -> None:
     nodes = dict(MANIFEST["nodes"])
     nodes["test.lantian.not_null_boilers"] = _node("test", "cems_hourly")
     assert nightly.cems_selection({**MANIFEST, "nodes": nodes}) is None
+
+
+def test_the_nightly_selector_names_the_nodes_not_left_alone(tmp_path: Path) -> None:
+    """dbt resolves the named selector of dbt/selectors.yml to exactly the project's nodes that
+    `cems_selection` does not leave alone (the ones downstream of a CEMS source)."""
+    manifest = nightly.load_manifest(ensure_manifest())
+    selection = nightly.cems_selection(manifest)
+    assert selection is not None
+    runnable = {
+        n["name"] for n in manifest["nodes"].values() if n["resource_type"] in nightly.RUNNABLE
+    }
+    seed_partial_parse(tmp_path)
+    listed = subprocess.run(
+        [str(dbt_executable()), "ls", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        + ["--target-path", str(tmp_path), "--log-path", str(tmp_path), "--quiet"]
+        + ["--selector", nightly.SELECTOR, "--output", "name"]
+        + [a for kind in nightly.RUNNABLE for a in ("--resource-type", kind)],
+        env=dbt_env(),
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert len(listed) == len(set(listed))
+    assert set(listed) == runnable - set(selection.skipped)
+    assert {"cems_hourly", "emissions"} <= set(listed)  # a CEMS mart and what it feeds
+    assert "stg_ledgers__boilers" not in listed
 
 
 @pytest.fixture

@@ -62,9 +62,10 @@ def dbt_warehouse(
         context.log.info("unit tests skipped: this warehouse passed them with the same dbt project")
     selection = None if context.is_subset else _cems_only(warehouse_db, fingerprint)
     if selection is not None:
-        # cautious: a test is left out only with all its parents (a relationship test between a
-        # rebuilt CEMS model and a registry model left alone still runs)
-        args += ["--exclude", " ".join(selection.skipped), "--indirect-selection", "cautious"]
+        # the nodes downstream of the CEMS sources, their tests with them (a relationship test
+        # between a rebuilt CEMS model and a registry model left alone runs); dbt takes a named
+        # selector over the selection dagster-dbt adds
+        args += ["--selector", nightly.SELECTOR]
         context.log.info(
             f"only CEMS data changed since the last complete dbt build: {len(selection.skipped)} "
             "nodes not downstream of the CEMS sources are left as they are"

@@ -32,7 +32,10 @@ from dagster_project.lake.spark import TARGET_ENV
 COMPLETE_TABLE = "audit.dbt_complete_build"
 TEST_RESULTS_TABLE = "audit.dbt_test_results"
 CEMS_SOURCE_PREFIX = "source.lantian.raw.cems_"
-_RUNNABLE = ("model", "seed", "test", "snapshot")
+# dbt/selectors.yml: the same nodes as `cems_selection` runs, named for dbt in one expression
+# (dbt resolves it in a fraction of the time it takes to exclude ~300 nodes by name)
+SELECTOR = "cems_nightly"
+RUNNABLE = ("model", "seed", "test", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _descendants(child_map: Mapping[str, list[str]], roots: Iterable[str]) -> se
 def cems_selection(manifest: Mapping[str, Any]) -> Selection | None:
     """The nodes not downstream of a CEMS source; None when names would be ambiguous (a skipped
     and a rebuilt node sharing a name), then everything runs."""
-    nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] in _RUNNABLE}
+    nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] in RUNNABLE}
     roots = [uid for uid in manifest["sources"] if uid.startswith(CEMS_SOURCE_PREFIX)]
     rebuilt = _descendants(manifest["child_map"], roots)
     skipped = [n for uid, n in nodes.items() if uid not in rebuilt]

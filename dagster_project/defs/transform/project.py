@@ -33,7 +33,7 @@ def dbt_executable() -> Path:
 
 
 def _source_files() -> list[Path]:
-    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
+    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml", DBT_DIR / "selectors.yml"]
     for folder in ("models", "seeds", "macros", "tests"):
         files += sorted(p for p in (DBT_DIR / folder).rglob("*") if p.is_file())
     return [p for p in files if p.exists()]
