@@ -316,6 +316,8 @@ INCREMENTAL_MODELS = (
     "int_cems__hourly_combined",
     "int_cems__hourly_pollutants",
     "cems_hourly",
+    "int_cems__hourly_grid",
+    "int_anomalies__hourly_input",
 )
 
 

@@ -18,10 +18,12 @@
 
 {#- A predicate keeping `column` (a timestamp) within the days to rebuild, as ranges of literal
     timestamps (consecutive days merged), so scans of Parquet and tables skip what lies outside.
-    True outside incremental runs, and for a model that joins the registry (`registry`) when the
-    registry's CEMS facts changed since the last build. -#}
-{% macro cems_days_filter(column, registry=false) -%}
-    {%- if this is none or not is_incremental() or (registry and cems_registry_changed()) -%}true{%- else -%}
+    True outside incremental runs, for a model that joins the registry (`registry`) when the
+    registry's CEMS facts changed since the last build, and for the hourly grid (`grid`) when
+    its pairs or its coverage changed beyond the days to rebuild (`cems_grid_changed`). -#}
+{% macro cems_days_filter(column, registry=false, grid=false) -%}
+    {%- if this is none or not is_incremental() or (registry and cems_registry_changed())
+        or (grid and cems_grid_changed()) -%}true{%- else -%}
     {%- set days = cems_rebuild_days() -%}
     {%- if days | length == 0 -%}false{%- else -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
@@ -46,10 +48,57 @@
     {%- set column = config.require('day_column') -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
     delete from {{ target }}
-    where {{ cems_days_filter(column, registry=config.get('registry_sensitive', false)) }};
+    where {{ cems_days_filter(
+        column,
+        registry=config.get('registry_sensitive', false),
+        grid=config.get('grid_coverage', false),
+    ) }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
     order by {{ config.get('day_order', column) }}
+{%- endmacro %}
+
+{#- True when the hourly grid (the model running, `this`) must be laid again over every day:
+    the monitored pairs changed (a device or pollutant came or went: every hour of the coverage
+    gains or loses its rows), or the CEMS coverage (the first to the last hour any device
+    reported) gained or lost a day that is not a day to rebuild (a day without any data newly
+    inside it, or one left outside it). A nightly whose new day follows the last one does not.
+    The pollutant hours are named, not ref()-ed: the incremental strategy calls this too. -#}
+{% macro cems_grid_changed() -%}
+    {%- if not execute -%}{{ return(true) }}{%- endif -%}
+    {%- set sql -%}
+        with hours as (
+            select mn, pollutant_code, hour_start from intermediate.int_cems__hourly_pollutants
+        ),
+        grid as (select mn, pollutant_code, hour_start from {{ this }}),
+        pair_changes as (
+            (select distinct mn, pollutant_code from hours
+             except select distinct mn, pollutant_code from grid)
+            union all
+            (select distinct mn, pollutant_code from grid
+             except select distinct mn, pollutant_code from hours)
+        ),
+        new_days as (
+            select unnest(generate_series(
+                min(hour_start)::date, max(hour_start)::date, interval 1 day))::date as day
+            from hours
+        ),
+        old_days as (
+            select unnest(generate_series(
+                min(hour_start)::date, max(hour_start)::date, interval 1 day))::date as day
+            from grid
+        ),
+        day_changes as (
+            (select day from new_days except select day from old_days)
+            union all
+            (select day from old_days except select day from new_days)
+        )
+        select (select count(*) from pair_changes)
+            + (select count(*) from day_changes
+               where day not in (select cast(day as date) from audit.cems_rebuild_days))
+            + case when (select count(*) from old_days) = 0 then 1 else 0 end  -- an empty grid
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
 {#- The registry facts the CEMS hours join (outlets and limits), as one fingerprint; the last

@@ -7,21 +7,41 @@
 --                  (is_operating not true): excluded from the capture-rate denominator
 --   invalid        reported but not valid (C, M, D, B, S, too few valid minutes, F while running)
 --   missing        no data for the hour
-with hourly as (
+-- Incremental by day (macros/cems_incremental.sql): the rebuilt days are laid again; every day
+-- when the pairs or the coverage changed beyond them (`cems_grid_changed`).
+{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='replace_days',
+    day_column='hour_start',
+    day_order='mn, pollutant_code, hour_start',
+    registry_sensitive=true,
+    grid_coverage=true,
+) }}
+{%- set days = cems_days_filter('hour_start', registry=true, grid=true) %}
+with all_hours as (
+    select mn, pollutant_code, hour_start from {{ ref('int_cems__hourly_pollutants') }}
+),
+
+hourly as (
     select * from {{ ref('int_cems__hourly_pollutants') }}
+    where {{ days }}
 ),
 
 coverage as (
-    select min(hour_start) as first_hour, max(hour_start) as last_hour from hourly
+    select min(hour_start) as first_hour, max(hour_start) as last_hour from all_hours
 ),
 
 pairs as (
-    select distinct mn, pollutant_code from hourly
+    select distinct mn, pollutant_code from all_hours
 ),
 
 hours as (
-    select {{ unnest_list(value_series("first_hour", "last_hour", "interval 1 hour")) }} as hour_start
-    from coverage
+    select hour_start from (
+        select {{ unnest_list(value_series("first_hour", "last_hour", "interval 1 hour")) }} as hour_start
+        from coverage
+    ) as series
+    where {{ days }}
 ),
 
 grid as (
