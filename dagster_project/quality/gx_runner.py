@@ -56,6 +56,7 @@ class SuiteResult:
     rows_validated: int
     expectations: list[ExpectationOutcome]
     query: str = ""
+    rows_carried: int = 0  # of rows_validated: judged by an earlier build, unchanged since
 
     def failed(self) -> list[ExpectationOutcome]:
         return [e for e in self.expectations if not e.success]

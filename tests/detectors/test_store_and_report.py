@@ -93,7 +93,7 @@ def test_sql_thresholds_in_the_models_equal_the_config():
 
 def test_cems_suites_run_and_the_limit_suite_sees_the_exceedance(warehouse):
     con, *_ = warehouse
-    results = {r.suite_name: r for r in run_cems_suites(con)}
+    results = {r.suite_name: r for r in run_cems_suites(con, "suite-test")}
     assert set(results) == {"cems_hourly_validity", "cems_hourly_ranges", "cems_hourly_limits"}
     assert results["cems_hourly_validity"].success
     assert not results["cems_hourly_limits"].success

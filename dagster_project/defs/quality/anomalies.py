@@ -60,5 +60,5 @@ def cems_expectations(warehouse_db: WarehouseResource) -> dg.AssetCheckResult:
     from dagster_project.detectors import run_cems_suites
 
     with warehouse_db.connect() as con:
-        results = run_cems_suites(con)
+        results = run_cems_suites(con, warehouse.build_id())
     return check_result_from_suites(results)

@@ -34,6 +34,8 @@ def check_result_from_suites(results: Sequence[Any], re_run: bool = True) -> dg.
             "suites": len(suites),
             "re_run": re_run,
             "rows_validated": sum(int(s.get("rows_validated") or 0) for s in suites),
+            # of them, judged by an earlier build's validation and unchanged since
+            "rows_carried": sum(int(s.get("rows_carried") or 0) for s in suites),
             "expectations_evaluated": sum(
                 int(s.get("evaluated_expectations") or 0) for s in suites
             ),
