@@ -1,16 +1,15 @@
-"""A CEMS suite validated day by day, so a nightly validates the days whose rows changed.
+"""A CEMS suite validated as its table grows by days, so a nightly validates the new days.
 
-Every expectation of the CEMS suites judges one row at a time, or a key (mn, pollutant, hour)
-that lies within one day, and none lets an unexpected row pass (no `mostly`): a suite passes on
-the table exactly when it passes on each day's rows. So after a validation that passed, each
-day's rows of the suite's query are kept as a digest (their count and two order-free sums of
-their hashes: audit.suite_day_digests) with the result. The next build digests the query's rows
-again (a fraction of a second) and validates with great-expectations only the days whose digest
-differs: a new day, late data, a registry change that moved a day's shares of the limit. When
-they pass, the table passes: the kept result, counted over today's rows. Anything else, a
-changed suite or runner, a day that fails, no passing result kept, validates the whole table
-(a failure's counts and examples are then GX's own over every row) and keeps its digests only
-when it passed.
+Every expectation of the CEMS suites counts rows one at a time, or keys (mn, pollutant, hour)
+that lie within one day, and none lets an unexpected row pass (no `mostly`): the result over a
+table is the sum of the results over its days' rows. So each validation keeps, with its result,
+a digest of each day's rows of the suite's query (their count and two order-free sums of their
+hashes: audit.suite_day_digests). The next build digests the query's rows again (a fraction of
+a second): when every kept day is as it was, great-expectations validates only the new days'
+rows and the result adds up with the kept one, GX's own arithmetic (element, unexpected and
+missing counts; the percentage of the rows judged; the first examples). Anything else validates
+the whole table: a day changed or gone (late data, a registry change that moved a day's shares
+of the limit), a changed suite or runner, an expectation that raised or counts no rows.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality import gx_runner, suite_memo
-from dagster_project.quality.gx_runner import SuiteResult
+from dagster_project.quality.gx_runner import PARTIAL_UNEXPECTED, ExpectationOutcome, SuiteResult
 
 DIGEST_TABLE = "audit.suite_day_digests"
 DAY_COLUMN = "hour_start"
@@ -76,7 +75,7 @@ def _keep(
     result: SuiteResult,
     build_id: str,
 ) -> None:
-    """Keep the passing result and its days' digests (replacing the suite's earlier ones)."""
+    """Keep the result and the digests of the days it judged (replacing the suite's earlier)."""
     con.execute(f"delete from {DIGEST_TABLE} where suite = ?", [suite])
     con.executemany(
         f"insert into {DIGEST_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
@@ -85,50 +84,85 @@ def _keep(
     suite_memo.remember(con, f"{suite}#days", key, [result], build_id)
 
 
-def _forget(con: duckdb.DuckDBPyConnection, suite: str) -> None:
-    con.execute(f"delete from {DIGEST_TABLE} where suite = ?", [suite])
+def _adds_up(outcome: ExpectationOutcome) -> bool:
+    return outcome.error is None and None not in (outcome.element_count, outcome.unexpected_count)
 
 
-def _counted_over(result: SuiteResult, rows: int, carried: int) -> SuiteResult:
-    """A passing result as it reads over `rows` rows: every expectation of these suites counts
-    each row once (none unexpected, as it passed)."""
+def _percent(unexpected: int, elements: int, missing: int | None) -> float | None:
+    """GX's unexpected_percent: of the rows judged (non-null where it skips nulls)."""
+    if elements <= 0:
+        return None
+    if missing is None:
+        return unexpected / elements * 100
+    judged = elements - missing
+    return unexpected / judged * 100 if judged > 0 else None
+
+
+def _sum(kept: ExpectationOutcome, new: ExpectationOutcome) -> ExpectationOutcome:
+    elements = int(kept.element_count or 0) + int(new.element_count or 0)
+    unexpected = int(kept.unexpected_count or 0) + int(new.unexpected_count or 0)
+    missing = (
+        None
+        if kept.missing_count is None and new.missing_count is None
+        else int(kept.missing_count or 0) + int(new.missing_count or 0)
+    )
     return dataclasses.replace(
-        result,
-        rows_validated=rows,
-        rows_carried=carried,
-        expectations=[dataclasses.replace(e, element_count=rows) for e in result.expectations],
+        new,
+        success=unexpected == 0,
+        element_count=elements,
+        unexpected_count=unexpected,
+        unexpected_percent=_percent(unexpected, elements, missing),
+        partial_unexpected=(kept.partial_unexpected + new.partial_unexpected)[:PARTIAL_UNEXPECTED],
+        missing_count=missing,
+    )
+
+
+def added(kept: SuiteResult, new: SuiteResult) -> SuiteResult | None:
+    """The result over the rows of both (None when it cannot be told from their counts)."""
+    pairs = list(zip(kept.expectations, new.expectations, strict=True))
+    if any(
+        (k.expectation_type, k.column) != (n.expectation_type, n.column)
+        or not (_adds_up(k) and _adds_up(n))
+        for k, n in pairs
+    ):
+        return None
+    outcomes = [_sum(k, n) for k, n in pairs]
+    return dataclasses.replace(
+        kept,
+        success=all(o.success for o in outcomes),
+        successful_expectations=sum(o.success for o in outcomes),
+        rows_validated=kept.rows_validated + new.rows_validated,
+        rows_carried=kept.rows_validated,
+        expectations=outcomes,
     )
 
 
 def validate(
     con: duckdb.DuckDBPyConnection, suite_path: Path, query: str, build_id: str
 ) -> SuiteResult:
-    """The suite's result over every row of `query`, validating with GX only the days whose rows
-    changed since a passing validation (see the module docstring)."""
+    """The suite's result over every row of `query`, validating with GX only the new days when
+    every day validated before is unchanged (see the module docstring)."""
     suite, key = suite_path.stem, suite_key(suite_path)
     _ensure(con)
     now = day_digests(con, query)
     kept = _kept(con, suite, key)
     before = suite_memo.recall(con, f"{suite}#days", key) if kept else None
-    total = sum(n for n, _, _ in now.values())
-    if before and None not in now:  # a row without its hour has no day to be validated with
-        changed = sorted(day for day, d in now.items() if kept.get(day) != d)
-        if not changed:
-            return _counted_over(before[0], total, total)
-        days = ", ".join(f"date '{day.isoformat()}'" for day in changed)
+    unchanged = all(now.get(day) == d for day, d in kept.items())
+    if before and unchanged and None not in now:  # a row without its hour has no day
+        new_days = sorted(day for day in now if day not in kept)
+        if not new_days:
+            return dataclasses.replace(before[0], rows_carried=before[0].rows_validated)
+        days = ", ".join(f"date '{day.isoformat()}'" for day in new_days)
         part = gx_runner.run_suite(
             con,
             suite_path,
             f"select * from ({query}) as q where cast(q.{DAY_COLUMN} as date) in ({days})",
         )
-        if part.success:
-            result = _counted_over(part, total, total - part.rows_validated)
+        result = added(before[0], part)
+        if result is not None:
             result.query = query
             _keep(con, suite, key, now, result, build_id)
             return result
     result = gx_runner.run_suite(con, suite_path, query)
-    if result.success:
-        _keep(con, suite, key, now, result, build_id)
-    else:
-        _forget(con, suite)
+    _keep(con, suite, key, now, result, build_id)
     return result

@@ -45,6 +45,7 @@ class ExpectationOutcome:
     kwargs: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # GX raised while computing: the expectation did not run
+    missing_count: int | None = None  # rows whose value is null (map expectations that skip them)
 
 
 @dataclass
@@ -165,6 +166,7 @@ def validate_frame(df: Any, suite: dict[str, Any], *, name: str | None = None) -
                 ),
                 meta=json_safe(dict(config.meta or {})),
                 error=error,
+                missing_count=json_safe(res.get("missing_count")),
             )
         )
     return SuiteResult(

@@ -1,6 +1,6 @@
-"""A CEMS suite over a table that grows by a day: great-expectations validates the days whose rows
-changed since a passing validation, and the result reads over every row; a failure is GX's own
-over the whole table, and the next build validates everything again."""
+"""A CEMS suite over a table that grows by days: great-expectations validates the new days, and
+the result adds up with the kept one exactly as GX counts the whole table; a changed day, or a
+changed suite, has the whole table validated."""
 
 from __future__ import annotations
 
@@ -33,10 +33,11 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _add_day(con: duckdb.DuckDBPyConnection, day: int, flag: str = "N") -> None:
+    """24 hours of one pair; hour 5's minutes unknown (null)."""
     con.execute(
         "insert into marts.cems_hourly select 'MN1', 'a21026', "
-        f"timestamp '2024-03-{day:02d}' + to_hours(h::bigint), 60, ?, true "
-        "from range(24) as t(h)",
+        f"timestamp '2024-03-{day:02d}' + to_hours(h::bigint), "
+        "case when h = 5 then null else 60 end, ?, true from range(24) as t(h)",
         [flag],
     )
 
@@ -60,54 +61,71 @@ def _validate(con: duckdb.DuckDBPyConnection, build: str) -> gx_runner.SuiteResu
     return day_memo.validate(con, VALIDITY, QUERY, build)
 
 
-def test_only_the_changed_days_are_validated_and_the_result_reads_over_every_row(
-    con, gx_rows
-) -> None:
+def _counts(result: gx_runner.SuiteResult) -> list[tuple]:
+    return [
+        (
+            e.expectation_type,
+            e.success,
+            e.element_count,
+            e.unexpected_count,
+            e.unexpected_percent,
+            e.missing_count,
+            sorted(map(str, e.partial_unexpected)),
+        )
+        for e in result.expectations
+    ]
+
+
+def test_only_new_days_are_validated_and_the_result_reads_over_every_row(con, gx_rows) -> None:
     first = _validate(con, "b1")
     assert first.success and first.rows_validated == 48 and first.rows_carried == 0
     assert gx_rows == [48]
 
     again = _validate(con, "b2")  # nothing changed: nothing validated
     assert gx_rows == [48]
-    assert again.success and again.rows_validated == again.rows_carried == 48
-    assert [e.element_count for e in again.expectations] == [48] * len(first.expectations)
+    assert again.rows_validated == again.rows_carried == 48 and _counts(again) == _counts(first)
 
     _add_day(con, 3)  # the nightly's new day
     grown = _validate(con, "b3")
     assert gx_rows == [48, 24]
     assert grown.success and grown.rows_validated == 72 and grown.rows_carried == 48
-    assert [e.element_count for e in grown.expectations] == [72] * len(first.expectations)
     assert grown.query == QUERY
-
-    # late data changing a day already validated: that day again
-    con.execute(
-        "update marts.cems_hourly set valid_minutes = 59 "
-        "where hour_start = timestamp '2024-03-01 05:00'"
-    )
-    assert _validate(con, "b4").success
-    assert gx_rows == [48, 24, 24]
+    assert _counts(grown) == _counts(gx_runner.run_suite(con, VALIDITY, QUERY))
 
 
-def test_a_failing_day_is_reported_over_the_whole_table_and_everything_is_validated_again(
+def test_a_failing_new_day_adds_up_as_great_expectations_counts_the_whole_table(
     con, gx_rows
 ) -> None:
     assert _validate(con, "b1").success
     _add_day(con, 3, flag="X")  # not a HJ 212 flag
+    con.execute(
+        "update marts.cems_hourly set valid_minutes = 61 "
+        "where hour_start = timestamp '2024-03-03 07:00'"
+    )
     failed = _validate(con, "b2")
-    assert gx_rows == [48, 24, 72]  # the day, then the table for GX's own counts and examples
-    assert not failed.success and failed.rows_validated == 72 and failed.rows_carried == 0
+    assert gx_rows == [48, 24]
+    assert not failed.success and failed.rows_validated == 72 and failed.rows_carried == 48
+    whole = gx_runner.run_suite(con, VALIDITY, QUERY)
+    assert not whole.success
+    assert _counts(failed) == _counts(whole)
     (flags,) = [e for e in failed.expectations if e.column == "flag"]
     assert flags.unexpected_count == 24 and flags.element_count == 72
-    assert _validate(con, "b3").rows_carried == 0  # no passing result kept: the whole table
-    assert gx_rows == [48, 24, 72, 72]
+    (minutes,) = [e for e in failed.expectations if e.column == "valid_minutes"]
+    assert minutes.missing_count == 3 and minutes.unexpected_percent == pytest.approx(100 / 69)
 
 
-def test_a_changed_suite_validates_the_whole_table(con, gx_rows, tmp_path: Path) -> None:
+def test_a_changed_day_or_suite_has_the_whole_table_validated(con, gx_rows, tmp_path) -> None:
     assert _validate(con, "b1").success
+    con.execute(  # late data changing a day already validated
+        "update marts.cems_hourly set valid_minutes = 59 "
+        "where hour_start = timestamp '2024-03-01 05:00'"
+    )
+    assert _validate(con, "b2").rows_carried == 0
+    assert gx_rows == [48, 48]
     edited = tmp_path / VALIDITY.name
     suite = json.loads(VALIDITY.read_text(encoding="utf-8"))
     suite["expectations"] = suite["expectations"][:-1]
     edited.write_text(json.dumps(suite), encoding="utf-8")
-    result = day_memo.validate(con, edited, QUERY, "b2")
+    result = day_memo.validate(con, edited, QUERY, "b3")
     assert result.success and result.rows_carried == 0
-    assert gx_rows == [48, 48]
+    assert gx_rows == [48, 48, 48]
