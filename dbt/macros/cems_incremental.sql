@@ -42,10 +42,13 @@
 {#- Incremental strategy: the rows of the rebuilt days are deleted from the target (all of them,
     also those no longer produced) and the new rows inserted, in the key order of the model's
     `day_order` config so that each group's rows stay together (sums over a day or an hour then
-    add up the same way in an incremental and a full build). -#}
+    add up the same way in an incremental and a full build). A model configures
+    `materialized=('incremental' if target.type == 'duckdb' else 'table')` (on Spark a full table
+    each build) and `incremental_strategy='replace_days'`; its day is `day_column` and its order
+    `day_order`, by default the CEMS hour grain (hour_start; mn, pollutant_code, hour_start). -#}
 {% macro get_incremental_replace_days_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
-    {%- set column = config.require('day_column') -%}
+    {%- set column = config.get('day_column', 'hour_start') -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
     delete from {{ target }}
     where {{ cems_days_filter(
@@ -55,7 +58,7 @@
     ) }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
-    order by {{ config.get('day_order', column) }}
+    order by {{ config.get('day_order', 'mn, pollutant_code, hour_start') }}
 {%- endmacro %}
 
 {#- True when the hourly grid (the model running, `this`) must be laid again over every day:

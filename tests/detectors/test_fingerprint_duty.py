@@ -5,28 +5,16 @@ the boiler was never examined."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import numpy as np
-import polars as pl
-
-from benchmarks.detector_worlds.world_b import DAYS, START, physics
 from dagster_project.detectors import patterns
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
-from dagster_project.detectors.inputs import OUTLET_POLLUTANT_SCHEMA, DetectorInputs
+from dagster_project.detectors.inputs import DetectorInputs
+from tests.detectors.world_b_outlet import world_b_outlet
 
 
 def _two_shift_boiler() -> DetectorInputs:
-    outlet = physics.draw_outlets(301, np.random.default_rng([301, 0xB]))[4]
-    assert outlet.kind.schedule == "two_shift" and outlet.weekdays == 5
-    start = datetime(START.year, START.month, START.day)
-    hourly = physics.simulate_outlet(
-        outlet, start, DAYS, np.random.default_rng(7), [], None, physics.Truth()
-    )
-    outlets = pl.DataFrame(physics.outlet_rows(outlet), schema=OUTLET_POLLUTANT_SCHEMA)
-    return DetectorInputs(hourly, outlets)
+    return world_b_outlet(301, 4, "two_shift", 7)
 
 
 def test_window_days_follow_the_hours_a_plant_reads() -> None:

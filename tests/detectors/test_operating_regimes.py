@@ -5,33 +5,20 @@ O2 and other pollutants)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
-import polars as pl
 
-from benchmarks.detector_worlds.world_b import DAYS, START, physics
 from dagster_project.detectors import patterns
 from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
-from dagster_project.detectors.inputs import (
-    OUTLET_POLLUTANT_SCHEMA,
-    DetectorInputs,
-)
+from dagster_project.detectors.inputs import DetectorInputs
+from tests.detectors.world_b_outlet import world_b_outlet
 
 
 def _heating_boiler() -> DetectorInputs:
     """One heating boiler over world B's 56 days, no fault: a realisation whose heating-season
     start moved two fingerprint features of its SO2 by more than 4 robust z."""
-    outlet = physics.draw_outlets(302, np.random.default_rng([302, 0xB]))[8]
-    assert outlet.kind.schedule == "heating"
-    start = datetime(START.year, START.month, START.day)
-    hourly = physics.simulate_outlet(
-        outlet, start, DAYS, np.random.default_rng(21), [], None, physics.Truth()
-    )
-    outlets = pl.DataFrame(physics.outlet_rows(outlet), schema=OUTLET_POLLUTANT_SCHEMA)
-    return DetectorInputs(hourly, outlets)
+    return world_b_outlet(302, 8, "heating", 21)
 
 
 def test_the_heating_season_start_is_not_a_fingerprint_drift() -> None:

@@ -5,12 +5,9 @@
 -- what was sent with what physics and the minutes imply; the mart's own recomputed values are the
 -- fallback. Optional columns absent from the mart become nulls and the checks needing them are
 -- simply skipped. Incremental by day (macros/cems_incremental.sql), as marts.cems_hourly.
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
     registry_sensitive=true,
 ) }}
 {%- set device_codes = ['a00000', 'a01011', 'a01012', 'a01013', 'a01014', 'a19001'] %}

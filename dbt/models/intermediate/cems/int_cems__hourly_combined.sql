@@ -4,12 +4,9 @@
 -- follows the validity rules) and the packet's own Avg/flag stay beside it with their relative
 -- disagreement, so a packet that does not match its minutes is visible.
 -- Incremental by day (macros/cems_incremental.sql).
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
 ) }}
 with minute_hours as (
     select * from {{ ref('int_cems__minutes_aggregated_to_hours') }}

@@ -9,12 +9,9 @@
 --   missing        no data for the hour
 -- Incremental by day (macros/cems_incremental.sql): the rebuilt days are laid again; every day
 -- when the pairs or the coverage changed beyond them (`cems_grid_changed`).
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
     registry_sensitive=true,
     grid_coverage=true,
 ) }}

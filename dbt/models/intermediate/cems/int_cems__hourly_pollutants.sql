@@ -12,12 +12,9 @@
 --    var('operating_ambient_o2_pct')), never taken from the flags.
 -- Incremental by day (macros/cems_incremental.sql); every day again when the registry's CEMS
 -- facts (outlets, reference O2, limits) changed since the last build.
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
     registry_sensitive=true,
 ) }}
 with combined as (

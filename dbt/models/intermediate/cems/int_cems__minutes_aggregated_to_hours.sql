@@ -10,12 +10,9 @@
 --    the source or analyser was stopped (a stopped hour is not an instrument fault), else D.
 -- Incremental by day (macros/cems_incremental.sql): a build aggregates the minutes of the days
 -- its packets touched, the only pass over minute data.
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
 ) }}
 {%- set minutes_per_hour = 60 %}
 with minutes as (

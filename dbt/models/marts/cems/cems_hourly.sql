@@ -2,12 +2,9 @@
 -- flue-gas parameters are columns. Measured values only: substitution lives in
 -- marts.cems_hourly_substituted. See _cems__models.yml for every column's unit and basis.
 -- Incremental by day (macros/cems_incremental.sql), as int_cems__hourly_pollutants.
-{#- on Spark a full table each build: replace_days is DuckDB's (macros/cems_incremental.sql) -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='replace_days',
-    day_column='hour_start',
-    day_order='mn, pollutant_code, hour_start',
     registry_sensitive=true,
     on_schema_change='fail',
 ) }}
