@@ -481,8 +481,8 @@ class Decoupled:
 
 def decoupled_stretches(fp: Fingerprint, c: dict) -> list[Decoupled]:
     """Stretches of `coupling_days` days (longer where the fingerprint's windows are; sliding a
-    day) over which the slope of the series'
-    hour-to-hour log changes on those of its fit (`StepCoupling`) fell to at most
+    day) over which the slope of the series' hour-to-hour log changes on those of its fit
+    (`StepCoupling`) fell to at most
     `max_slope_share` of its slope elsewhere, by at least `min_drop_t` standard errors; a series
     that does not follow its channels elsewhere (slope under `min_drop_t` standard errors) has no
     coupling to lose. Overlapping stretches are merged, keeping the strongest drop."""

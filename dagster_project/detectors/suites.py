@@ -28,8 +28,8 @@ def _tables_exist(con: duckdb.DuckDBPyConnection, query: str) -> bool:
 
 def run_cems_suites(con: duckdb.DuckDBPyConnection, build_id: str) -> list[Any]:
     """One SuiteResult per suite whose input tables exist (no CEMS data, no suite to run), each
-    over every row of its query; great-expectations validates the days whose rows changed since
-    a passing validation (quality/day_memo.py)."""
+    over every row of its query; great-expectations validates only the new days while every day
+    it validated before is unchanged (quality/day_memo.py)."""
     from dagster_project.quality import day_memo
 
     results = []

@@ -15,7 +15,6 @@ of the limit), a changed suite or runner, an expectation that raised or counts n
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -33,10 +32,7 @@ Digest = tuple[int, int, int]  # rows, sum of row hashes, xor of row hashes
 
 def suite_key(suite_path: Path) -> str:
     """The suite file (its query and expectations) and the validating code, as one digest."""
-    digest = hashlib.sha256()
-    for path in (suite_path, *_CODE):
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return str(suite_memo.files_digest((suite_path, *_CODE)).hexdigest())
 
 
 def day_digests(con: duckdb.DuckDBPyConnection, query: str) -> dict[date, Digest]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -25,11 +26,17 @@ MEMO_TABLE = "audit.suite_results"
 _CODE = (Path(__file__).parent / "gx_runner.py",)
 
 
+def files_digest(paths: Sequence[Path]) -> Any:
+    """A running SHA-256 of the files' contents (a suite file and the code that validates it)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes() + b"\0")
+    return digest
+
+
 def data_key(con: duckdb.DuckDBPyConnection, suite_path: Path) -> str:
     """The suite file, the validating code and the ledger feeds' last reads, as one digest."""
-    digest = hashlib.sha256()
-    for path in (suite_path, *_CODE):
-        digest.update(path.read_bytes() + b"\0")
+    digest = files_digest((suite_path, *_CODE))
     digest.update(json.dumps(sorted(unchanged.reads(con).items())).encode())
     return digest.hexdigest()
 

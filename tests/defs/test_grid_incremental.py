@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import textwrap
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.defs.transform.project import DBT_DIR, dbt_env, dbt_executable
+from tests.dbt_scratch import scratch_project
 
 GRID = "int_cems__hourly_grid"
 STUBS = {
@@ -28,23 +28,10 @@ STUBS = {
 
 
 def _project(tmp_path: Path) -> Path:
-    project = tmp_path / "dbt"
-    (project / "models" / "intermediate").mkdir(parents=True)
-    shutil.copy(
-        DBT_DIR / "models" / "intermediate" / "cems" / f"{GRID}.sql",
-        project / "models" / "intermediate",
-    )
-    shutil.copytree(DBT_DIR / "macros", project / "macros")
-    (project / "models" / "stubs").mkdir()
-    for name, sql in STUBS.items():
-        (project / "models" / "stubs" / f"{name}.sql").write_text(textwrap.dedent(sql))
-    (project / "dbt_project.yml").write_text(
-        textwrap.dedent("""
-        name: lantian
-        version: "1.0.0"
-        config-version: 2
-        profile: lantian
-        flags: {send_anonymous_usage_stats: false}
+    project = scratch_project(
+        tmp_path / "dbt",
+        STUBS,
+        """
         on-run-end: ["{{ cems_remember_registry() }}"]
         models:
           lantian:
@@ -54,19 +41,13 @@ def _project(tmp_path: Path) -> Path:
               int_cems__hourly_pollutants: {+schema: intermediate}
               stg_registry__outlets: {+schema: staging}
               stg_registry__outlet_limits: {+schema: staging}
-        """)
+        """,
+        "{{ env_var('GRID_TEST_WAREHOUSE') }}",
     )
-    (project / "profiles.yml").write_text(
-        textwrap.dedent("""
-        lantian:
-          target: w
-          outputs:
-            w:
-              type: duckdb
-              path: "{{ env_var('GRID_TEST_WAREHOUSE') }}"
-              threads: 1
-              extensions: []
-        """)
+    (project / "models" / "intermediate").mkdir()
+    shutil.copy(
+        DBT_DIR / "models" / "intermediate" / "cems" / f"{GRID}.sql",
+        project / "models" / "intermediate",
     )
     return project
 

@@ -5,7 +5,6 @@ detect_and_store then reads what dbt built (the warehouse path of `lantian build
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -13,6 +12,7 @@ import pytest
 
 from dagster_project.detectors import detect_and_store
 from dagster_project.detectors.sql_rules import MODELS_DIR
+from tests.dbt_scratch import scratch_project
 
 dbt_main = pytest.importorskip("dbt.cli.main")
 
@@ -49,40 +49,21 @@ STUBS = {
 
 
 def test_anomaly_models_build_and_feed_detect_and_store(tmp_path: Path) -> None:
-    project = tmp_path / "dbt"
-    shutil.copytree(MODELS_DIR, project / "models" / "intermediate" / "anomalies")
-    shutil.copytree(MODELS_DIR.parents[2] / "macros", project / "macros")
-    (project / "seeds").mkdir()
-    seeds = MODELS_DIR.parents[2] / "seeds"
-    for seed in [*seeds.glob("*anomaly_*"), seeds / "inventory_activity_items.csv"]:
-        shutil.copy(seed, project / "seeds" / seed.name)
-    (project / "models" / "stubs").mkdir(parents=True)
-    for name, sql in STUBS.items():
-        (project / "models" / "stubs" / f"{name}.sql").write_text(textwrap.dedent(sql))
     warehouse = tmp_path / "w.duckdb"
-    (project / "dbt_project.yml").write_text(
-        textwrap.dedent("""
-        name: lantian
-        version: "1.0.0"
-        config-version: 2
-        profile: lantian
-        flags: {send_anonymous_usage_stats: false}
+    body = """
         models:
           lantian:
             intermediate: {+schema: intermediate, +materialized: table}
             stubs: {+schema: marts, +materialized: table}
         seeds:
           lantian: {+schema: reference}
-        """)
-    )
-    (project / "profiles.yml").write_text(
-        textwrap.dedent(f"""
-        lantian:
-          target: w
-          outputs:
-            w: {{type: duckdb, path: "{warehouse}", threads: 1, extensions: []}}
-        """)
-    )
+        """
+    project = scratch_project(tmp_path / "dbt", STUBS, body, str(warehouse))
+    shutil.copytree(MODELS_DIR, project / "models" / "intermediate" / "anomalies")
+    (project / "seeds").mkdir()
+    seeds = MODELS_DIR.parents[2] / "seeds"
+    for seed in [*seeds.glob("*anomaly_*"), seeds / "inventory_activity_items.csv"]:
+        shutil.copy(seed, project / "seeds" / seed.name)
     result = dbt_main.dbtRunner().invoke(
         ["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
     )
