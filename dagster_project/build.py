@@ -25,7 +25,7 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +35,18 @@ from dagster_project import guard, paths, warehouse
 from dagster_project.dagster_home import ensure_dagster_home
 from dagster_project.hj212 import lake, manifest
 from dagster_project.input_problems import InputReport, read_input_report
-from dagster_project.operate import exit_codes, publish, retention, runs
+from dagster_project.operate import publish, retention, runs
+from dagster_project.operate.build_paths import (
+    BadInput,
+    BuildFailed,
+    BuildPaths,
+    BuildRefused,
+    new_build_id,
+)
 from dagster_project.operate.errors import root_cause
 from dagster_project.operate.progress import Progress, reporting_to
 
 GUARD_CHECK = "shrink_guard"
-
-
-class BuildFailed(RuntimeError):
-    """The build did not finish; the previous warehouse is intact."""
-
-    exit_code = exit_codes.FAILED
-
-
-class BadInput(BuildFailed):
-    """Arguments or input that cannot be built at all (no sources folder, ...)."""
-
-    exit_code = exit_codes.USAGE
-
-
-class BuildRefused(BuildFailed):
-    """The shrink guard refused to replace the previous warehouse with this build."""
-
-    exit_code = exit_codes.INPUT_PROBLEMS
 
 
 @dataclass
@@ -158,34 +147,6 @@ class BuildSummary:
         lines += ["", f"anomalies by type ({sum(self.anomalies_by_type.values())} findings):"]
         lines += [f"  {t:<32}{n:>6}" for t, n in sorted(self.anomalies_by_type.items())]
         return "\n".join(lines)
-
-
-def new_build_id() -> str:
-    return datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class BuildPaths:
-    sources: Path
-    target: Path
-    exports: Path
-    state: Path
-
-    @classmethod
-    def resolve(
-        cls,
-        sources: Path | None = None,
-        target: Path | None = None,
-        exports: Path | None = None,
-        state: Path | None = None,
-    ) -> BuildPaths:
-        """From options, then environment, then defaults (paths.py); never the cwd."""
-        try:
-            src = paths.sources_dir(sources)
-            tgt = paths.warehouse_file(target, src)
-        except paths.PathNotConfigured as exc:
-            raise BadInput(str(exc)) from exc
-        return cls(src, tgt, paths.exports_dir(exports, tgt), paths.state_dir(state, tgt))
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from dagster_project import paths
 from dagster_project.operate import exit_codes
 
 if TYPE_CHECKING:  # the build machinery is imported only by the commands that need it
-    from dagster_project.build import BuildPaths
+    from dagster_project.operate.build_paths import BuildPaths
     from dagster_project.operate.progress import Progress
 
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -83,7 +83,7 @@ def _warehouse(args: argparse.Namespace) -> Path:
 def cmd_build(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         return _build_on_spark(args)
-    from dagster_project.build import BuildFailed, BuildPaths, new_build_id
+    from dagster_project.operate.build_paths import BuildFailed, BuildPaths, new_build_id
 
     try:
         where = BuildPaths.resolve(args.sources, args.warehouse, args.exports, args.state_dir)

@@ -105,3 +105,34 @@ def test_a_stop_signal_is_passed_on_and_the_build_cleans_up(started, sig: int) -
     assert _wait(lambda: not _alive(worker) and not _alive(grandchild))
     assert not marker.exists()
     assert "Traceback" not in supervisor.stderr.read()
+
+
+# `lantian build` as cron starts it, up to the moment it starts its worker: the worker is what
+# imports Dagster, dbt and the lake; the supervisor importing them too would make every build
+# wait seconds before its worker even starts.
+SUPERVISOR_IMPORTS = """
+import sys
+from dagster_project.operate import supervisor
+
+def started(cmd, cleanup):
+    heavy = {"dagster", "dagster_dbt", "dbt", "great_expectations", "polars", "pyarrow"}
+    print(sorted({m.split(".")[0] for m in sys.modules} & heavy))
+    return 0
+
+supervisor.run_supervised = started
+from dagster_project.cli import main
+sys.exit(main(["build", "--sources", sys.argv[1], "--warehouse", sys.argv[2]]))
+"""
+
+
+def test_supervising_build_imports_no_dagster_dbt_or_lake(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-c", SUPERVISOR_IMPORTS, str(sources), str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
