@@ -11,19 +11,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dagster_project.detectors.series import Series, mad
+from dagster_project.detectors.series import Series, mad, positions_on
 
 
 def device_channels(group: Sequence[Series], own: Series) -> list[np.ndarray]:
     """On `own`'s grid: log flow, stack temperature, O2 (where the outlet's O2 is informative),
     each taken from whichever series of the device reported the hour, and the log of each other
     pollutant of the device (its usable hours)."""
-    pos = {t: i for i, t in enumerate(own.times)}
     n = len(own.times)
     flow, temp, o2 = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     others = []
     for g in group:
-        idx = np.array([pos.get(t, -1) for t in g.times])
+        idx = positions_on(own, g)
         inside = idx >= 0
         for dst, src in ((flow, g.flow), (temp, g.temp), (o2, g.o2)):
             fill = inside & np.isfinite(src)

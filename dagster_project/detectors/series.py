@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import numpy as np
@@ -73,6 +73,44 @@ def _arr(frame: pl.DataFrame, col: str) -> np.ndarray:
     return frame.get_column(col).cast(pl.Float64).to_numpy()
 
 
+HOUR = timedelta(hours=1)
+
+
+def positions_on(own: Series, other: Series) -> np.ndarray:
+    """For each hour of `other`'s grid, its position on `own`'s grid (-1 outside it). Both grids
+    are hourly, so the hours line up by the offset of their first hours; grids whose first hours
+    are not a whole number of hours apart (never built here) are matched hour by hour."""
+    n, m = len(own.times), len(other.times)
+    if not n or not m:
+        return np.full(m, -1, np.int64)
+    offset, rest = divmod(other.times[0] - own.times[0], HOUR)
+    if rest:
+        pos = {t: i for i, t in enumerate(own.times)}
+        return np.array([pos.get(t, -1) for t in other.times], np.int64)
+    idx = np.arange(offset, offset + m, dtype=np.int64)
+    return np.where((idx >= 0) & (idx < n), idx, -1)
+
+
+class _Hours:
+    """The hours of every series' grid as one list of datetimes, each series' times a slice of
+    it: the same values as a list per series, without making millions of datetime objects."""
+
+    def __init__(self, first: datetime | None, last: datetime | None) -> None:
+        self.first = first
+        self.all: list[datetime] = (
+            pl.datetime_range(first, last, "1h", eager=True).cast(pl.Datetime("us")).to_list()
+            if first is not None and last is not None
+            else []
+        )
+
+    def grid(self, start: datetime, grid: pl.Series) -> list[datetime]:
+        if self.first is not None:
+            offset, rest = divmod(start - self.first, HOUR)
+            if not rest and offset + grid.len() <= len(self.all):
+                return self.all[offset : offset + grid.len()]
+        return grid.to_list()
+
+
 def iter_series(
     inputs: DetectorInputs, state: pl.DataFrame, o2_informative_p25: float
 ) -> Iterator[Series]:
@@ -84,6 +122,8 @@ def iter_series(
     o2_p25 = {r[0]: r[1] for r in state.group_by("mn").agg(pl.col("o2_p25").first()).iter_rows()}
     state_of = {key[0]: part for key, part in st.partition_by("mn", as_dict=True).items()}
     no_state = st.clear()
+    hours = inputs.hourly.get_column("hour_start")
+    shared = _Hours(hours.min(), hours.max())  # type: ignore[arg-type]
     for (mn, pol), g in inputs.hourly.group_by(["mn", "pollutant_code"], maintain_order=True):
         g = g.sort("hour_start")
         grid = pl.DataFrame(
@@ -104,7 +144,7 @@ def iter_series(
         yield Series(
             mn=str(mn),
             pollutant_code=str(pol),
-            times=f["hour_start"].to_list(),
+            times=shared.grid(g["hour_start"].min(), f["hour_start"]),  # type: ignore[arg-type]
             measured=_arr(f, "avg_measured"),
             converted=_arr(f, "avg_converted"),
             o2=_arr(f, "o2"),

@@ -13,7 +13,7 @@ import numpy as np
 from dagster_project.detectors.channels import fit_channels
 from dagster_project.detectors.config import Config
 from dagster_project.detectors.findings import FindingsBuilder, runs
-from dagster_project.detectors.series import Series, by_device
+from dagster_project.detectors.series import Series, by_device, positions_on
 from dagster_project.detectors.windows import sliding_medians
 
 GAS_CODES = ("a21026", "a21002", "a21005", "a21001", "a24088")
@@ -836,13 +836,11 @@ def declared_maintenance(d: Series, group: Sequence[Series]) -> np.ndarray:
     """Hours of `d`'s grid where every analyser of the device carries a maintenance or
     calibration mark: a declared stretch in which the probe may be out of the stack (its timing is
     calibration_timing's to judge, not physics')."""
-    pos = {t: i for i, t in enumerate(d.times)}
     out = np.ones(len(d.times), bool)
     for g in group:
         marked = np.zeros(len(d.times), bool)
-        for t, f in zip(g.times, g.flag, strict=True):
-            if f in ("M", "C") and t in pos:
-                marked[pos[t]] = True
+        idx = positions_on(d, g)
+        marked[idx[(idx >= 0) & np.isin(g.flag, ["M", "C"])]] = True
         out &= marked
     return out
 

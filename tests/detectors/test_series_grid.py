@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from dagster_project.detectors.inputs import HOURLY_SCHEMA, OUTLET_POLLUTANT_SCHEMA, DetectorInputs
-from dagster_project.detectors.series import iter_series
+from dagster_project.detectors.series import Series, iter_series, positions_on
 
 T0 = datetime(2024, 3, 1)
 
@@ -78,3 +78,45 @@ def test_each_series_spans_its_own_hours_with_the_absent_ones_and_the_devices_st
     assert a_nox.state.tolist() == ["running", "running", "stopped", "running", "running"]
     assert a_pm.state.tolist() == ["stopped", "running"]
     assert a_nox.o2_informative and not b.o2_informative
+
+
+def _on_grid(start: datetime, hours: int) -> Series:
+    """A series of `hours` hours from `start` (its values do not matter here)."""
+    nan = np.full(hours, np.nan)
+    return Series(
+        mn="A",
+        pollutant_code="a21026",
+        times=[start + timedelta(hours=h) for h in range(hours)],
+        measured=nan,
+        converted=nan,
+        o2=nan,
+        flow=nan,
+        temp=nan,
+        valid=np.zeros(hours, bool),
+        present=np.zeros(hours, bool),
+        flag=np.full(hours, "N"),
+        marked_minutes=nan,
+        state=np.full(hours, "running"),
+        flow_vote=nan,
+        temp_vote=nan,
+        limit=None,
+        span=None,
+        detection_limit=None,
+        reference_o2=None,
+        source_kind=None,
+        o2_informative=False,
+    )
+
+
+def test_hours_of_one_grid_are_found_on_another_by_their_offset() -> None:
+    own = _on_grid(T0, 5)
+    by_hour = {t: i for i, t in enumerate(own.times)}
+    for other in (
+        _on_grid(T0 + timedelta(hours=3), 4),  # overlaps the end
+        _on_grid(T0 - timedelta(hours=2), 3),  # overlaps the start
+        _on_grid(T0 - timedelta(hours=1), 8),  # covers it
+        _on_grid(T0 + timedelta(hours=9), 2),  # after it
+        _on_grid(T0 + timedelta(minutes=30), 3),  # half an hour off: no hour in common
+    ):
+        expected = [by_hour.get(t, -1) for t in other.times]
+        assert positions_on(own, other).tolist() == expected
