@@ -318,6 +318,7 @@ INCREMENTAL_MODELS = (
     "cems_hourly",
     "int_cems__hourly_grid",
     "int_anomalies__hourly_input",
+    "cems_hourly_substituted",
 )
 
 

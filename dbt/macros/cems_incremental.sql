@@ -139,3 +139,102 @@
             ~ cems_registry_fingerprint() ~ "' as fingerprint") -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The rows of cems_hourly_substituted an incremental run recomputes, per mn × pollutant_code, as
+    a CTE `scope` (incremental runs on DuckDB only): with the first day to rebuild in quarter Q,
+    every row from the day of the hour after the pair's last valid hour before Q on (every row
+    when it has none): Q's valid rate moved, and with it the method of its gaps; a later gap's
+    previous valid hour or trailing maxima may have; the gap running into Q has a new next valid
+    hour. Also the rows up to the day of its first valid hour when the maximum of all its valid
+    hours moved (`max_moved`): the gaps before a first valid hour take that maximum. The valid
+    hours those rows look back on start at `lookback_from`: enough days before the recomputed
+    rows to hold `lookback` valid hours (the longest trailing maximum), or all (null; always when
+    the maximum moved). -#}
+{% macro cems_substitution_scope(first_day, lookback) -%}
+    {%- set quarter = "cast(date_trunc('quarter', timestamp '" ~ first_day ~ "') as timestamp)" -%}
+substitution_hours as (
+    select mn, pollutant_code, hour_start, mass_kg,
+        hour_status = 'valid' and mass_kg is not null as is_valid_hour
+    from grid_all
+),
+
+substitution_pairs as (
+    select
+        h.mn,
+        h.pollutant_code,
+        case
+            when h.last_valid_before is not null
+                then least({{ quarter }}, date_trunc('day', h.last_valid_before + interval 1 hour))
+        end as recompute_from,
+        date_trunc('day', h.first_valid) + interval 1 day as first_valid_day_end,
+        coalesce(kept.max_all_kg <> h.max_all_kg, false) as max_moved
+    from (
+        select
+            mn,
+            pollutant_code,
+            max(hour_start) filter (where is_valid_hour and hour_start < {{ quarter }})
+                as last_valid_before,
+            min(hour_start) filter (where is_valid_hour) as first_valid,
+            max(mass_kg) filter (where is_valid_hour) as max_all_kg
+        from substitution_hours
+        group by mn, pollutant_code
+    ) as h
+    left join (
+        select mn, pollutant_code, max(substituted_mass_kg) as max_all_kg
+        from {{ this }}
+        where substitution_method = 'max_all_valid'
+        group by mn, pollutant_code
+    ) as kept on kept.mn = h.mn and kept.pollutant_code = h.pollutant_code
+),
+
+scope as (
+    select
+        p.mn,
+        p.pollutant_code,
+        p.recompute_from,
+        p.first_valid_day_end,
+        p.max_moved,
+        case
+            -- the gaps before the first valid hour look forward to it, wherever it lies
+            when p.max_moved then null
+            {%- for days in (100, 250) %}
+            when count(*) filter (
+                where h.is_valid_hour
+                    and h.hour_start >= p.recompute_from - interval {{ days }} day
+                    and h.hour_start < p.recompute_from
+            ) >= {{ lookback }} then p.recompute_from - interval {{ days }} day
+            {%- endfor %}
+        end as lookback_from
+    from substitution_pairs as p
+    left join substitution_hours as h
+        on h.mn = p.mn and h.pollutant_code = p.pollutant_code
+        and h.hour_start < p.recompute_from
+        and h.hour_start >= p.recompute_from - interval 250 day
+    group by p.mn, p.pollutant_code, p.recompute_from, p.first_valid_day_end, p.max_moved
+)
+{%- endmacro %}
+
+{#- Incremental strategy for a model recomputing rows of the CEMS hour grain that are not whole
+    days of every pair (cems_hourly_substituted): the target's rows with the keys of the new ones
+    are deleted and the new rows inserted, in `day_order`. When the model recomputed everything
+    (a registry or grid change: `cems_days_filter` is true), every old row goes, so that none
+    left out of the new grid stays. -#}
+{% macro get_incremental_replace_rows_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set everything = cems_days_filter(
+        config.get('day_column', 'hour_start'),
+        registry=config.get('registry_sensitive', false),
+        grid=config.get('grid_coverage', false),
+    ) == 'true' -%}
+    {%- if everything %}
+    delete from {{ target }};
+    {%- else %}
+    delete from {{ target }} as t using {{ source }} as s
+    where t.mn = s.mn and t.pollutant_code = s.pollutant_code and t.hour_start = s.hour_start;
+    {%- endif %}
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+    order by {{ config.get('day_order', 'mn, pollutant_code, hour_start') }}
+{%- endmacro %}

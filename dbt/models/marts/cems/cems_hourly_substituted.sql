@@ -10,11 +10,54 @@
 --                                                            var('substitution_lookback_long_hours') valid hours
 --   no earlier valid hour                                   → max of all valid hours of the pair
 -- Source-stopped hours emit nothing and are not substituted.
+-- Incremental by day on DuckDB (`replace_rows`, macros/cems_incremental.sql; a table on Spark):
+-- data changed on a day moves the substitution of every later hour of that day's quarter and
+-- beyond (the quarter's valid rate, the trailing maxima, the previous valid hour), of the gap
+-- that runs into the quarter (its next valid hour), and, when the pair's maximum moved, of the
+-- hours before its first valid hour (`cems_substitution_scope`). Those rows are recomputed, from
+-- the start of their days, over the valid hours they look back on; the others are kept.
 {%- set short_n = var('substitution_lookback_short_hours') | int %}
 {%- set long_n = var('substitution_lookback_long_hours') | int %}
-with grid as (
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='replace_rows',
+    registry_sensitive=true,
+    grid_coverage=true,
+    on_schema_change='fail',
+) }}
+{%- set scope = cems_days_filter('hour_start', registry=true, grid=true) %}
+with grid_all as (
     select * from {{ ref('int_cems__hourly_grid') }}
 ),
+{%- if scope in ('true', 'false') %}
+
+grid as (
+    select * from grid_all where {{ scope }}
+),
+
+lookback as (
+    select * from grid_all{% if scope == 'false' %} where false{% endif %}
+),
+{%- else %}
+
+{{ cems_substitution_scope(cems_rebuild_days()[0], long_n) }},
+
+grid as (
+    select g.*
+    from grid_all as g
+    inner join scope as s on s.mn = g.mn and s.pollutant_code = g.pollutant_code
+    where s.recompute_from is null
+        or g.hour_start >= s.recompute_from
+        or (s.max_moved and g.hour_start < s.first_valid_day_end)
+),
+
+lookback as (
+    select g.*
+    from grid_all as g
+    inner join scope as s on s.mn = g.mn and s.pollutant_code = g.pollutant_code
+    where s.lookback_from is null or g.hour_start >= s.lookback_from
+),
+{%- endif %}
 
 rates as (
     select mn, pollutant_code, quarter_start, valid_rate
@@ -39,13 +82,14 @@ valid_hours as (
             partition by mn, pollutant_code order by hour_start
             rows between {{ long_n - 1 }} preceding and current row
         ) as max_long_kg
-    from grid
+    from lookback
     where hour_status = 'valid' and mass_kg is not null
 ),
 
 pair_max as (
     select mn, pollutant_code, max(mass_kg) as max_all_kg
-    from valid_hours
+    from grid_all
+    where hour_status = 'valid' and mass_kg is not null
     group by mn, pollutant_code
 ),
 
@@ -133,3 +177,4 @@ from grid as g
 left join substituted as s
     on s.mn = g.mn and s.pollutant_code = g.pollutant_code and s.hour_start = g.hour_start
 left join outlets as o on o.mn = g.mn
+order by g.mn, g.pollutant_code, g.hour_start
