@@ -6,14 +6,13 @@ hours (a table the test writes), with the registry stubs `cems_registry_changed`
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.transform.project import DBT_DIR, dbt_env, dbt_executable
-from tests.dbt_scratch import scratch_project
+from dagster_project.defs.transform.project import DBT_DIR
+from tests.dbt_scratch import run_dbt, scratch_project, write_pollutant_hours
 
 GRID = "int_cems__hourly_grid"
 STUBS = {
@@ -53,15 +52,7 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _dbt(project: Path, warehouse: Path, *args: str) -> None:
-    """`dbt run` in its own process (its DuckDB file closed when it ends)."""
-    folders = ["--project-dir", str(project), "--profiles-dir", str(project)]
-    folders += ["--target-path", str(project / "target"), "--log-path", str(project / "logs")]
-    subprocess.run(
-        [str(dbt_executable()), "run", *folders, *args],
-        env={**dbt_env(), "GRID_TEST_WAREHOUSE": str(warehouse)},
-        check=True,
-        capture_output=True,
-    )
+    run_dbt(project, {"GRID_TEST_WAREHOUSE": str(warehouse)}, *args)
 
 
 def _hours(pairs: list[tuple[str, str]], day: date, hours: range) -> list[tuple]:
@@ -83,22 +74,6 @@ def _hours(pairs: list[tuple[str, str]], day: date, hours: range) -> list[tuple]
     ]
 
 
-def _write(warehouse: Path, rows: list[tuple], rebuild: list[date]) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(
-            "create table if not exists main.hours_in (mn varchar, pollutant_code varchar, "
-            "hour_start timestamp, is_valid boolean, flag varchar, is_operating boolean, "
-            "mass_kg double, avg_measured double, avg_converted double)"
-        )
-        con.executemany("insert into main.hours_in values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("create schema if not exists audit")
-        con.execute("create or replace table audit.cems_rebuild_days (day date)")
-        con.executemany("insert into audit.cems_rebuild_days values (?)", [(d,) for d in rebuild])
-    finally:
-        con.close()
-
-
 def _grid(warehouse: Path) -> list[tuple]:
     con = duckdb.connect(str(warehouse))
     try:
@@ -118,7 +93,9 @@ def test_the_grid_lays_new_days_alone_and_everything_when_its_coverage_or_pairs_
     project = _project(tmp_path)
     a, b, c = ("MN1", "a21026"), ("MN1", "a21002"), ("MN2", "a21026")
     d = [date(2024, 3, 1) + timedelta(days=k) for k in range(6)]
-    _write(warehouse, _hours([a, b], d[0], range(24)) + _hours([a], d[1], range(6, 24)), d[:2])
+    write_pollutant_hours(
+        warehouse, _hours([a, b], d[0], range(24)) + _hours([a], d[1], range(6, 24)), d[:2]
+    )
     _dbt(project, warehouse)
     steps = [
         # the next day, one pair only (the other's hours of it are missing): that day alone
@@ -131,7 +108,7 @@ def test_the_grid_lays_new_days_alone_and_everything_when_its_coverage_or_pairs_
         (_hours([b], d[3], range(3)), [d[3]], True),
     ]
     for rows, rebuild, day_alone in steps:
-        _write(warehouse, rows, rebuild)
+        write_pollutant_hours(warehouse, rows, rebuild)
         _dbt(project, warehouse)
         executed = _executed(project)
         assert ("timestamp '" in executed) == day_alone, executed

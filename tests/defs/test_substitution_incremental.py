@@ -8,14 +8,13 @@ valid hours) so that a few months of data exercise them."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.transform.project import DBT_DIR, dbt_env, dbt_executable
-from tests.dbt_scratch import scratch_project
+from dagster_project.defs.transform.project import DBT_DIR
+from tests.dbt_scratch import run_dbt, scratch_project, write_pollutant_hours
 
 MODELS = {
     "intermediate": ["int_cems__hourly_grid"],
@@ -66,15 +65,7 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _dbt(project: Path, warehouse: Path, *args: str) -> None:
-    """`dbt run` in its own process (its DuckDB file closed when it ends)."""
-    folders = ["--project-dir", str(project), "--profiles-dir", str(project)]
-    folders += ["--target-path", str(project / "target"), "--log-path", str(project / "logs")]
-    subprocess.run(
-        [str(dbt_executable()), "run", *folders, *args],
-        env={**dbt_env(), "SUBSTITUTION_TEST_WAREHOUSE": str(warehouse)},
-        check=True,
-        capture_output=True,
-    )
+    run_dbt(project, {"SUBSTITUTION_TEST_WAREHOUSE": str(warehouse)}, *args)
 
 
 def _hours(mn: str, pol: str, first: date, days: int, mass: float, every: int = 1) -> list[tuple]:
@@ -99,22 +90,6 @@ def _stopped(mn: str, pol: str, first: date, days: int) -> list[tuple]:
         (mn, pol, start + timedelta(hours=h), False, "Sd", False, None, None, None)
         for h in range(24 * days)
     ]
-
-
-def _write(warehouse: Path, rows: list[tuple], rebuild: list[date]) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(
-            "create table if not exists main.hours_in (mn varchar, pollutant_code varchar, "
-            "hour_start timestamp, is_valid boolean, flag varchar, is_operating boolean, "
-            "mass_kg double, avg_measured double, avg_converted double)"
-        )
-        con.executemany("insert into main.hours_in values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("create schema if not exists audit")
-        con.execute("create or replace table audit.cems_rebuild_days (day date)")
-        con.executemany("insert into audit.cems_rebuild_days values (?)", [(d,) for d in rebuild])
-    finally:
-        con.close()
 
 
 def _rows(warehouse: Path, where: str = "true") -> list[tuple]:
@@ -151,7 +126,7 @@ def test_substituted_hours_recompute_what_a_day_can_move_and_equal_a_full_refres
     # a gap across the quarter's first hour: SO2 missing from 31 March 20:00 to 1 April 03:00
     gap = (datetime(2024, 3, 31, 20), datetime(2024, 4, 1, 4))
     year = [r for r in year if not (r[1] == so2 and gap[0] <= r[2] < gap[1])]
-    _write(warehouse, year, day[:124])
+    write_pollutant_hours(warehouse, year, day[:124])
     _dbt(project, warehouse)
     nox_first_hours = "mn = 'MN1' and pollutant_code = 'a21002' and hour_start < '2024-01-10'"
     before = _rows(warehouse, nox_first_hours)
@@ -168,7 +143,7 @@ def test_substituted_hours_recompute_what_a_day_can_move_and_equal_a_full_refres
         (_hours("MN2", so2, day[125], 1, 2.0), [day[125]]),
     ]
     for k, (rows, rebuild) in enumerate(steps):
-        _write(warehouse, rows, rebuild)
+        write_pollutant_hours(warehouse, rows, rebuild)
         _dbt(project, warehouse)
         # the rows a day can move, or every row (the pairs changed)
         assert ("substitution_pairs" in _sql(project, "compiled")) == (k < 4), f"step {k}"
