@@ -224,23 +224,32 @@ def _closest(
     return int(cand[j]), float(rel[j]), int(n_both[j]), int(np.sum(diff[j] == 0))
 
 
-def _repeat_share(v: np.ndarray, lag: int, w: int, q: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per window of `w` grid hours (start positions 0..n−w): the share of its value pairs
-    (v_t, v_{t−lag}, both known) that repeat within `q` × the series' own median |v_t − v_{t−lag}|,
-    and the number of pairs."""
-    n = v.size
-    d = np.full(n, np.nan)
-    d[lag:] = np.abs(v[lag:] - v[:-lag])
-    known = np.isfinite(d)
-    typical = _median(d[known]) if known.any() else float("nan")
-    if not np.isfinite(typical) or typical <= 0:
-        return np.zeros(n - w + 1), np.zeros(n - w + 1, int)
+def _repeat_shares(
+    v: np.ndarray, lags: np.ndarray, w: int, q: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per period in `lags` (rows) and window of `w` grid hours (columns, start positions
+    0..n−w): the share of its value pairs (v_t, v_{t−lag}, both known) that repeat within `q` ×
+    the series' own median |v_t − v_{t−lag}| at that period, and the number of pairs."""
+    n, top = v.size, int(lags.max())
+    before = np.concatenate([np.full(top, np.nan), v])  # v_{t−lag} at [top − lag + t]
     with np.errstate(invalid="ignore"):
-        close = known & (d <= q * typical)  # an unknown pair (NaN) is never close
-    ck = np.r_[0, np.cumsum(known)]
-    cc = np.r_[0, np.cumsum(close)]
-    pairs = ck[w:] - ck[:-w]
-    return (cc[w:] - cc[:-w]) / np.maximum(pairs, 1), pairs
+        d = np.abs(v[None, :] - before[(top - lags)[:, None] + np.arange(n)])
+    known = np.isfinite(d)
+    typical = np.array(
+        [_median(row[ok]) if ok.any() else np.nan for row, ok in zip(d, known, strict=True)]
+    )
+    usable = np.isfinite(typical) & (typical > 0)
+    with np.errstate(invalid="ignore"):
+        close = known & (d <= q * typical[:, None])  # an unknown pair (NaN) is never close
+    ck = np.zeros((lags.size, n + 1), np.int32)
+    cc = np.zeros((lags.size, n + 1), np.int32)
+    np.cumsum(known, axis=1, out=ck[:, 1:])
+    np.cumsum(close, axis=1, out=cc[:, 1:])
+    pairs = ck[:, w:] - ck[:, :-w]
+    share = (cc[:, w:] - cc[:, :-w]) / np.maximum(pairs, 1)
+    share[~usable] = 0.0
+    pairs[~usable] = 0
+    return share, pairs
 
 
 def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
@@ -261,21 +270,18 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     fl = np.full(n, np.nan)
     fl[fok] = np.log(s.flow[fok])
     q = c["close_share_of_typical"]
-    best = np.zeros(n - w + 1)  # the highest repeat share of each window, over periods
-    best_lag = np.zeros(n - w + 1, int)
-    best_flow = np.zeros(n - w + 1)
-    for lag in range(int(c["min_lag_hours"]), min(int(c["max_lag_hours"]), n - w) + 1):
-        share, pairs = _repeat_share(x, lag, w, q)
-        share = np.where(pairs >= c["min_pairs"], share, 0.0)
-        # only a window repeating at `min_repeat_share` or more can be flagged: the best period
-        # of the others is never read (their flow is not compared)
-        better = (share > best) & (share >= c["min_repeat_share"])
-        if not better.any():
-            continue
-        fshare, _ = _repeat_share(fl, lag, w, q)
-        best = np.where(better, share, best)
-        best_lag = np.where(better, lag, best_lag)
-        best_flow = np.where(better, fshare, best_flow)
+    lags = np.arange(int(c["min_lag_hours"]), min(int(c["max_lag_hours"]), n - w) + 1)
+    share, pairs = _repeat_shares(x, lags, w, q)
+    # only a window repeating at `min_repeat_share` or more can be flagged: the best period of
+    # the others is never read (their flow is not compared); of equal shares, the shortest period
+    share = np.where((pairs >= c["min_pairs"]) & (share >= c["min_repeat_share"]), share, 0.0)
+    k = np.argmax(share, axis=0)
+    best = share[k, np.arange(share.shape[1])]  # the highest repeat share of each window
+    best_lag = np.where(best > 0, lags[k], 0)
+    best_flow = np.zeros(best.size)
+    for j in np.unique(k[best > 0]):
+        at = (k == j) & (best > 0)
+        best_flow[at] = _repeat_shares(fl, lags[j : j + 1], w, q)[0][0][at]
     # the flow must repeat markedly less well than the concentration (else the load is clockwork)
     flagged = (best >= c["min_repeat_share"]) & (best_flow * c["flow_repeat_factor"] <= best)
     for lo, hi in merged_windows(flagged, w):

@@ -4,7 +4,7 @@ the common shape the statistical detectors work on."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -164,6 +164,29 @@ def iter_series(
             source_kind=m.get("source_kind"),
             o2_informative=p25 is not None and p25 == p25 and p25 < o2_informative_p25,
         )
+
+
+def cut(s: Series, start: datetime, end: datetime) -> Series | None:
+    """The series over the hours `start`..`end` as `iter_series` builds it from those hours' rows
+    alone: from its first to its last reported hour there (None without any), every array a copy
+    (a detector may work on its own)."""
+    n = len(s.times)
+    if not n:
+        return None
+    lo = max(0, min(n, (start - s.times[0]) // HOUR + (1 if (start - s.times[0]) % HOUR else 0)))
+    hi = max(0, min(n, (end - s.times[0]) // HOUR + 1))
+    reported = np.flatnonzero(s.present[lo:hi])
+    if not reported.size:
+        return None
+    a, b = lo + int(reported[0]), lo + int(reported[-1]) + 1
+    if (a, b) == (0, n):
+        return s
+    arrays = {
+        f.name: getattr(s, f.name)[a:b].copy()
+        for f in fields(Series)
+        if isinstance(getattr(s, f.name), np.ndarray)
+    }
+    return replace(s, times=s.times[a:b], **arrays)
 
 
 def by_device(series: Sequence[Series]) -> dict[str, list[Series]]:

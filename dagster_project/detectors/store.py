@@ -11,7 +11,14 @@ import polars as pl
 
 from dagster_project.detectors import sql_rules
 from dagster_project.detectors.config import Config, load_config
-from dagster_project.detectors.engine import consolidate, read_sql_findings, run_python_detectors
+from dagster_project.detectors.engine import (
+    WINDOW_DIGEST,
+    WINDOWS_SCHEMA,
+    MonthFindings,
+    consolidate,
+    judge_by_month,
+    read_sql_findings,
+)
 from dagster_project.detectors.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
 from dagster_project.detectors.inputs import STACK_TEST_SCHEMA, DetectorInputs
 from dagster_project.detectors.ranking import rank
@@ -20,6 +27,10 @@ from dagster_project.detectors.report import write_report
 STACK_TESTS_MODEL = "int_anomalies__stack_tests"
 # What the incremental detectors kept from the last build (engine.INCREMENTAL), one table each.
 MEMO_TABLES = {"py.copy_paste": "audit.detector_copy_paste_days"}
+# The month windows of the last build and their findings, each with its window's digest
+# (periods.py): a window whose digest is unchanged keeps them instead of being judged again.
+WINDOWS_TABLE = "audit.detector_month_windows"
+MONTH_FINDINGS_TABLE = "audit.detector_month_findings"
 
 
 @dataclass
@@ -30,6 +41,8 @@ class DetectionSummary:
     report_path: Path | None = None
     seconds: float = 0.0
     detector_seconds: dict[str, float] = field(default_factory=dict)
+    windows_judged: int = 0
+    windows_kept: int = 0
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -93,6 +106,29 @@ def _write_memos(con: duckdb.DuckDBPyConnection, memos: dict[str, pl.DataFrame])
             _write(con, table, memos[name])
 
 
+def _read_months(con: duckdb.DuckDBPyConnection) -> MonthFindings | None:
+    """The last build's month windows and findings, where both are kept in the present form
+    (another release's are judged again)."""
+    frames = []
+    for table, schema in (
+        (WINDOWS_TABLE, WINDOWS_SCHEMA),
+        (MONTH_FINDINGS_TABLE, {**FINDINGS_SCHEMA, WINDOW_DIGEST: pl.String()}),
+    ):
+        if not _exists(con, *table.split(".")):
+            return None
+        frame = con.sql(f"select * from {table}").pl()
+        if set(frame.columns) != set(schema):
+            return None
+        frames.append(frame.select(list(schema)).cast(schema))
+    return MonthFindings(*frames)
+
+
+def _write_months(con: duckdb.DuckDBPyConnection, months: MonthFindings) -> None:
+    con.execute("create schema if not exists audit")
+    _write(con, WINDOWS_TABLE, months.windows)
+    _write(con, MONTH_FINDINGS_TABLE, months.findings)
+
+
 def detect_and_store(
     con: duckdb.DuckDBPyConnection,
     build_id: str,
@@ -123,14 +159,17 @@ def detect_and_store(
         state = con.sql(f"select * from {schema}.{sql_rules.STATE_MODEL}").pl()
         detector_seconds["inputs"] = time.perf_counter() - t0
         memos = _read_memos(con)
-        py_findings = run_python_detectors(inputs, state, cfg, detector_seconds, memos)
+        judged = judge_by_month(inputs, state, cfg, detector_seconds, memos, kept=_read_months(con))
         findings = consolidate(
-            concat_findings([read_sql_findings(con), py_findings]), inputs.outlets
+            concat_findings([read_sql_findings(con), judged.findings]), inputs.outlets
         )
         _write_memos(con, memos)
+        _write_months(con, judged.months)
+        windows = (judged.judged, judged.kept)
     else:
         inputs = None
         findings = empty_findings()
+        windows = (0, 0)
     stored = findings.select(list(FINDINGS_SCHEMA)).with_columns(pl.lit(build_id).alias("build_id"))
     _write(con, "marts.monitoring_anomalies", stored)
     ranking = rank(
@@ -164,4 +203,6 @@ def detect_and_store(
         report_path=report,
         seconds=time.perf_counter() - t0,
         detector_seconds=detector_seconds,
+        windows_judged=windows[0],
+        windows_kept=windows[1],
     )

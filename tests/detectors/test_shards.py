@@ -100,4 +100,4 @@ def test_a_failing_worker_names_its_cause(county) -> None:
     )
     shards = [device_frames(county, state, ["MN0001"])]
     with pytest.raises(WorkerFailed, match=r"worker 1 of 1 exited with 1: KeyError: 'sql'"):
-        run_sharded(_device_job, shards, {})
+        run_sharded(_device_job, shards, {}, [None])

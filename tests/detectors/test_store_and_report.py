@@ -109,3 +109,13 @@ def test_summary_times_every_statistical_detector(warehouse):
     assert set(summary.detector_seconds) == names
     assert all(v >= 0 for v in summary.detector_seconds.values())
     assert sum(summary.detector_seconds.values()) <= summary.seconds
+
+
+def test_a_second_build_keeps_the_months_whose_inputs_did_not_change(warehouse):
+    con, summary, report_dir, _ = warehouse
+    assert (summary.windows_judged, summary.windows_kept) == (1, 0)
+    before = con.execute("select * exclude (build_id) from marts.monitoring_anomalies").fetchall()
+    again = detect_and_store(con, "test-build-2", report_dir)
+    assert (again.windows_judged, again.windows_kept) == (0, 1)
+    after = con.execute("select * exclude (build_id) from marts.monitoring_anomalies").fetchall()
+    assert after == before and again.findings == summary.findings

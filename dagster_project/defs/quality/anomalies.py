@@ -38,11 +38,17 @@ def monitoring_anomalies(
     context.log.info(f"anomalies by type: {by_type}")
     timed = sorted(summary.detector_seconds.items(), key=lambda kv: -kv[1])
     context.log.info("detector seconds: " + ", ".join(f"{k} {v:.1f} s" for k, v in timed))
+    context.log.info(
+        f"month windows: {summary.windows_judged} judged, {summary.windows_kept} kept from the "
+        "last build (inputs unchanged)"
+    )
     return dg.MaterializeResult(
         metadata={
             "findings": int(sum(by_type.values())),
             "by_type": dg.MetadataValue.json(by_type),
             "report": str(report_dir / "anomalies.html"),
+            "month_windows_judged": summary.windows_judged,
+            "month_windows_kept": summary.windows_kept,
             "detector_seconds": dg.MetadataValue.json(
                 {k: round(v, 2) for k, v in summary.detector_seconds.items()}
             ),
