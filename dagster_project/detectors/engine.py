@@ -118,20 +118,6 @@ def _blockers(r: dict) -> tuple[str, ...]:
 CONCLUSIVE = ("py.scaled_copy",)
 
 
-def run_python_detectors(
-    inputs: DetectorInputs,
-    state: pl.DataFrame,
-    cfg: Config,
-    seconds: dict[str, float] | None = None,
-    memos: dict[str, pl.DataFrame] | None = None,
-    workers: int | None = None,
-) -> pl.DataFrame:
-    """The statistical detectors' findings with every series judged whole (not month by month:
-    `judge_by_month` is what builds run). `seconds`, `memos`, `workers`: as `judge`."""
-    (found,), whole = judge(inputs, state, cfg, [None], seconds, memos, workers)
-    return concat_findings([found, whole])
-
-
 def judge(
     inputs: DetectorInputs,
     state: pl.DataFrame,

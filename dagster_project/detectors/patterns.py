@@ -19,9 +19,10 @@ from dagster_project.detectors.series import Series, by_device
 from dagster_project.detectors.windows import away_from_stops, merged_windows
 
 
-def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, int]]:
+def _day_vectors(s: Series, min_hours: int, above: float) -> list[tuple[datetime, np.ndarray, int]]:
     """24-value vectors of the reported measured values per calendar day (whatever their flag:
-    a copied day is copied whole) with enough reported hours, and each day's running hours."""
+    a copied day is copied whole) with enough reported hours and a mean absolute value above
+    `above`, and each day's running hours."""
     n = len(s.times)
     if not n:
         return []
@@ -35,9 +36,11 @@ def _day_vectors(s: Series, min_hours: int) -> list[tuple[datetime, np.ndarray, 
     vectors = grid.reshape(days, 24)
     running = np.bincount(pos // 24, weights=s.running, minlength=days).astype(int)
     known = np.isfinite(vectors).sum(axis=1)
+    days_kept = np.flatnonzero(known >= min_hours)
+    level = np.nanmean(np.abs(vectors[days_kept]), axis=1)  # every kept day has a value
     return [
         (first + timedelta(days=int(d)), vectors[d], int(running[d]))
-        for d in np.flatnonzero(known >= min_hours)
+        for d in days_kept[level > above]
     ]
 
 
@@ -111,10 +114,9 @@ def copy_paste(
     by_pol: dict[str, list[tuple[Series, datetime, np.ndarray, int]]] = {}
     for s in series:
         zero_tol = s.zero_tol(cfg["sql"]["anomaly_zero_span_share"])
-        for day, vec, running in _day_vectors(s, int(c["min_hours_per_day"])):
-            # a day of zeros matches any other day of zeros: that is zero_while_operating's
-            if np.nanmean(np.abs(vec)) > 2 * zero_tol:
-                by_pol.setdefault(s.pollutant_code, []).append((s, day, vec, running))
+        # a day of zeros matches any other day of zeros: that is zero_while_operating's
+        for day, vec, running in _day_vectors(s, int(c["min_hours_per_day"]), 2 * zero_tol):
+            by_pol.setdefault(s.pollutant_code, []).append((s, day, vec, running))
     results: list[tuple] = []
     for pol, items in by_pol.items():
         items.sort(key=lambda it: (it[1], it[0].mn))
