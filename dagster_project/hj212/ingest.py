@@ -221,10 +221,12 @@ def _days_of(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[date]:
     return {r[0].date() if hasattr(r[0], "date") else r[0] for r in rows}
 
 
-def _delete_files(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+def _delete_files(
+    con: duckdb.DuckDBPyConnection, names: list[str], lake_dir: Path, build_id: str
+) -> None:
     if not names:
         return
-    lake.forget(con, names)
+    lake.forget(con, names, lake_dir, build_id)
     _forget_logs(con, names)
 
 
@@ -270,7 +272,7 @@ def ingest_cems(
         todo = [n for n in sorted(current) if known.get(n) != hashes[n] or n in stale]
         changed = gone + [n for n in todo if n in known]
         days = _days_of(con, changed)
-        _delete_files(con, changed)
+        _delete_files(con, changed, lake_dir, build_id)
         stats.files_removed = len(gone)
         skipped = [n for n in sorted(current) if n not in todo]
         stats.files_skipped = len(skipped)
@@ -317,9 +319,8 @@ def _load(
     writer = lake.LakeWriter(lake_dir, build_id, hashes)
     try:
         for batch in stream:
-            split = batch.source_file is None
             stats.readings_written += lake.write_readings(
-                writer, batch.source_file, batch.items, batch.packet_cols, split
+                writer, batch.source_file, batch.items, batch.packet_cols, batch.split
             )
             if batch.events.height:
                 events = batch.events.with_columns(  # noqa: F841 (read by DuckDB)
@@ -343,15 +344,9 @@ def _load(
     finally:
         writer.close()
     lake.record(con, writer.files)
+    _log_parsed(con, build_id, todo, hashes, stream)
     for name in todo:
         counts = stream.per_file[name]
-        _log(con, build_id, name, hashes[name], counts, "; ".join(["parsed", *stream.notes[name]]))
-        con.execute(
-            """insert into audit.cems_ingested_files (source_file, file_sha256, build_id,
-                   ingested_at, rows_read, rows_loaded, rows_rejected)
-               values (?, ?, ?, current_timestamp, ?, ?, ?)""",
-            [name, hashes[name], build_id, *counts],
-        )
         stats.rows_read += counts[0]
         stats.rows_loaded += counts[1]
         stats.rows_rejected += counts[2]
@@ -382,15 +377,38 @@ def _log_unchanged(
         )
 
 
-def _log(
+def _log_parsed(
     con: duckdb.DuckDBPyConnection,
     build_id: str,
-    name: str,
-    sha: str,
-    counts: tuple[int, int, int],
-    note: str,
+    names: list[str],
+    hashes: dict[str, str],
+    stream: ParseStream,
 ) -> None:
+    """One load_log row and one file record per parsed log (its counts and notes), in one
+    statement each: a receiving station's day is thousands of hourly logs."""
+    logs = pl.DataFrame(  # noqa: F841 (read by DuckDB)
+        {
+            "source_file": names,
+            "file_sha256": [hashes[n] for n in names],
+            "rows_read": [stream.per_file[n][0] for n in names],
+            "rows_loaded": [stream.per_file[n][1] for n in names],
+            "rows_rejected": [stream.per_file[n][2] for n in names],
+            "note": ["; ".join(["parsed", *stream.notes[n]]) for n in names],
+        },
+        schema_overrides={c: pl.Int64 for c in ("rows_read", "rows_loaded", "rows_rejected")},
+    )
     con.execute(
-        "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
-        [build_id, FEED, name, sha, *counts, note],
+        """insert into audit.load_log
+           select ?, ?, source_file, file_sha256, rows_read, rows_loaded, rows_rejected,
+                  current_timestamp, note
+           from logs order by source_file""",
+        [build_id, FEED],
+    )
+    con.execute(
+        """insert into audit.cems_ingested_files (source_file, file_sha256, build_id,
+               ingested_at, rows_read, rows_loaded, rows_rejected)
+           select source_file, file_sha256, ?, current_timestamp, rows_read, rows_loaded,
+                  rows_rejected
+           from logs order by source_file""",
+        [build_id],
     )

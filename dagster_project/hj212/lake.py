@@ -9,12 +9,15 @@ one row per pollutant code of a packet), and the warehouse holds views over them
     raw.cems_values     the value rows of the ARCHITECTURE contract: readings unpivoted
 
 * One file per source log, data month and build (the split-packet values of a log, settled
-  after every piece, get a file of their own). Files are written once and never changed.
-* The manifest `audit.cems_lake_files` (one row per Parquet file: source log and its hash,
-  build, month, rows, the raw.cems_values rows they make, DataTime range, MNs) lives in the
-  warehouse, so it is swapped with the warehouse: a build that fails leaves the previous
-  warehouse and every file it lists intact; its own new files are orphans, removed by the next
-  build (`collect_garbage`).
+  after every piece, get a file of their own); small logs parsed together (a receiving
+  station's hourly files) share one file per month and build. Files are written once and never
+  changed: when a log that shares a file changes or goes, the others' rows are written to a new
+  file (`forget`).
+* The manifest `audit.cems_lake_files` (one row per Parquet file and source log in it: the log
+  and its hash, build, month, rows, the raw.cems_values rows they make, DataTime range, MNs)
+  lives in the warehouse, so it is swapped with the warehouse: a build that fails leaves the
+  previous warehouse and every file it lists intact; its own new files are orphans, removed by
+  the next build (`collect_garbage`).
 * Month partitions (Hive-style folders), plain Parquet types and one schema: other engines
   (Spark) read the same files.
 """
@@ -41,6 +44,7 @@ from dagster_project.hj212.tables import (
     WIDE_FIELDS,
     readings_columns,
     readings_table,
+    with_constants,
 )
 
 READINGS = "cems_readings"
@@ -63,7 +67,8 @@ class LakeFile:
 
 class LakeWriter:
     """Writes one ingest run's readings: a Parquet file per (source log, month), open while the
-    log streams by (`write`), closed by `finish(source_file)`; `files` lists what was written."""
+    log streams by (`write`), closed by `finish(source_file)`, or one per month for several
+    small logs whole (`write_logs`); `files` lists what was written, a row per log and file."""
 
     def __init__(self, lake: Path, build_id: str, hashes: dict[str, str]) -> None:
         self.lake = lake
@@ -79,14 +84,38 @@ class LakeWriter:
             writer, meta = self._writer(source_file, month, part.schema)
             for group in _by_cn(part):  # minute and hourly rows in row groups of their own
                 writer.write_table(group)
-            meta.rows += part.num_rows
-            meta.value_rows += value_rows(part)
-            keys = pl.from_arrow(part.select(["mn", "data_time"]))
-            assert isinstance(keys, pl.DataFrame)
-            times = [t for t in (meta.min_data_time, meta.max_data_time) if t is not None]
-            times += [keys.get_column("data_time").min(), keys.get_column("data_time").max()]
-            meta.min_data_time, meta.max_data_time = min(times), max(times)  # type: ignore[type-var]
-            meta.mns.update(keys.get_column("mn").cast(pl.String).unique().to_list())
+            _count(meta, part)
+
+    def write_logs(self, table: pa.Table) -> None:
+        """Write the readings of several whole logs (small logs parsed together, without the
+        constant columns): one shared file per month, a manifest row per log in it."""
+        for month, part in _by_month(table):
+            source = part.column("source_file").combine_chunks()
+            if not isinstance(source, pa.DictionaryArray):
+                source = source.dictionary_encode()
+            names = [str(n) for n in source.dictionary.to_pylist()]
+            shas = pa.array([self.hashes.get(n, "") for n in names], pa.large_string())
+            # the constants of each log (CONSTANTS): its hash by row, the build
+            part = part.append_column(
+                "file_sha256", pa.DictionaryArray.from_arrays(source.indices, shas)
+            )
+            part = with_constants(part, {"build_id": self.build_id})
+            per_log = _per_log(part, source)
+            self._serial += 1
+            stem = _stem(per_log[0][0])[:60]
+            rel = f"{READINGS}/month={month}/{stem}-and-{len(per_log) - 1}-more-"
+            rel += f"{self.build_id}-{self._serial:06d}.parquet"
+            path = self.lake / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = parquet_writer(path, part.schema)
+            for group in _by_cn(part):
+                writer.write_table(group)
+            writer.close()
+            for name, rows, values, low, high, mns in per_log:
+                meta = LakeFile(name, self.hashes[name], self.build_id, rel, month)
+                meta.rows, meta.value_rows = rows, values
+                meta.min_data_time, meta.max_data_time, meta.mns = low, high, set(mns)
+                self.files.append(meta)
 
     def finish(self, source_file: str) -> None:
         for key in [k for k in self._open if k[0] == source_file]:
@@ -106,22 +135,41 @@ class LakeWriter:
         key = (source_file, month)
         if key not in self._open:
             self._serial += 1
-            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(source_file).name)[:80]
+            stem = _stem(source_file)[:80]
             rel = f"{READINGS}/month={month}/{stem}-{self.build_id}-{self._serial:06d}.parquet"
             path = self.lake / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             meta = LakeFile(source_file, self.hashes[source_file], self.build_id, rel, month)
-            writer = pq.ParquetWriter(
-                path,
-                schema,
-                compression="zstd",
-                store_schema=False,
-                # scans by day and kind; the few readings to merge found from statistics alone
-                write_statistics=["line_no", "data_time", "cn", "needs_merge"],
-            )
-            self._open[key] = (writer, meta)
+            self._open[key] = (parquet_writer(path, schema), meta)
             self.files.append(meta)
         return self._open[key]
+
+
+def parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        store_schema=False,
+        # scans by day and kind; the few readings to merge found from statistics alone
+        write_statistics=["line_no", "data_time", "cn", "needs_merge"],
+    )
+
+
+def _stem(source_file: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(source_file).name)
+
+
+def _count(meta: LakeFile, part: pa.Table) -> None:
+    """Add the rows of `part` (one log's, one month's) to the manifest row `meta`."""
+    meta.rows += part.num_rows
+    meta.value_rows += value_rows(part)
+    keys = pl.from_arrow(part.select(["mn", "data_time"]))
+    assert isinstance(keys, pl.DataFrame)
+    times = [t for t in (meta.min_data_time, meta.max_data_time) if t is not None]
+    times += [keys.get_column("data_time").min(), keys.get_column("data_time").max()]
+    meta.min_data_time, meta.max_data_time = min(times), max(times)  # type: ignore[type-var]
+    meta.mns.update(keys.get_column("mn").cast(pl.String).unique().to_list())
 
 
 def write_readings(
@@ -131,24 +179,72 @@ def write_readings(
     packet_cols: pl.DataFrame,
     split: bool = False,
 ) -> int:
-    """Write a batch's value rows as readings, per source log; returns the rows written."""
+    """Write a batch's value rows as readings; returns the rows written. A batch of one log
+    names it (`source_file`); one of several is built as one table: small logs parsed together
+    share files (`LakeWriter.write_logs`), and the closing batch of split packets (`split`)
+    gives each log a file of its own."""
     if not items.height:
         return 0
     if source_file is not None:
         table = readings_table(items, packet_cols, split, lake.constants(source_file))
         lake.write(source_file, table)
         return table.num_rows
-    # the closing batch (split packets) mixes logs: one group per log
-    rows = 0
-    names = packet_cols.get_column("source_file").cast(pl.String)
-    of_item = names.gather(items.get_column("pkt"))
-    for name in of_item.unique(maintain_order=True).to_list():
-        part = items.filter(of_item == name)
-        table = readings_table(part, packet_cols, split, lake.constants(name))
-        lake.write(name, table)
+    table = readings_table(items, packet_cols, split)
+    if not split:
+        lake.write_logs(table)
+        return table.num_rows
+    for name, part in _by_source(table):
+        lake.write(name, with_constants(part, lake.constants(name)))
         lake.finish(name)
-        rows += table.num_rows
-    return rows
+    return table.num_rows
+
+
+def _per_log(part: pa.Table, source: pa.DictionaryArray) -> list[tuple]:
+    """Per log in `part` (by first appearance): name, rows, raw.cems_values rows, first and
+    last DataTime, MNs."""
+    fields = pc.fill_null(part.column("fields"), 0).to_numpy().astype(np.uint16)
+    rows = pl.DataFrame(
+        {
+            "log": source.indices.to_numpy(zero_copy_only=False),
+            "values": np.bitwise_count(fields).astype(np.int64)
+            + part.column("field").is_valid().to_numpy(zero_copy_only=False),
+            "data_time": pl.from_arrow(part.column("data_time")),
+            "mn": pl.from_arrow(part.column("mn")).cast(pl.String),
+        }
+    )
+    logs = (
+        rows.with_row_index("at")
+        .group_by("log")
+        .agg(
+            pl.col("at").min(),
+            pl.len().alias("rows"),
+            pl.col("values").sum(),
+            pl.col("data_time").min().alias("low"),
+            pl.col("data_time").max().alias("high"),
+            pl.col("mn").unique().sort(),
+        )
+        .sort("at")
+    )
+    names = source.dictionary.to_pylist()
+    return [
+        (str(names[r["log"]]), r["rows"], r["values"], r["low"], r["high"], r["mn"])
+        for r in logs.iter_rows(named=True)
+    ]
+
+
+def _by_source(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+    """The rows of each source log, in order of first appearance (rows keep their order)."""
+    col = table.column("source_file").combine_chunks()
+    if isinstance(col, pa.DictionaryArray):
+        ids, names = col.indices.to_numpy(zero_copy_only=False), col.dictionary.to_pylist()
+    else:
+        names, ids = np.unique(col.to_numpy(zero_copy_only=False), return_inverse=True)
+        names = names.tolist()
+    order = np.argsort(ids, kind="stable")
+    bounds = np.flatnonzero(np.diff(ids[order])) + 1
+    groups = np.split(order, bounds)
+    for rows in sorted(groups, key=lambda r: int(r[0])):
+        yield str(names[int(ids[rows[0]])]), table.take(pa.array(rows))
 
 
 def value_rows(readings: pa.Table) -> int:
@@ -169,8 +265,10 @@ def _by_month(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
 
 
 def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
-    """The table's rows per CN (a dictionary column), in order within each."""
+    """The table's rows per CN, in order within each."""
     cn = table.column("cn").combine_chunks()
+    if not isinstance(cn, pa.DictionaryArray):  # a lake file read back
+        cn = cn.dictionary_encode()
     codes = cn.indices.to_numpy(zero_copy_only=False)
     kinds = np.unique(codes)
     if len(kinds) <= 1:
@@ -185,20 +283,20 @@ def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
 
 def count_unrecorded_values(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """Give manifest rows from before the value count their count, read once from their files
-    (by `value_rows`, as the writer counts)."""
-    missing = [
-        p
-        for (p,) in con.execute(
-            "select path from audit.cems_lake_files where value_rows is null"
-        ).fetchall()
-    ]
-    if missing:
+    (by `value_rows`, as the writer counts; per log where logs share a file)."""
+    missing = con.execute(
+        "select path, source_file from audit.cems_lake_files where value_rows is null"
+    ).fetchall()
+    counts = []
+    for path in sorted({p for p, _ in missing}):
+        table = pq.ParquetFile(lake / path).read(columns=["source_file", "fields", "field"])
+        logs = table.column("source_file")
+        for name in {n for p, n in missing if p == path}:
+            counts.append((value_rows(table.filter(pc.equal(logs, name))), path, name))
+    if counts:
         con.executemany(
-            "update audit.cems_lake_files set value_rows = ? where path = ?",
-            [
-                (value_rows(pq.ParquetFile(lake / p).read(columns=["fields", "field"])), p)
-                for p in missing
-            ],
+            "update audit.cems_lake_files set value_rows = ? where path = ? and source_file = ?",
+            counts,
         )
 
 
@@ -223,24 +321,66 @@ def record(con: duckdb.DuckDBPyConnection, files: list[LakeFile]) -> None:
         if f.rows
     ]
     if rows:
-        con.executemany(
-            f"insert into audit.cems_lake_files ({MANIFEST_COLUMNS}) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        frame = pl.DataFrame(  # noqa: F841 (read by DuckDB)
             rows,
+            schema={
+                "source_file": pl.String,
+                "file_sha256": pl.String,
+                "build_id": pl.String,
+                "path": pl.String,
+                "month": pl.String,
+                "rows": pl.Int64,
+                "min_data_time": pl.Datetime("us"),
+                "max_data_time": pl.Datetime("us"),
+                "mns": pl.List(pl.String),
+                "value_rows": pl.Int64,
+            },
+            orient="row",
         )
-
-
-def forget(con: duckdb.DuckDBPyConnection, source_files: list[str]) -> None:
-    """Drop the manifest rows of these source logs (their files become garbage)."""
-    if source_files:
         con.execute(
-            "delete from audit.cems_lake_files where source_file in (select unnest(?))",
-            [source_files],
+            f"insert into audit.cems_lake_files ({MANIFEST_COLUMNS}) "
+            f"select {MANIFEST_COLUMNS} from frame"
         )
+
+
+def forget(
+    con: duckdb.DuckDBPyConnection, source_files: list[str], lake: Path, build_id: str
+) -> None:
+    """Drop the manifest rows of these source logs (their files become garbage). A file they
+    share with logs that stay is written again without their rows (a new file of this build;
+    files never change), and the logs that stay point to it."""
+    if not source_files:
+        return
+    shared = con.execute(
+        """select distinct path from audit.cems_lake_files
+           where source_file not in (select unnest(?))
+             and path in (select path from audit.cems_lake_files
+                          where source_file in (select unnest(?)))
+           order by path""",
+        [source_files, source_files],
+    ).fetchall()
+    gone = pa.array(source_files, pa.string())
+    for k, (path,) in enumerate(shared, 1):
+        table = pq.read_table(lake / path)
+        kept = table.filter(pc.invert(pc.is_in(table.column("source_file"), value_set=gone)))
+        rel = f"{Path(path).parent.as_posix()}/kept-{build_id}-{k:06d}.parquet"
+        writer = parquet_writer(lake / rel, kept.schema)
+        for group in _by_cn(kept):
+            writer.write_table(group)
+        writer.close()
+        con.execute(
+            """update audit.cems_lake_files set path = ?
+               where path = ? and source_file not in (select unnest(?))""",
+            [rel, path, source_files],
+        )
+    con.execute(
+        "delete from audit.cems_lake_files where source_file in (select unnest(?))",
+        [source_files],
+    )
 
 
 def listed_paths(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
-    rows = con.execute("select path from audit.cems_lake_files order by path").fetchall()
+    rows = con.execute("select distinct path from audit.cems_lake_files order by path").fetchall()
     return [str(lake / p) for (p,) in rows]
 
 
@@ -314,7 +454,7 @@ def seen_in_lake(con: duckdb.DuckDBPyConnection, lake: Path):
         mns = keys.get_column("mn").cast(pl.String).unique().to_list()
         low, high = keys.get_column("data_time").min(), keys.get_column("data_time").max()
         candidates = con.execute(
-            """select path from audit.cems_lake_files
+            """select distinct path from audit.cems_lake_files
                where list_has_any(mns, ?) and min_data_time <= ? and max_data_time >= ?""",
             [mns, high, low],
         ).fetchall()

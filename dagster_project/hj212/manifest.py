@@ -1,7 +1,7 @@
-"""The CEMS lake's manifest, `audit.cems_lake_files`: one row per Parquet file of the lake (see
-lake.py), with the rows of raw.cems_values it makes, so that the build's shrink guard and
-summary count the lake's values without reading it. DuckDB only: the guard imports this from
-the command line's parser, which stays light."""
+"""The CEMS lake's manifest, `audit.cems_lake_files`: one row per Parquet file of the lake and
+source log in it (see lake.py), with the rows of raw.cems_values they make, so that the build's
+shrink guard and summary count the lake's values without reading it. DuckDB only: the guard
+imports this from the command line's parser, which stays light."""
 
 from __future__ import annotations
 

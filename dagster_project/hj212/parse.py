@@ -28,7 +28,8 @@ line, and `-Flag` attributes are joined across the whole set. Their values come 
 batch, after every piece. Sets missing a part are counted (`split_sets_incomplete`) and their
 parts still loaded.
 
-Units are decided per piece (values.units: a station's pressure readings Pa-sized or not).
+Units are decided per piece (values.units: a station's pressure readings Pa-sized or not), over
+the readings of each MN in it.
 
 Speed: pieces are framed, checked and parsed in a thread pool (numpy and polars release the GIL)
 while the next piece is read (and gunzipped); see framing.py (vectorised CRC) and layout.py
@@ -55,7 +56,7 @@ from dagster_project.hj212 import codes, fields, framing
 from dagster_project.hj212.keys import SeenPackets
 from dagster_project.hj212.logfile import FileProblem
 from dagster_project.hj212.masking import mask_raw
-from dagster_project.hj212.pieces import LogPieces, Piece, parse_piece
+from dagster_project.hj212.pieces import PIECE_BYTES, LogPieces, Piece, parse_piece
 from dagster_project.hj212.values import (
     ITEM_COLUMNS,
     PACKET_COLUMNS,
@@ -83,6 +84,15 @@ EVENT_SCHEMA = {**dict.fromkeys(warehouse.CEMS_EVENTS_COLUMNS, pl.String)} | {
 }
 
 
+# polars frames are immutable: batches without rows share these
+_EMPTY_ITEMS = pl.DataFrame(
+    schema={"pkt": pl.UInt32, **{c: VALUES_SCHEMA[c] for c in ITEM_COLUMNS}}
+)
+_EMPTY_PACKET_COLS = pl.DataFrame(schema={c: VALUES_SCHEMA[c] for c in PACKET_COLUMNS})
+_EMPTY_EVENTS = pl.DataFrame(schema={c: EVENT_SCHEMA[c] for c in warehouse.CEMS_EVENTS_COLUMNS})
+_EMPTY_REJECTS = pl.DataFrame(schema=REJECT_SCHEMA)
+
+
 @dataclass
 class Batch:
     """What one piece (or the closing step) adds, in file and line order: value rows as
@@ -95,8 +105,9 @@ class Batch:
     packet_cols: pl.DataFrame
     events: pl.DataFrame
     rejects: pl.DataFrame
-    source_file: str | None = None
+    source_file: str | None = None  # None: rows of several logs (`source_file` says whose)
     finished: str | None = None
+    split: bool = False  # the closing batch: split packets' values, their flags joined per set
 
     @property
     def values(self) -> pl.DataFrame:
@@ -134,7 +145,8 @@ class ParseStream:
     their MN is in `modbus_le_allowed`. `station_units` overrides units: {mn: {code: unit}}.
     `seen_before(keys)` (mn, cn, data_time, pno) returns a mask of packets already loaded
     elsewhere (rejected here as duplicates). After iteration, `counts` and `per_file` hold the
-    totals."""
+    totals. Logs smaller than a piece are parsed together up to `group_bytes` a piece (0: each on
+    its own)."""
 
     def __init__(
         self,
@@ -143,7 +155,9 @@ class ParseStream:
         modbus_le_allowed: Collection[str] = (),
         station_units: Mapping[str, Mapping[str, str]] | None = None,
         seen_before: SeenBefore | None = None,
+        group_bytes: int = PIECE_BYTES,
     ) -> None:
+        self.group_bytes = group_bytes
         self.named = sorted(((_rel(Path(p), root), Path(p)) for p in paths), key=lambda x: x[0])
         self.names = [n for n, _ in self.named]
         self.allowed = list(modbus_le_allowed)
@@ -158,33 +172,61 @@ class ParseStream:
         self._split_packets = 0
 
     def __iter__(self) -> Iterator[Batch]:
-        pending: deque[tuple[int, Future[Piece] | LogPieces]] = deque()
+        pending: deque[tuple[list[int], Future[Piece] | LogPieces]] = deque()
+        group: list[tuple[int, int, bytes]] = []  # small logs whole, parsed as one piece
+        size = 0  # of the group's bytes
+        done: list[tuple[list[int], LogPieces]] = []  # their ends, after the group's piece
         with ThreadPoolExecutor(WORKERS) as pool:
+
+            def submit(parts: list[tuple[int, int, bytes]]) -> Iterator[Batch]:
+                job = pool.submit(parse_piece, parts, self.names, self.allowed)
+                pending.append(([i for i, _, _ in parts], job))
+                while len(pending) > WORKERS:  # bounded: the next pieces parse meanwhile
+                    yield self._finish(*pending.popleft())
+
+            def flush() -> Iterator[Batch]:
+                nonlocal size
+                if group:
+                    yield from submit(group.copy())
+                pending.extend(done)
+                group.clear()
+                done.clear()
+                size = 0
+
             for file_idx, (_name, path) in enumerate(self.named):
-                line_base = 0
                 log = LogPieces(path)
-                for data in log:
-                    job = pool.submit(
-                        parse_piece, data, file_idx, line_base, self.names, self.allowed
-                    )
-                    pending.append((file_idx, job))
+                pieces = iter(log)
+                first = next(pieces, None)
+                second = next(pieces, None) if first is not None else None
+                if second is None:  # the whole log is one piece (or nothing): group it
+                    if first is not None and size + len(first) > self.group_bytes:
+                        yield from flush()
+                    if first is not None:
+                        group.append((file_idx, 0, first))
+                        size += len(first)
+                    done.append(([file_idx], log))
+                    continue
+                yield from flush()
+                line_base = 0
+                for data in (first, second, *pieces):
+                    assert data is not None
+                    yield from submit([(file_idx, line_base, data)])
                     line_base += data.count(b"\n")
-                    while len(pending) > WORKERS:  # bounded: the next pieces parse meanwhile
-                        yield self._finish(*pending.popleft())
-                pending.append((file_idx, log))  # the file is done (and its problem known)
+                pending.append(([file_idx], log))  # the file is done (and its problem known)
+            yield from flush()
             while pending:
                 yield self._finish(*pending.popleft())
         yield self._close()
 
-    def _finish(self, file_idx: int, job: Future[Piece] | LogPieces) -> Batch:
-        name = self.names[file_idx]
+    def _finish(self, files: list[int], job: Future[Piece] | LogPieces) -> Batch:
         if isinstance(job, LogPieces):
-            return self._file_done(name, job.problem)
+            return self._file_done(self.names[files[0]], job.problem)
         piece = job.result()
         counts = self.counts
         counts["lines_read"] += len(piece.start)
-        counts["blank_lines"] += piece.blank_lines
-        self._blank[name] += piece.blank_lines
+        for file_idx, blank in piece.blank_lines.items():
+            counts["blank_lines"] += blank
+            self._blank[self.names[file_idx]] += blank
         counts["variant_classified"] += int((piece.status == framing.MODBUS_LE).sum())
         packets = self._duplicates(piece.chunk.packets)
         ok = packets.filter(pl.col("reason").is_null())
@@ -199,7 +241,7 @@ class ParseStream:
             items = items.sort("pkt", maintain_order=True)
         items = _with_units(items, packet_cols, self.station_units)
         events = _events(ok.filter(~pl.col("is_data")), self.names)
-        rejects = _piece_rejects(piece, packets, name)
+        rejects = _piece_rejects(piece, packets, self.names)
         counts["packets_valid"] += ok.height
         counts["values"] += items.height
         counts["events"] += events.height
@@ -208,13 +250,19 @@ class ParseStream:
         for reason, n in Counter(rejects.get_column("reason").to_list()).items():
             counts[f"rejected_{reason}"] += n
         counts["rejected"] += rejects.height
-        read, loaded, rejected = self.per_file[name]
-        self.per_file[name] = (
-            read + len(piece.start),
-            loaded + ok.height,
-            rejected + rejects.height,
-        )
-        return Batch(items, packet_cols, events, rejects, source_file=name)
+        read = np.bincount(piece.file_idx, minlength=len(self.names))
+        loaded = np.bincount(ok.get_column("file_idx").to_numpy(), minlength=len(self.names))
+        rejected = Counter(rejects.get_column("source_file").to_list())
+        for file_idx in files:
+            name = self.names[file_idx]
+            r, lo, rj = self.per_file[name]
+            self.per_file[name] = (
+                r + int(read[file_idx]),
+                lo + int(loaded[file_idx]),
+                rj + rejected[name],
+            )
+        source = self.names[files[0]] if len(files) == 1 else None
+        return Batch(items, packet_cols, events, rejects, source_file=source)
 
     def _file_done(self, name: str, problem: FileProblem | None) -> Batch:
         """A file's last batch: its notes, and the reject row of a file-level problem (one
@@ -299,7 +347,7 @@ class ParseStream:
         packet_cols = packet_columns(packets, self.names)
         items = _with_units(value_rows(packets, attrs, vals), packet_cols, self.station_units)
         self.counts["values"] += items.height
-        return Batch(items, packet_cols, _empty_events(), _empty_rejects())
+        return Batch(items, packet_cols, _EMPTY_EVENTS, _EMPTY_REJECTS, split=True)
 
 
 def parse_files(
@@ -329,7 +377,7 @@ def _with_units(
     return items.with_columns(unit=units(items, packet_cols.get_column("mn"), station_units))
 
 
-def _piece_rejects(piece: Piece, packets: pl.DataFrame, name: str) -> pl.DataFrame:
+def _piece_rejects(piece: Piece, packets: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """Framing rejects and packet rejects (content, variant, duplicate) of a piece, by line."""
     status = piece.status
     bad = np.flatnonzero((status != framing.OK) & (status != framing.MODBUS_LE))
@@ -339,12 +387,12 @@ def _piece_rejects(piece: Piece, packets: pl.DataFrame, name: str) -> pl.DataFra
     reasons += failed.get_column("reason").to_list()
     details: list[str | None] = [None] * len(bad) + failed.get_column("detail").to_list()
     if not len(idx):
-        return _empty_rejects()
+        return _EMPTY_REJECTS
     order = np.argsort(idx, kind="stable")
     idx = idx[order]
     return pl.DataFrame(
         {
-            "source_file": [name] * len(idx),
+            "source_file": [names[i] for i in piece.file_idx[idx]],
             "line_no": piece.line_no[idx].astype(np.int64),
             "reason": [reasons[i] for i in order],
             "raw_text": [mask_raw(piece.text(int(i))) for i in idx],
@@ -375,15 +423,7 @@ def _events(pkts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     return out.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
 
-def _empty_rejects() -> pl.DataFrame:
-    return pl.DataFrame(schema=REJECT_SCHEMA)
-
-
-def _empty_events() -> pl.DataFrame:
-    return pl.DataFrame(schema={c: EVENT_SCHEMA[c] for c in warehouse.CEMS_EVENTS_COLUMNS})
-
-
 def _empty_batch(source_file: str | None, finished: str | None = None) -> Batch:
-    items = pl.DataFrame(schema={"pkt": pl.UInt32, **{c: VALUES_SCHEMA[c] for c in ITEM_COLUMNS}})
-    packet_cols = pl.DataFrame(schema={c: VALUES_SCHEMA[c] for c in PACKET_COLUMNS})
-    return Batch(items, packet_cols, _empty_events(), _empty_rejects(), source_file, finished)
+    return Batch(
+        _EMPTY_ITEMS, _EMPTY_PACKET_COLS, _EMPTY_EVENTS, _EMPTY_REJECTS, source_file, finished
+    )

@@ -5,7 +5,7 @@ packets and the value rows of its usable unsplit data packets, numbered from 0 w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +105,8 @@ def _whole_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 @dataclass
 class Piece:
-    """One piece's records with their check results, and its parsed chunk."""
+    """One piece's records with their check results, and its parsed chunk. A piece is part of
+    one log, or several small logs whole (`file_idx` says whose each record is)."""
 
     buf: np.ndarray  # the piece's bytes
     start: np.ndarray  # records, as offsets into buf
@@ -113,7 +114,8 @@ class Piece:
     line_no: np.ndarray  # 1-based line in the file
     status: np.ndarray
     chunk: Chunk
-    blank_lines: int = 0  # whitespace-only lines: not records
+    file_idx: np.ndarray  # the file of each record (an index into the stream's names)
+    blank_lines: dict[int, int]  # whitespace-only lines (not records), by file index
 
     def text(self, i: int) -> str:
         """Record i as text (for rejects; bytes that are not UTF-8 replaced)."""
@@ -121,21 +123,35 @@ class Piece:
 
 
 def parse_piece(
-    data: bytes, file_idx: int, line_base: int, names: list[str], modbus_le_allowed: list[str]
+    parts: Sequence[tuple[int, int, bytes]], names: list[str], modbus_le_allowed: list[str]
 ) -> Piece:
-    """Frame, check and parse the records of one piece (`pkt`, `rec` numbered from 0; lines
-    after the `line_base` lines of the file's earlier pieces)."""
+    """Frame, check and parse the records of one piece (`pkt`, `rec` numbered from 0): `parts`
+    are (file index, lines of the file before this part, bytes) in order: a piece of one file,
+    or several small files whole. Each part is framed on its own, so a piece of many logs reads
+    exactly as the logs one by one would."""
+    data = parts[0][2] if len(parts) == 1 else b"".join(d for _, _, d in parts)
     buf = np.frombuffer(data, dtype=np.uint8)
-    rec = framing.split_records(buf)
-    start, end, line_no, status, _declared, length_ok = framing.merge_unchecked_splits(
-        buf, rec.start, rec.end, rec.line_no, *framing.check_records(buf, rec.start, rec.end)
+    framed = []
+    offset = 0
+    for file_idx, line_base, part in parts:
+        view = buf[offset : offset + len(part)]
+        rec = framing.split_records(view)
+        start, end, line_no, status, _declared, length_ok = framing.merge_unchecked_splits(
+            view, rec.start, rec.end, rec.line_no, *framing.check_records(view, rec.start, rec.end)
+        )
+        idx = np.full(len(start), file_idx, dtype=np.int32)
+        framed.append(
+            (start + offset, end + offset, line_no + line_base, status, length_ok, idx, rec)
+        )
+        offset += len(part)
+    start, end, line_no, status, length_ok, file_idx_of = (
+        np.concatenate([f[k] for f in framed]) for k in range(6)
     )
-    line_no = line_no + line_base
     usable = np.flatnonzero((status == framing.OK) | (status == framing.MODBUS_LE))
     segs = pl.DataFrame(
         {
             "pkt": np.arange(len(usable), dtype=np.uint32),
-            "file_idx": np.full(len(usable), file_idx, dtype=np.int32),
+            "file_idx": file_idx_of[usable],
             "rec": usable.astype(np.int64),
             "line_no": line_no[usable].astype(np.int64),
             "modbus": status[usable] == framing.MODBUS_LE,
@@ -143,7 +159,10 @@ def parse_piece(
         }
     ).hstack(_segment_columns(buf, start[usable] + 6, end[usable] - 4))
     chunk = parse_chunk(segs, names, modbus_le_allowed, buf)
-    return Piece(buf, start, end, line_no, status, chunk, rec.blank_lines)
+    blank: dict[int, int] = {}
+    for (file_idx, _, _), f in zip(parts, framed, strict=True):
+        blank[file_idx] = blank.get(file_idx, 0) + f[6].blank_lines
+    return Piece(buf, start, end, line_no, status, chunk, file_idx_of, blank)
 
 
 def parse_chunk(

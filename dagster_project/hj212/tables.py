@@ -187,11 +187,19 @@ def readings_table(
         if is_extra_out.any():
             merge |= np.isin(pkt, np.unique(pkt[is_extra_out]))
     table["needs_merge"] = pa.array(merge)
+    return with_constants(pa.table({name: table[name] for name in readings_columns()}), constants)
+
+
+def with_constants(table: pa.Table, constants: dict[str, str] | None) -> pa.Table:
+    """`table` with a constant string column (dictionary-encoded, one entry) per constant."""
     for name, text in (constants or {}).items():
-        table[name] = pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n_out, np.int32)), pa.array([text], pa.large_string())
+        table = table.append_column(
+            name,
+            pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(table.num_rows, np.int32)), pa.array([text], pa.large_string())
+            ),
         )
-    return pa.table({name: table[name] for name in readings_columns(constants)})
+    return table
 
 
 def readings_columns(constants: dict[str, str] | None = None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 from datetime import datetime, timedelta
@@ -316,3 +317,58 @@ def test_the_manifest_counts_the_value_rows_of_every_file(tmp_path: Path) -> Non
         == _q(con, "select count(*) from raw.cems_values")[0][0]
         == parsed + 8
     )
+
+
+def _values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """raw.cems_values in a total order, without the build that loaded each row."""
+    return (
+        con.sql("select * exclude (build_id) from raw.cems_values")
+        .pl()
+        .sort("source_file", "line_no", "pollutant_code", "field")
+    )
+
+
+def _hourly_logs(sources: Path) -> None:
+    """A receiving station's landing: one small log per MN and hour."""
+    for mn in ("A", "B", "C"):
+        for h in range(10):
+            _write(sources / f"cems/{mn}/2024030{1 + h // 24}{h % 24:02d}.log", [_hour(mn, h, h)])
+
+
+def test_small_logs_share_lake_files_and_one_that_changes_or_goes_leaves_the_rest(
+    tmp_path: Path, monkeypatch
+) -> None:
+    sources = tmp_path / "sources"
+    _hourly_logs(sources)
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    ingest_cems(con, sources / "cems", sources, "b1")
+    logs, files, values = _q(
+        con,
+        "select count(*), count(distinct path), sum(value_rows) from audit.cems_lake_files",
+    )[0]
+    assert (logs, files) == (30, 1)  # thirty logs, one lake file
+    parsed = parse_files(sorted((sources / "cems").rglob("*.log")), root=sources).values
+    assert values == parsed.height == _q(con, "select count(*) from raw.cems_values")[0][0]
+
+    # one log changes, one goes: their rows go, the other 28 logs' rows move to a new file
+    _write(sources / "cems/B/2024030103.log", [_hour("B", 3, 99.0)])
+    (sources / "cems/C/2024030107.log").unlink()
+    ingest_cems(con, sources / "cems", sources, "b2")
+    paths = [p for (p,) in _q(con, "select distinct path from audit.cems_lake_files")]
+    assert len(paths) == 2 and any("kept-b2" in p for p in paths)
+    assert _q(con, "select count(*) from audit.cems_lake_files") == [(29,)]
+    fresh = duckdb.connect(str(tmp_path / "fresh.duckdb"))
+    ingest_cems(fresh, sources / "cems", sources, "f1")
+    assert_frame_equal(_values(con), _values(fresh))
+    assert _q(
+        con,
+        "select value from raw.cems_values where mn = 'B' and data_time = "
+        "timestamp '2024-03-01 03:00:00' and pollutant_code = 'a21026'",
+    ) == [(99.0,)]
+
+    # the same rows as parsing each log on its own (small logs grouped or not)
+    monkeypatch.setattr(ingest, "ParseStream", functools.partial(ingest.ParseStream, group_bytes=0))
+    alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
+    ingest_cems(alone, sources / "cems", sources, "a1")
+    assert _q(alone, "select count(distinct path) from audit.cems_lake_files") == [(29,)]
+    assert_frame_equal(_values(alone), _values(fresh))

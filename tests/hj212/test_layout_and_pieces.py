@@ -233,3 +233,58 @@ def test_canonical_header_shortcut_reads_the_same_fields(parts: list[str], sep: 
     keys = [part.split("=")[0].upper() for part in parts if part]
     strict = all(part.count("=") == 1 for part in parts if part) and len(keys) == len(set(keys))
     assert got["header_ok"].to_list() == [True, strict, True]
+
+
+def _small_logs(tmp_path: Path) -> list[Path]:
+    """The mixed log cut into many small logs, as a receiving station's hourly files: a split
+    set and a duplicate across logs, blank lines, a log without a final line end, a gzip log, a
+    gzip log cut short and an empty log."""
+    lines = _mixed_log(tmp_path).read_bytes().split(b"\r\n")[:-1]
+    paths = []
+    for k in range(0, len(lines), 23):
+        path = tmp_path / "hourly" / f"{k:04d}.log"
+        path.parent.mkdir(exist_ok=True)
+        data = b"\r\n".join(lines[k : k + 23]) + b"\r\n"
+        if k == 46:
+            data = b"\r\n \r\n" + data  # blank lines
+        if k == 92:
+            data = data.rstrip(b"\r\n")  # the last line without its line end
+        if k == 138:
+            data, path = gzip.compress(data), path.with_suffix(".log.gz")
+        if k == 184:
+            data, path = gzip.compress(data)[:-30], path.with_suffix(".log.gz")  # cut short
+        path.write_bytes(data)
+        paths.append(path)
+    (tmp_path / "hourly" / "9999.log").write_bytes(b"")
+    return [*paths, tmp_path / "hourly" / "9999.log"]
+
+
+def test_small_logs_parsed_together_give_what_they_give_one_by_one(tmp_path: Path) -> None:
+    paths = _small_logs(tmp_path)
+    root = tmp_path / "hourly"
+    alone = parse.ParseStream(paths, root=root, group_bytes=0)
+    alone_batches = list(alone)
+    together = parse.ParseStream(paths, root=root)
+    together_batches = list(together)
+    # every small log in one piece: one batch of rows for all of them, not one per log
+    assert sum(b.items.height > 0 for b in together_batches) == 2  # and the split set's
+    assert sum(b.items.height > 0 for b in alone_batches) > 15
+    assert together.counts == alone.counts
+    assert together.per_file == alone.per_file
+    assert together.notes == alone.notes
+    assert alone.counts["duplicates_resolved"] == 1
+    assert alone.counts["split_sets_complete"] == 1
+    assert alone.counts["blank_lines"] == 2
+    assert any("truncated_file" in n for ns in alone.notes.values() for n in ns)
+    assert any("empty_file" in n for ns in alone.notes.values() for n in ns)
+    for frame_of in (
+        lambda bs: pl.concat([b.values for b in bs]),
+        # a file-level problem's row comes after the group's piece, as parse_files sorts them
+        lambda bs: pl.concat([b.rejects for b in bs]).sort("source_file", "line_no"),
+        lambda bs: pl.concat([b.events for b in bs]),
+    ):
+        assert_frame_equal(
+            _normalised(frame_of(together_batches)), _normalised(frame_of(alone_batches))
+        )
+    finished = [b.finished for b in together_batches if b.finished]
+    assert finished == [p.relative_to(root).as_posix() for p in paths]
