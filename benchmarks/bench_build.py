@@ -9,21 +9,24 @@ For a county of N CEMS outlets (a third of them sending minute data), the year 2
     seconds, peak memory (the largest process, and the largest sampled sum over the process
     tree: the build and its dbt child);
   * nightly (`--nightly`): one more day (2024-01-01) of the same county, generated on its own,
-    its packet logs added to the sources as new files (<MN>_20240101.log.gz, as a receiving
-    station delivers a day); `lantian build` again on the built year; baseline: DuckDB's raw
-    line load of those new logs.
+    its packet logs added to the sources as new files; `lantian build` again on the built year;
+    baseline: DuckDB's raw line load of those new logs. `--landing daily` (the default) adds a
+    log per outlet (<MN>_20240101.log.gz, a platform's daily export); `--landing hourly` adds
+    the day as a receiving station lands it (receiver/landing.py): one plain log per MN and
+    hour, cems/landing/<MN>/<YYYYMMDDHH>.log, ~2,400 files for 100 outlets.
 `--nightly-only` restores the built year kept by the last full build (benchmarks/out/year<N>/,
 a copy of the warehouse folder taken before the nightly) and times the nightly increment alone.
 `--record` appends the report to benchmarks/bench_build_results.txt. Generated data and
 warehouses stay under benchmarks/out/ (gitignored); a 300-outlet year is ~12 GB of gzip logs.
 
     uv run python benchmarks/bench_build.py --outlets 26 [100 300] [--nightly | --nightly-only]
-        [--record]
+        [--landing daily|hourly] [--record]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import shutil
@@ -235,7 +238,30 @@ def full_year(outlets: int) -> list[str]:
     return lines
 
 
-def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]:
+DATA_HOUR = re.compile(rb"DataTime=(\d{10})")
+
+
+def land_hourly(day_logs: list[Path], cems: Path) -> list[Path]:
+    """The day's packets as a receiving station lands them: one plain log per MN and hour of
+    DataTime (a line without DataTime stays with the hour before it)."""
+    out: dict[Path, list[bytes]] = {}
+    for path in day_logs:
+        mn = path.name.split("_")[0]
+        data = path.read_bytes()
+        hour = None
+        for line in (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).splitlines(True):
+            found = DATA_HOUR.search(line)
+            hour = found.group(1).decode() if found else hour or "0000000000"
+            out.setdefault(cems / "landing" / mn / f"{hour}.log", []).append(line)
+    for target, lines in out.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"".join(lines))
+    return sorted(out)
+
+
+def county(
+    outlets: int, nightly: bool, nightly_only: bool = False, landing: str = "daily"
+) -> list[str]:
     sources, wh = OUT / f"county{outlets}", OUT / f"wh{outlets}"
     lines = [] if nightly_only else full_year(outlets)
     if nightly_only:
@@ -247,7 +273,9 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         day = OUT / f"day{outlets}"
         _generate(day, outlets, NEXT_DAY, 1)
         new = []
-        for path in logs_of(day):
+        if landing == "hourly":
+            new = land_hourly(logs_of(day), sources / "cems")
+        for path in logs_of(day) if landing == "daily" else []:
             name = path.name.replace(
                 f"_{NEXT_DAY[:7].replace('-', '')}.", f"_{NEXT_DAY.replace('-', '')}."
             )
@@ -259,8 +287,10 @@ def county(outlets: int, nightly: bool, nightly_only: bool = False) -> list[str]
         inc = build(sources, wh / "warehouse.duckdb", full_refresh=False)
         for path in new:
             path.unlink()
+        shutil.rmtree(sources / "cems" / "landing", ignore_errors=True)
+        kind = "gzip" if landing == "daily" else "plain, one per MN and hour as landed"
         lines += [
-            f"nightly increment: one new day ({NEXT_DAY}), {len(new)} logs, {size:.0f} MB gzip",
+            f"nightly increment: one new day ({NEXT_DAY}), {len(new)} logs, {size:.0f} MB {kind}",
             _line("DuckDB raw line load of the day's logs (baseline)", base_day),
             _line("lantian build (incremental)", inc),
             f"  ratio build / baseline: {inc.seconds / base_day.seconds:.1f}x",
@@ -279,6 +309,12 @@ def main() -> None:
     ap.add_argument(
         "--nightly-only", action="store_true", help="the nightly on the last built year, alone"
     )
+    ap.add_argument(
+        "--landing",
+        choices=("daily", "hourly"),
+        default="daily",
+        help="the nightly's day as a log per outlet, or as a receiving station's hourly files",
+    )
     ap.add_argument("--record", action="store_true", help="append the report to the results")
     ap.add_argument("--duckdb-load", nargs="+", help=argparse.SUPPRESS)  # the baseline process
     ap.add_argument("--into", help=argparse.SUPPRESS)  # the baseline's database file
@@ -289,7 +325,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for outlets in args.outlets:
         load = os.getloadavg()[0]
-        report = "\n".join(county(outlets, args.nightly, args.nightly_only))
+        report = "\n".join(county(outlets, args.nightly, args.nightly_only, args.landing))
         print(report)
         if args.record:
             stamp = time.strftime("%Y-%m-%d %H:%M")
