@@ -15,6 +15,7 @@ from dagster_project.defs.transform.project import (
     project_fingerprint,
     seed_partial_parse,
 )
+from dagster_project.operate import warmup
 
 # The dbt project whose unit tests passed on this warehouse (a digest of its files). Unit tests
 # check the models' SQL on fixed rows, never the warehouse's data: a build of a warehouse whose
@@ -72,6 +73,7 @@ def dbt_warehouse(
         )
         # before dbt's: the rebuilt models downstream of them come after them
         yield from _kept_outputs(context, selection)
+    warmup.warm()  # while dbt runs in its own process: the next steps' imports
     invocation = dbt.cli(args, context=op_context, target_path=target)
     yield from invocation.stream()
     warehouse.settle_dbt_log()
