@@ -94,6 +94,7 @@ class LakeWriter:
             if not isinstance(source, pa.DictionaryArray):
                 source = source.dictionary_encode()
             names = [str(n) for n in source.dictionary.to_pylist()]
+            # (a categorical's dictionary holds every string of its categories, used or not)
             shas = pa.array([self.hashes.get(n, "") for n in names], pa.large_string())
             # the constants of each log (CONSTANTS): its hash by row, the build
             part = part.append_column(
@@ -202,12 +203,10 @@ def write_readings(
 def _per_log(part: pa.Table, source: pa.DictionaryArray) -> list[tuple]:
     """Per log in `part` (by first appearance): name, rows, raw.cems_values rows, first and
     last DataTime, MNs."""
-    fields = pc.fill_null(part.column("fields"), 0).to_numpy().astype(np.uint16)
     rows = pl.DataFrame(
         {
             "log": source.indices.to_numpy(zero_copy_only=False),
-            "values": np.bitwise_count(fields).astype(np.int64)
-            + part.column("field").is_valid().to_numpy(zero_copy_only=False),
+            "values": values_per_row(part),
             "data_time": pl.from_arrow(part.column("data_time")),
             "mn": pl.from_arrow(part.column("mn")).cast(pl.String),
         }
@@ -248,11 +247,16 @@ def _by_source(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:
 
 
 def value_rows(readings: pa.Table) -> int:
-    """How many rows of raw.cems_values these readings make: a bit of `fields` per wide field
-    sent, plus each extra row (`field` set)."""
-    fields = pc.fill_null(readings.column("fields"), 0)
-    bits = fields.to_numpy().astype(np.uint16)
-    return int(np.bitwise_count(bits).sum()) + readings.column("field").drop_null().length()
+    """How many rows of raw.cems_values these readings make (`values_per_row`, summed)."""
+    return int(values_per_row(readings).sum())
+
+
+def values_per_row(readings: pa.Table) -> np.ndarray:
+    """The rows of raw.cems_values each reading makes: a bit of `fields` per wide field sent,
+    or one for an extra row (`field` set)."""
+    bits = pc.fill_null(readings.column("fields"), 0).to_numpy().astype(np.uint16)
+    extra = readings.column("field").is_valid().to_numpy(zero_copy_only=False)
+    return np.bitwise_count(bits).astype(np.int64) + extra
 
 
 def _by_month(table: pa.Table) -> Iterable[tuple[str, pa.Table]]:

@@ -250,17 +250,13 @@ class ParseStream:
         for reason, n in Counter(rejects.get_column("reason").to_list()).items():
             counts[f"rejected_{reason}"] += n
         counts["rejected"] += rejects.height
-        read = np.bincount(piece.file_idx, minlength=len(self.names))
-        loaded = np.bincount(ok.get_column("file_idx").to_numpy(), minlength=len(self.names))
+        read = Counter(piece.file_idx.tolist())
+        loaded = Counter(ok.get_column("file_idx").to_list())
         rejected = Counter(rejects.get_column("source_file").to_list())
         for file_idx in files:
             name = self.names[file_idx]
             r, lo, rj = self.per_file[name]
-            self.per_file[name] = (
-                r + int(read[file_idx]),
-                lo + int(loaded[file_idx]),
-                rj + rejected[name],
-            )
+            self.per_file[name] = (r + read[file_idx], lo + loaded[file_idx], rj + rejected[name])
         source = self.names[files[0]] if len(files) == 1 else None
         return Batch(items, packet_cols, events, rejects, source_file=source)
 
