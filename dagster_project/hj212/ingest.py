@@ -203,9 +203,11 @@ def record_days(con: duckdb.DuckDBPyConnection, build_id: str, days: list[date])
 
 
 def _missing_from_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> set[str]:
-    """Logs whose lake files are gone: they are read again."""
+    """Logs whose lake files are gone: they are read again. Each file is looked for once,
+    however many logs share it."""
     rows = con.execute("select source_file, path from audit.cems_lake_files").fetchall()
-    return {name for name, path in rows if not (lake_dir / path).is_file()}
+    gone = {path for path in {p for _, p in rows} if not (lake_dir / path).is_file()}
+    return {name for name, path in rows if path in gone}
 
 
 def _days_of(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[date]:

@@ -288,14 +288,16 @@ def _by_cn(table: pa.Table) -> Iterable[pa.Table]:
 def count_unrecorded_values(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """Give manifest rows from before the value count their count, read once from their files
     (by `value_rows`, as the writer counts; per log where logs share a file)."""
-    missing = con.execute(
+    missing: dict[str, list[str]] = {}
+    for path, name in con.execute(
         "select path, source_file from audit.cems_lake_files where value_rows is null"
-    ).fetchall()
+    ).fetchall():
+        missing.setdefault(path, []).append(name)
     counts = []
-    for path in sorted({p for p, _ in missing}):
+    for path, names in sorted(missing.items()):
         table = pq.ParquetFile(lake / path).read(columns=["source_file", "fields", "field"])
         logs = table.column("source_file")
-        for name in {n for p, n in missing if p == path}:
+        for name in names:
             counts.append((value_rows(table.filter(pc.equal(logs, name))), path, name))
     if counts:
         con.executemany(
