@@ -1,7 +1,8 @@
 """Load CEMS packet logs into the warehouse, incrementally by file content hash.
 
 * Files: every file under `cems/` at any depth, except hidden ones and `*.part` files (still
-  being written, e.g. the receiving station's open hour; its closed `.log` files are read).
+  being written, e.g. the receiving station's open hour; its closed `.log` files are read),
+  named and stat'ed in one walk of the folder (landed.py).
 * Values go to the CEMS lake (lake.py: Parquet readings beside the warehouse, listed in
   `audit.cems_lake_files`, seen as the views raw.cems_readings and raw.cems_values); device
   events to raw.cems_device_events; rejects to audit.rejected_records. The logs stream through
@@ -40,7 +41,7 @@ import duckdb
 import polars as pl
 
 from dagster_project import warehouse
-from dagster_project.hj212 import lake, manifest
+from dagster_project.hj212 import lake, landed, manifest
 from dagster_project.hj212.parse import ParseStream
 
 FEED = "cems"
@@ -129,21 +130,21 @@ def recorded_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int |
 
 
 def file_hashes(
-    recorded: dict[str, tuple[str, int | None, int | None]], current: dict[str, Path]
+    recorded: dict[str, tuple[str, int | None, int | None]], current: dict[str, landed.Log]
 ) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
-    """Each log's SHA-256, and the size and mtime of each log hashed here, stat'ed before it was
-    read. A log whose size and mtime are those recorded with its hash keeps that hash unread;
-    any other log is hashed (new, changed, touched, or recorded before stamps were kept)."""
+    """Each log's SHA-256, and the size and mtime of each log hashed here, as stat'ed when it
+    was found (before it was read). A log whose size and mtime are those recorded with its hash
+    keeps that hash unread; any other log is hashed (new, changed, touched, or recorded before
+    stamps were kept)."""
     hashes: dict[str, str] = {}
     stamps: dict[str, tuple[int, int]] = {}
-    for name, path in current.items():
-        stat = path.stat()
+    for name, log in current.items():
         sha, size, mtime = recorded.get(name, (None, None, None))
-        if sha is not None and (size, mtime) == (stat.st_size, stat.st_mtime_ns):
+        if sha is not None and (size, mtime) == (log.size, log.mtime_ns):
             hashes[name] = sha
         else:
-            hashes[name] = sha256_file(path)
-            stamps[name] = (stat.st_size, stat.st_mtime_ns)
+            hashes[name] = sha256_file(Path(log.path))
+            stamps[name] = (log.size, log.mtime_ns)
     return hashes, stamps
 
 
@@ -169,26 +170,10 @@ def _stamp(
     )
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-OPEN_SUFFIX = ".part"  # a file still being written (the receiving station's open hour)
-
-
 def packet_files(cems_dir: Path) -> list[Path]:
-    """Every regular file under cems_dir at any depth (any name), except hidden files and
-    folders and files still open for writing (`*.part`)."""
-    return sorted(
-        p
-        for p in cems_dir.rglob("*")
-        if p.is_file()
-        and p.suffix != OPEN_SUFFIX
-        and not any(part.startswith(".") for part in p.relative_to(cems_dir).parts)
-    )
+    """Every log under cems_dir (landed.py: any depth, any name, except hidden files and
+    folders and files still open for writing, `*.part`), in name order."""
+    return [Path(log.path) for log in landed.landed_logs(cems_dir, cems_dir).values()]
 
 
 def record_days(con: duckdb.DuckDBPyConnection, build_id: str, days: list[date]) -> None:
@@ -261,22 +246,22 @@ def ingest_cems(
         stats.changed_days = sorted(set(extra_days))
         record_days(con, build_id, stats.changed_days)
         return stats
-    files = packet_files(cems_dir)
-    stats.files_seen = len(files)
+    current = landed.landed_logs(cems_dir, sources_root)
+    stats.files_seen = len(current)
     recorded = recorded_files(con)
     known = {name: sha for name, (sha, _size, _mtime) in recorded.items()}
     stale = _missing_from_lake(con, lake_dir)  # e.g. a warehouse moved without its lake
-    current = {_rel(p, sources_root): p for p in files}
     hashes, stamps = file_hashes(recorded, current)
     con.execute("begin transaction")
     try:
         gone = sorted(set(known) - set(current))
-        todo = [n for n in sorted(current) if known.get(n) != hashes[n] or n in stale]
+        todo = [n for n in current if known.get(n) != hashes[n] or n in stale]
         changed = gone + [n for n in todo if n in known]
         days = _days_of(con, changed)
         _delete_files(con, changed, lake_dir, build_id)
         stats.files_removed = len(gone)
-        skipped = [n for n in sorted(current) if n not in todo]
+        parsed = set(todo)
+        skipped = [n for n in current if n not in parsed]
         stats.files_skipped = len(skipped)
         _log_unchanged(con, build_id, skipped, hashes)
         written = _load(
@@ -301,7 +286,7 @@ def ingest_cems(
 def _load(
     con: duckdb.DuckDBPyConnection,
     todo: list[str],
-    paths: dict[str, Path],
+    logs: dict[str, landed.Log],
     hashes: dict[str, str],
     root: Path,
     build_id: str,
@@ -313,8 +298,9 @@ def _load(
     if not todo:
         return []
     stream = ParseStream(
-        [paths[n] for n in todo],
+        [Path(logs[n].path) for n in todo],
         root=root,
+        names=todo,
         modbus_le_allowed=modbus_le_allowed,
         seen_before=lake.seen_in_lake(con, lake_dir),
     )

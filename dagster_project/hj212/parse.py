@@ -54,6 +54,7 @@ import polars as pl
 from dagster_project import warehouse
 from dagster_project.hj212 import codes, fields, framing
 from dagster_project.hj212.keys import SeenPackets
+from dagster_project.hj212.landed import resolved_name
 from dagster_project.hj212.logfile import FileProblem
 from dagster_project.hj212.masking import mask_raw
 from dagster_project.hj212.pieces import PIECE_BYTES, LogPieces, Piece, parse_piece
@@ -128,12 +129,7 @@ class ParseResult:
 
 
 def _rel(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    return resolved_name(path, root) if root is not None else path.as_posix()
 
 
 SeenBefore = Callable[[pl.DataFrame], np.ndarray]
@@ -146,7 +142,8 @@ class ParseStream:
     `seen_before(keys)` (mn, cn, data_time, pno) returns a mask of packets already loaded
     elsewhere (rejected here as duplicates). After iteration, `counts` and `per_file` hold the
     totals. Logs smaller than a piece are parsed together up to `group_bytes` a piece (0: each on
-    its own)."""
+    its own). `names`, when given, are the logs' names in the order of `paths` (a caller that
+    walked the folder has them; resolving a million hourly logs again costs a minute)."""
 
     def __init__(
         self,
@@ -156,9 +153,13 @@ class ParseStream:
         station_units: Mapping[str, Mapping[str, str]] | None = None,
         seen_before: SeenBefore | None = None,
         group_bytes: int = PIECE_BYTES,
+        names: Sequence[str] | None = None,
     ) -> None:
         self.group_bytes = group_bytes
-        self.named = sorted(((_rel(Path(p), root), Path(p)) for p in paths), key=lambda x: x[0])
+        if names is None:
+            names = [_rel(Path(p), root) for p in paths]
+        assert len(names) == len(paths), "one name per path"
+        self.named = sorted(zip(names, map(Path, paths), strict=True), key=lambda x: x[0])
         self.names = [n for n, _ in self.named]
         self.allowed = list(modbus_le_allowed)
         self.station_units = station_units
