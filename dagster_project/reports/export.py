@@ -13,6 +13,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Collection
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -96,8 +97,9 @@ def export_inventory(
                 {"feed": feed, "source_file": name, "sha256": sha}
                 for feed, name, sha in build.source_files
             ],
+            source_folders=[asdict(folder) for folder in build.source_folders],
         )
-        if not build.source_files:
+        if not build.source_files and not build.source_folders:
             manifest.warnings.append("audit.load_log names no source files of the latest build")
         present = _check_contract(existing, manifest)
         tables = [(sheet, fetch_sheet(con, sheet, year)) for sheet in present]

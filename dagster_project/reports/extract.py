@@ -33,11 +33,31 @@ class ExportContractError(RuntimeError):
     """A mart lacks a column the export catalogue requires."""
 
 
+# Feeds whose files are listed by folder, not one by one: a receiving station lands a CEMS log
+# per MN and hour (~8,760 a year per outlet), which no manifest reader wants one line each of.
+BY_FOLDER_FEEDS = ("cems",)
+
+
+@dataclass(frozen=True)
+class SourceFolder:
+    """The files of one feed in one folder: how many, the first and last by name, and the
+    SHA-256 of their list (each file's "<source_file>\t<sha256>\n", in name order), which anyone
+    holding the files can compute again."""
+
+    feed: str
+    folder: str
+    files: int
+    first: str
+    last: str
+    list_sha256: str
+
+
 @dataclass(frozen=True)
 class BuildInfo:
     build_id: str | None
     build_time: datetime | None  # max(audit.load_log.loaded_at) of the latest build
     source_files: tuple[tuple[str, str, str | None], ...]  # (feed, source_file, file_sha256)
+    source_folders: tuple[SourceFolder, ...] = ()  # the feeds in BY_FOLDER_FEEDS
 
 
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
@@ -118,10 +138,26 @@ def read_build_info(con: duckdb.DuckDBPyConnection, existing: dict[str, set[str]
         return BuildInfo(None, None, ())
     files = con.execute(
         f"select distinct feed, source_file, file_sha256 from {LOAD_LOG} "
-        "where build_id = ? order by feed, source_file, file_sha256",
-        [row[0]],
+        "where build_id = ? and feed not in (select unnest(?)) "
+        "order by feed, source_file, file_sha256",
+        [row[0], list(BY_FOLDER_FEEDS)],
     ).fetchall()
-    return BuildInfo(row[0], row[1], tuple((f[0], f[1], f[2]) for f in files))
+    folders = con.execute(
+        f"""select feed, folder, count(*), min(source_file), max(source_file),
+                   sha256(string_agg(source_file || chr(9) || coalesce(file_sha256, '')
+                                     || chr(10), '' order by source_file, file_sha256))
+            from (select distinct feed, source_file, file_sha256,
+                         parse_dirpath(source_file, 'forward_slash') as folder
+                  from {LOAD_LOG} where build_id = ? and feed in (select unnest(?)))
+            group by feed, folder order by feed, folder""",
+        [row[0], list(BY_FOLDER_FEEDS)],
+    ).fetchall()
+    return BuildInfo(
+        row[0],
+        row[1],
+        tuple((f[0], f[1], f[2]) for f in files),
+        tuple(SourceFolder(*f) for f in folders),
+    )
 
 
 def mart_totals(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, tuple[float, int]]:

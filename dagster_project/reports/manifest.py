@@ -63,6 +63,9 @@ class ExportManifest:
     sheets: list[SheetEntry] = field(default_factory=list)
     totals_check: list[TotalsCheck] = field(default_factory=list)
     source_files: list[dict[str, str | None]] = field(default_factory=list)
+    # CEMS logs by folder: feed, folder, files, first, last, list_sha256 (see
+    # reports/extract.py SourceFolder for how to compute it again)
+    source_folders: list[dict[str, str | int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property

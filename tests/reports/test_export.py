@@ -166,8 +166,17 @@ def test_manifest_checksums_rows_and_build(exported: Path, warehouse_file: Path)
     assert str(warehouse_file.parent) not in json.dumps(manifest)
     assert manifest["source_files"] == [
         {"feed": "boilers", "source_file": "boilers/锅炉台账.csv", "sha256": "bb"},
-        {"feed": "cems", "source_file": "cems/a.log", "sha256": "dd"},
         {"feed": "kilns", "source_file": "kilns/kilns.xlsx", "sha256": "cc"},
+    ]
+    assert manifest["source_folders"] == [  # CEMS logs by folder
+        {
+            "feed": "cems",
+            "folder": "cems",
+            "files": 1,
+            "first": "cems/a.log",
+            "last": "cems/a.log",
+            "list_sha256": hashlib.sha256(b"cems/a.log\tdd\n").hexdigest(),
+        }
     ]
     assert manifest["warnings"] == []
     for entry in manifest["files"]:
