@@ -266,6 +266,7 @@ def run_build(
                     log_file,
                     run_id,
                     cems_days,
+                    keep_builds,
                 )
             finally:  # under the lock: never prune the folder of a build that is running
                 retention.prune_build_folders(paths.builds_dir(where.state), keep_builds, build_id)
@@ -306,6 +307,7 @@ def _build_locked(
     log_file: Path,
     run_id: list[str],
     cems_days: Sequence[date] = (),
+    keep_builds: int = retention.DEFAULT_KEEP_BUILDS,
 ) -> BuildSummary:
     started = time.monotonic()
     # Nothing else can be building this warehouse now: leftovers are from killed builds.
@@ -344,6 +346,8 @@ def _build_locked(
         ):
             tags = runs.launch_tags(build_id, where.target, where.sources, accept_shrink)
             checks = _execute_assets(instance, tags, progress, log_file, run_id)
+        with contextlib.closing(warehouse.connect(building)) as con:
+            retention.prune_unchanged_loads(con, keep_builds)
         summary = summarize(building, build_id, time.monotonic() - started, checks)
         summary.log_file = log_file
         accepted = [c for c in checks if c.name == GUARD_CHECK and c.detail not in ("", "none")]
