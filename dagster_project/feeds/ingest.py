@@ -206,10 +206,17 @@ def _keep(
         con.execute(
             "delete from audit.load_log where build_id = ? and feed = ?", [build_id, spec.feed]
         )
-        for f in prints:
+        if prints:  # one statement: a feed may be thousands of files (gate records by month)
             con.execute(
-                "insert into audit.load_log values (?, ?, ?, ?, 0, 0, 0, current_timestamp, ?)",
-                [build_id, spec.feed, f.source_file, f.file_sha256, unchanged.UNCHANGED_NOTE],
+                """insert into audit.load_log
+                   select ?, ?, unnest(?), unnest(?), 0, 0, 0, current_timestamp, ?""",
+                [
+                    build_id,
+                    spec.feed,
+                    [f.source_file for f in prints],
+                    [f.file_sha256 for f in prints],
+                    unchanged.UNCHANGED_NOTE,
+                ],
             )
         con.execute("commit")
     except Exception:

@@ -121,17 +121,21 @@ def record(
     con.execute(f"delete from {READS_TABLE} where feed = ?", [spec.feed])
     signed = contract(spec)
     con.execute(f"insert into {READS_TABLE} values (?, ?, ?)", [spec.feed, build_id, signed])
-    for f in files:
-        con.execute(
-            f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                spec.feed,
-                f.source_file,
-                f.size_bytes,
-                f.mtime_ns,
-                f.file_sha256,
-                signed,
-                build_id,
-                *counts.get(f.source_file, (0, 0, 0)),
-            ],
-        )
+    if not files:
+        return
+    zero = (0, 0, 0)
+    con.execute(  # one statement: a feed may be thousands of files (gate records by month)
+        f"""insert into {STATE_TABLE}
+            select ?, unnest(?), unnest(?), unnest(?), unnest(?), ?, ?,
+                   unnest(?), unnest(?), unnest(?)""",
+        [
+            spec.feed,
+            [f.source_file for f in files],
+            [f.size_bytes for f in files],
+            [f.mtime_ns for f in files],
+            [f.file_sha256 for f in files],
+            signed,
+            build_id,
+            *([counts.get(f.source_file, zero)[k] for f in files] for k in range(3)),
+        ],
+    )
