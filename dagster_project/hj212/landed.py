@@ -7,11 +7,13 @@ walk takes each log's name and size and modification time from its directory ent
 
 What is a log: every file at any depth, except hidden files and folders (a name starting with
 ".", e.g. the station's `.station/` journal) and files still being written (`*.part`). Folders
-reached through a symbolic link are not entered; a linked file is a log. A log's name is its path
-relative to the sources root, with the links in it resolved (a linked file, or a `cems` folder
-that is itself a link, is named by where it resolves to, or by its path as given when that lies
-outside the root). Below the folder's resolved place, a log that is no link is named by its
-path in the walk, which is what resolving it gives.
+reached through a symbolic link are not entered; a linked file is a log. A folder that cannot be
+listed stops the build (its logs would otherwise look gone and their rows be dropped).
+
+A log's name is its path relative to the sources root, with the links in it resolved (a linked
+file, or a `cems` folder that is itself a link, is named by where it resolves to, or by its path
+as given when that lies outside the root). Below the folder's resolved place, a log that is no
+link is named by its path in the walk, which is what resolving it gives.
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ def landed_logs(cems_dir: Path, root: Path) -> dict[str, Log]:
         folder, at = folders.pop()
         try:
             entries = list(os.scandir(folder))
-        except PermissionError:  # as pathlib's rglob: a folder that cannot be listed is passed
+        except PermissionError as exc:  # its logs would look gone, and their rows be dropped
+            raise PermissionError(
+                f"cannot list {folder} under the CEMS sources ({exc.strerror}): the build "
+                "would miss its logs; give the build's user read access to it"
+            ) from exc
+        except (FileNotFoundError, NotADirectoryError):  # went while we walked
             continue
         for entry in entries:
             if entry.name.startswith("."):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from dagster_project.hj212.landed import landed_logs
 
 
@@ -77,3 +79,20 @@ def test_a_sources_root_reached_through_a_link_names_logs_relative_to_it(tmp_pat
     os.symlink(disk, tmp_path / "sources")
     sources = tmp_path / "sources"
     assert list(landed_logs(sources / "cems", sources)) == ["cems/MN1/x.log"]
+
+
+def test_a_folder_that_cannot_be_listed_stops_the_walk(tmp_path: Path, monkeypatch) -> None:
+    sources = tmp_path / "sources"
+    _touch(sources / "cems" / "MN1" / "x.log")
+    locked = sources / "cems" / "MN2"
+    _touch(locked / "y.log")
+    real_scandir = os.scandir
+
+    def scandir(path):  # the tests run as root, whom file modes do not stop
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(PermissionError, match=r"cannot list .*MN2 under the CEMS sources"):
+        landed_logs(sources / "cems", sources)
