@@ -170,12 +170,6 @@ def _stamp(
     )
 
 
-def packet_files(cems_dir: Path) -> list[Path]:
-    """Every log under cems_dir (landed.py: any depth, any name, except hidden files and
-    folders and files still open for writing, `*.part`), in name order."""
-    return [Path(log.path) for log in landed.landed_logs(cems_dir, cems_dir).values()]
-
-
 def record_days(con: duckdb.DuckDBPyConnection, build_id: str, days: list[date]) -> None:
     """The data days this build must recompute downstream: audit.cems_rebuild_days holds this
     build's (replaced each build), audit.cems_changed_days every build's."""

@@ -27,7 +27,8 @@ OPEN_SUFFIX = ".part"  # a file still being written (the receiving station's ope
 
 @dataclass(frozen=True, slots=True)
 class Log:
-    name: str  # relative to the sources root (posix)
+    """A log found by the walk (its name, relative to the sources root, is its key)."""
+
     path: str  # as walked (a Path is made only for the logs read)
     size: int
     mtime_ns: int
@@ -64,7 +65,7 @@ def landed_logs(cems_dir: Path, root: Path) -> dict[str, Log]:
                     name = f"{at}/{entry.name}" if at else entry.name
                 else:
                     name = resolved_name(Path(entry.path), root_real)
-                found[name] = Log(name, entry.path, stat.st_size, stat.st_mtime_ns)
+                found[name] = Log(entry.path, stat.st_size, stat.st_mtime_ns)
     return dict(sorted(found.items()))
 
 

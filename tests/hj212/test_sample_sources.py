@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.hj212.ingest import packet_files
+from dagster_project.hj212.landed import landed_logs
 from dagster_project.hj212.parse import parse_files
 
 SOURCES = Path(__file__).resolve().parents[2] / "sources"
@@ -24,7 +24,8 @@ def _listed_corruptions(readme: str) -> set[tuple[str, int, str]]:
 @pytest.mark.skipif(not (SOURCES / "cems").is_dir(), reason="no generated sources/ here")
 def test_sample_cems_rejects_are_exactly_the_listed_corruptions() -> None:
     expected = _listed_corruptions((SOURCES / "README.md").read_text(encoding="utf-8"))
-    result = parse_files(packet_files(SOURCES / "cems"), root=SOURCES)
+    logs = landed_logs(SOURCES / "cems", SOURCES).values()
+    result = parse_files([Path(log.path) for log in logs], root=SOURCES)
     got = set(result.rejects.select("source_file", "line_no", "reason").iter_rows())
     assert expected and got == expected
     c = result.counts
