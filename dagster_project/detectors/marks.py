@@ -36,8 +36,9 @@ def _nearest_clean(clean: np.ndarray, lo: int, hi: int, reach: int) -> list[int]
 def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach: int) -> np.ndarray:
     """What each hour would have read (log compliance value): its nearest clean neighbours (each
     side within `reach` hours, never itself) blended with the fit on the outlet's own channels
-    (flow, temperature, O2, other pollutants), the blend's weights fitted on the clean hours. NaN
-    where neither is known."""
+    (flow, temperature, O2, other pollutants) and with what its clock hour reads on other days
+    (`clock_hour_profile`), the blend's weights fitted on the clean hours. NaN where neither the
+    neighbours nor the fit are known."""
     n = len(s.times)
     v = s.compliance
     logv = np.where(np.isfinite(v) & (v > 0), np.log(np.where(v > 0, v, 1.0)), np.nan)
@@ -55,13 +56,32 @@ def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach:
     fit = fit_channels(logv, chans, np.flatnonzero(ok & known))
     if fit is not None:
         fitted[known] = fit.predict(chans, np.flatnonzero(known))
-    both = ok & np.isfinite(ctx) & np.isfinite(fitted)
-    blend = fit_channels(logv, [ctx, fitted], np.flatnonzero(both))
+    parts = [ctx, fitted, clock_hour_profile(s, logv, ok)]
+    known = np.all([np.isfinite(p) for p in parts], axis=0)
+    blend = fit_channels(logv, parts, np.flatnonzero(ok & known))
     pred = np.where(np.isfinite(ctx), ctx, fitted)
     if blend is not None:
-        at = np.flatnonzero(np.isfinite(ctx) & np.isfinite(fitted))
-        pred[at] = blend.predict([ctx, fitted], at)
+        at = np.flatnonzero(known)
+        pred[at] = blend.predict(parts, at)
     return pred
+
+
+def clock_hour_profile(
+    s: Series, logv: np.ndarray, ok: np.ndarray, min_days: int = 4
+) -> np.ndarray:
+    """What each hour reads at its clock hour: the median of the clean log values (`ok`) at that
+    clock hour over the series' days, or of all of them where fewer than `min_days` are known
+    there (no profile to tell). A plant on a daily schedule (a morning start-up, a day shift, a
+    batch) reads high at the same hours day after day, which the neighbouring hours of a mark or
+    gap placed there may not show."""
+    clock = np.array([t.hour for t in s.times])
+    overall = float(np.median(logv[ok])) if ok.any() else np.nan
+    profile = np.full(24, overall)
+    for h in range(24):
+        at = ok & (clock == h)
+        if at.sum() >= min_days:
+            profile[h] = np.median(logv[at])
+    return profile[clock]
 
 
 def _context_ranks(
