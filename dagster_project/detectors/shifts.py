@@ -398,13 +398,13 @@ def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tu
 def held_shifts(ss: ShiftScan, cfg: Config) -> list[Held]:
     """Changes of the load-adjusted level (loose candidates, whatever the load did at the edge)
     taken back within `undo_max_days` by an opposite change of about their size, where the whole
-    episode between them stands out (`episode_z`) from the series' own episodes of that length,
-    and at least one of the two passes every test of a step (`cand`), or both are abrupt between
-    running hours (an edit put on and taken off at an hour, whatever the load did over the days
-    around them); an episode that stands out further (`episode_z_alone`) needs neither. The load
-    channels are already in the residual; judging the episode as a whole lets an edit whose
-    edges fall on a restart or a load change (where flow and O2 move with it), or whose edges
-    the hour-to-hour noise blurs, count."""
+    episode between them stands out (`episode_z`) from the series' own episodes of that length
+    apart from it, and at least one of the two passes every test of a step (`cand`), or both are
+    abrupt between running hours (an edit put on and taken off at an hour, whatever the load did
+    over the days around them); an episode that stands out further (`episode_z_alone`) needs
+    neither. The load channels are already in the residual; judging the episode as a whole lets an
+    edit whose edges fall on a restart or a load change (where flow and O2 move with it), or whose
+    edges the hour-to-hour noise blurs, count."""
     c = cfg["step_change"]
     w, d, idx = ss.w, ss.d, ss.idx
     picks = pick_peaks(np.abs(d), ss.loose, ss.k, int(c["min_separation_hours"]))
