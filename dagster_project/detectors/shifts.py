@@ -379,14 +379,15 @@ def episode_shift(
 
 def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tuple[float, float]:
     """The episode statistic of [p, q) and its robust z against the same statistic for every
-    episode of the same length (an eighth of it apart) in the series that lies apart from it: an
-    outlet whose load-adjusted level wanders by days sets its own, wider, null; an episode that
-    overlaps the one judged holds part of its shift, so it belongs to the case, not to the null.
-    (shift, z); z is 0 where fewer than 8 such episodes fit."""
+    episode of the same length (an eighth of it apart) in the series that lies apart from it,
+    with the w values either side: an outlet whose load-adjusted level wanders by days sets its
+    own, wider, null; an episode that overlaps the one judged, or compares itself with it, holds
+    part of its shift, so it belongs to the case, not to the null. (shift, z); z is 0 where fewer
+    than 8 such episodes fit."""
     n_in = q - p
     shift = float(episode_shift(resid, medw, np.array([p]), n_in, w)[0])
     starts = np.arange(w, resid.size - n_in - w + 1, max(n_in // 8, 1))
-    starts = starts[(starts + n_in <= p) | (starts >= q)]
+    starts = starts[(starts + n_in + w <= p) | (starts - w >= q)]
     if starts.size < 8:
         return shift, 0.0
     null = episode_shift(resid, medw, starts, n_in, w)
