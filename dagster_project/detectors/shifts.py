@@ -516,8 +516,9 @@ def scale_ratios(
     consecutive usable values), three ways: the hour-to-hour noise, the hour-to-hour noise of the
     log values times the level ratio (the process's noise is multiplicative, so its log noise
     does not move with the load), and the interquartile spread. A rescaled signal moves all
-    three with the level; a step moves none. Their geometric mean (`scale_ratio`) decides, three
-    noisy estimates of one ratio being steadier together than any one alone."""
+    three with the level; a step moves none. Their median (`scale_ratio`) decides: one estimate
+    thrown off (the spread by a load change inside the episode, a noise ratio by values pushed
+    onto a floor) does not carry the other two with it."""
 
     def noise(pieces: Sequence[np.ndarray], log: bool) -> float:
         v = [np.log(np.maximum(x, 1e-6)) if log else x for x in pieces]
@@ -527,7 +528,7 @@ def scale_ratios(
     logs = noise(inside, True) / max(noise(outside, True), 1e-9) * float(np.exp(level))
     spread = _iqr(np.concatenate(inside)) / max(_iqr(np.concatenate(outside)), 1e-9)
     ratios = {"noise_ratio": raw, "log_noise_ratio_times_level": logs, "spread_ratio": spread}
-    ratios["scale_ratio"] = float(np.prod([max(r, 1e-9) for r in ratios.values()]) ** (1 / 3))
+    ratios["scale_ratio"] = float(np.median(list(ratios.values())))
     return ratios
 
 

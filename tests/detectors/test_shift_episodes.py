@@ -169,3 +169,17 @@ def test_a_scale_fallen_within_twice_the_level_is_a_rescale_either_way() -> None
         assert shift_kind(level, scale, 2.0) == "step_change", scale
     assert shift_kind(-level, 1 / 0.45, 2.0) == "rescaled_signal"
     assert shift_kind(0.0, 0.5, 2.0) == "step_change"
+
+
+def test_a_step_up_across_a_load_swing_is_still_a_step() -> None:
+    """A step up whose episode also holds a slow load swing: the spread inside grows with the
+    swing, the hour-to-hour noise does not. The median of the three estimates stays with the two
+    that are not thrown off, so the step is not taken for a rescale."""
+    rng = np.random.default_rng(8)
+    outside = [20 * np.exp(rng.normal(0, 0.1, 200)), 20 * np.exp(rng.normal(0, 0.1, 200))]
+    swing = 15 * np.sin(np.linspace(0, 2 * np.pi, 150))
+    edited = 20 * np.exp(rng.normal(0, 0.1, 150)) + 12.0 + swing
+    level = float(np.log(np.median(edited) / np.median(np.concatenate(outside))))
+    ratios = scale_ratios([edited], outside, level)
+    assert ratios["spread_ratio"] > 2.0
+    assert shift_kind(level, ratios["scale_ratio"], 2.0) == "step_change", ratios
