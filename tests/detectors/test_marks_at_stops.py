@@ -4,14 +4,11 @@ is stopping reads a cold, idle stack whatever was hidden)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 
 from dagster_project.detectors import marks
-from dagster_project.detectors.config import load_config
-from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
+from tests.detectors.mark_series import calibration_findings, day_plant_channels, marked_series
 
 DAYS = 40
 MARKED_DAYS = range(20, 30)
@@ -23,7 +20,6 @@ def _batch_plant() -> Series:
     a zero-gas C mark covers the last running hour and the hour the plant stops in."""
     rng = np.random.default_rng(5)
     n = 24 * DAYS
-    t0 = datetime(2024, 3, 4)
     state = np.full(n, "stopped", dtype=object)
     value = np.abs(rng.normal(0.2, 0.1, n))
     flag = np.full(n, "N", dtype=object)
@@ -39,38 +35,23 @@ def _batch_plant() -> Series:
         if d in MARKED_DAYS:
             flag[stop - 1 : stop + 1] = "C"
             value[stop - 1 : stop + 1] = rng.uniform(0.0, 0.3, 2)
-    running = state == "running"
-    return Series(
+    channels = day_plant_channels(state == "running", flow, rng)
+    return marked_series(
+        value,
+        flag,
+        state,
+        channels,
         mn="MN0009",
         pollutant_code="a34013",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=value,
-        converted=value,
-        o2=np.where(running, 12.0, 20.8) + rng.normal(0, 0.2, n),
-        flow=flow,
-        temp=np.where(running, 80.0, 30.0) + rng.normal(0, 1.0, n),
-        valid=flag == "N",
-        present=np.ones(n, bool),
-        flag=flag.astype(str),
-        marked_minutes=np.where(flag == "C", 60.0, 0.0),
-        state=state.astype(str),
-        flow_vote=running.astype(float),
-        temp_vote=running.astype(float),
         limit=30.0,
         span=100.0,
-        detection_limit=1.0,
-        reference_o2=None,
         source_kind="kiln",
-        o2_informative=True,
     )
 
 
 def test_marks_running_on_into_a_stop_are_judged_by_their_running_hours() -> None:
-    cfg = load_config()
     s = _batch_plant()
-    fb = FindingsBuilder("py.calibration_timing")
-    marks.calibration_timing(s, [s], cfg, fb)
-    (f,) = fb.frame().to_dicts()
+    (f,) = calibration_findings(s)
     assert f["anomaly_type"] == "calibration_timing"
     assert f["start_time"].date() >= s.times[24 * MARKED_DAYS[0]].date()
     assert f["end_time"].date() <= s.times[24 * MARKED_DAYS[-1]].date()

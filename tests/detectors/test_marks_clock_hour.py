@@ -5,14 +5,11 @@ at the day's highest emission; those laid at a settled hour do not."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 
 from dagster_project.detectors import marks
-from dagster_project.detectors.config import load_config
-from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
+from tests.detectors.mark_series import calibration_findings, day_plant_channels, marked_series
 
 DAYS = 42
 MARKED_DAYS = range(20, 30)
@@ -24,7 +21,6 @@ def _two_shift_plant(marked_hour: int) -> Series:
     tells it). On ten days in a row a zero-gas C mark covers `marked_hour`."""
     rng = np.random.default_rng(11)
     n = 24 * DAYS
-    t0 = datetime(2024, 3, 4)
     state = np.full(n, "stopped", dtype=object)
     value = np.abs(rng.normal(0.2, 0.1, n))
     flag = np.full(n, "N", dtype=object)
@@ -40,47 +36,31 @@ def _two_shift_plant(marked_hour: int) -> Series:
             flag[at] = "C"
             value[at] = rng.uniform(0.0, 0.3)
     running = state == "running"
-    return Series(
+    flow = np.where(running, 8.0, 0.2) + rng.normal(0, 0.1, n)
+    channels = day_plant_channels(running, flow, rng)
+    return marked_series(
+        value,
+        flag,
+        state,
+        channels,
         mn="MN0011",
         pollutant_code="a21002",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=value,
-        converted=value,
-        o2=np.where(running, 12.0, 20.8) + rng.normal(0, 0.2, n),
-        flow=np.where(running, 8.0, 0.2) + rng.normal(0, 0.1, n),
-        temp=np.where(running, 80.0, 30.0) + rng.normal(0, 1.0, n),
-        valid=flag == "N",
-        present=np.ones(n, bool),
-        flag=flag.astype(str),
-        marked_minutes=np.where(flag == "C", 60.0, 0.0),
-        state=state.astype(str),
-        flow_vote=running.astype(float),
-        temp_vote=running.astype(float),
         limit=50.0,
         span=200.0,
-        detection_limit=1.0,
-        reference_o2=None,
         source_kind="boiler",
-        o2_informative=True,
     )
-
-
-def _found(s: Series) -> list[dict]:
-    fb = FindingsBuilder("py.calibration_timing")
-    marks.calibration_timing(s, [s], load_config(), fb)
-    return fb.frame().to_dicts()
 
 
 def test_marks_over_the_start_up_hour_sit_at_the_days_highest_emission() -> None:
     s = _two_shift_plant(marked_hour=7)
-    (f,) = _found(s)
+    (f,) = calibration_findings(s)
     assert f["anomaly_type"] == "calibration_timing"
     assert f["start_time"].date() >= s.times[24 * MARKED_DAYS[0]].date()
     assert f["end_time"].date() <= s.times[24 * MARKED_DAYS[-1]].date()
 
 
 def test_marks_at_a_settled_hour_hid_nothing_high() -> None:
-    assert _found(_two_shift_plant(marked_hour=12)) == []
+    assert calibration_findings(_two_shift_plant(marked_hour=12)) == []
 
 
 def test_the_clock_hour_profile_reads_the_start_up() -> None:

@@ -5,14 +5,11 @@ drawn at random are not reported."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 
 from dagster_project.detectors import marks
-from dagster_project.detectors.config import load_config
-from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.series import Series
+from tests.detectors.mark_series import calibration_findings, marked_series
 
 DAYS = 42
 MARKED_DAYS = range(20, 30)
@@ -24,7 +21,6 @@ def _plant(pick_high: bool, skip: tuple[int, ...] = ()) -> Series:
     in the top fifth of its day) or an hour drawn at random."""
     rng = np.random.default_rng(11)
     n = 24 * DAYS
-    t0 = datetime(2024, 3, 4)
     hours = np.arange(n) % 24
     peak = np.repeat(rng.integers(0, 24, DAYS), 24)
     value = 50 + 12 * np.cos(2 * np.pi * (hours - peak) / 24) + rng.normal(0, 1.5, n)
@@ -35,41 +31,27 @@ def _plant(pick_high: bool, skip: tuple[int, ...] = ()) -> Series:
         at = 24 * d + (int(peak[24 * d]) - 3) % 24 if pick_high else 24 * d + int(rng.integers(24))
         flag[at] = "C"
         value[at] = rng.uniform(0.0, 0.3)
-    ones = np.ones(n)
-    return Series(
+    channels = (
+        9.0 + rng.normal(0, 0.2, n),
+        10.0 * rng.uniform(0.97, 1.03, n),
+        120 + rng.normal(0, 1.0, n),
+    )
+    return marked_series(
+        value,
+        flag,
+        np.full(n, "running"),
+        channels,
         mn="MN0010",
         pollutant_code="a21002",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=value,
-        converted=value,
-        o2=9.0 + rng.normal(0, 0.2, n),
-        flow=10.0 * rng.uniform(0.97, 1.03, n),
-        temp=120 * ones + rng.normal(0, 1.0, n),
-        valid=flag == "N",
-        present=np.ones(n, bool),
-        flag=flag.astype(str),
-        marked_minutes=np.where(flag == "C", 60.0, 0.0),
-        state=np.full(n, "running"),
-        flow_vote=ones,
-        temp_vote=ones,
         limit=100.0,
         span=200.0,
-        detection_limit=1.0,
-        reference_o2=None,
         source_kind="boiler",
-        o2_informative=True,
     )
-
-
-def _found(s: Series) -> list[dict]:
-    fb = FindingsBuilder("py.calibration_timing")
-    marks.calibration_timing(s, [s], load_config(), fb)
-    return fb.frame().to_dicts()
 
 
 def test_marks_day_after_day_at_wandering_hours_high_in_their_day() -> None:
     s = _plant(pick_high=True)
-    (f,) = _found(s)
+    (f,) = calibration_findings(s)
     assert f["anomaly_type"] == "calibration_timing"
     assert "day after day" in f["evidence"]
     assert s.times[24 * MARKED_DAYS[0]] <= f["start_time"] <= f["end_time"]
@@ -77,7 +59,7 @@ def test_marks_day_after_day_at_wandering_hours_high_in_their_day() -> None:
 
 
 def test_the_same_marks_over_random_hours_are_not_reported() -> None:
-    assert _found(_plant(pick_high=False)) == []
+    assert calibration_findings(_plant(pick_high=False)) == []
 
 
 def test_a_daily_run_needs_days_in_a_row_and_wandering_hours() -> None:
@@ -94,5 +76,5 @@ def test_a_run_of_marks_may_skip_a_day() -> None:
     """A falsifier skips a day now and then (the peak fell at the routine calibration hour, the
     kiln ran short): no three marked days in a row, still a run."""
     s = _plant(pick_high=True, skip=(23, 26))
-    (f,) = _found(s)
+    (f,) = calibration_findings(s)
     assert f["anomaly_type"] == "calibration_timing" and "day after day" in f["evidence"]
