@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
+from benchmarks.bench_detector_alone import findings
 from benchmarks.detector_worlds import world_b
-from benchmarks.detector_worlds.scoring import score, wilson
+from benchmarks.detector_worlds.scoring import overlaps, score, wilson
 from benchmarks.detector_worlds.workbench import Label
 from benchmarks.detector_worlds.world import World
 from dagster_project.detectors.inputs import HOURLY_SCHEMA, OUTLET_POLLUTANT_SCHEMA
@@ -77,3 +78,15 @@ def test_scoring_counts_hits_false_episodes_and_their_timing() -> None:
     assert s.in_shutdown == 1 and s.in_routine == 0
     lo, hi = wilson(19, 20)
     assert round(lo, 3) == 0.764 and round(hi, 3) == 0.991
+
+
+def test_one_detector_alone_finds_its_case_and_nothing_on_the_clean_data(world) -> None:
+    """bench_detector_alone: the copy search (a cross-series detector) finds the copied day on the
+    injected data and reports nothing on the clean data; a per-series detector runs too."""
+    (case,) = [lab for lab in world.labels if lab.anomaly_type == "copy_paste"]
+    found = findings(world.injected, world.outlets, world.stack_tests, "py.copy_paste")
+    assert all(r["detector"] == "py.copy_paste" for r in found)
+    assert any(r["anomaly_type"] == "copy_paste" and overlaps(r, case) for r in found)
+    assert findings(world.clean, world.outlets, world.clean_stack_tests, "py.copy_paste") == []
+    shifts = findings(world.injected, world.outlets, world.stack_tests, "py.step_rescale")
+    assert {r["anomaly_type"] for r in shifts} <= {"step_change", "rescaled_signal"}
