@@ -36,9 +36,9 @@ def _nearest_clean(clean: np.ndarray, lo: int, hi: int, reach: int) -> list[int]
 def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach: int) -> np.ndarray:
     """What each hour would have read (log compliance value): its nearest clean neighbours (each
     side within `reach` hours, never itself) blended with the fit on the outlet's own channels
-    (flow, temperature, O2, other pollutants) and with what its clock hour reads on other days
-    (`clock_hour_profile`), the blend's weights fitted on the clean hours. NaN where neither the
-    neighbours nor the fit are known."""
+    (flow, temperature, O2, other pollutants) and with what its clock hour reads over the series'
+    clean hours (`clock_hour_profile`), the blend's weights fitted on the clean hours. NaN where
+    neither the neighbours nor the fit are known."""
     n = len(s.times)
     v = s.compliance
     logv = np.where(np.isfinite(v) & (v > 0), np.log(np.where(v > 0, v, 1.0)), np.nan)
@@ -57,11 +57,11 @@ def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach:
     if fit is not None:
         fitted[known] = fit.predict(chans, np.flatnonzero(known))
     parts = [ctx, fitted, clock_hour_profile(s, logv, ok)]
-    known = np.all([np.isfinite(p) for p in parts], axis=0)
-    blend = fit_channels(logv, parts, np.flatnonzero(ok & known))
+    blendable = np.all([np.isfinite(p) for p in parts], axis=0)
+    blend = fit_channels(logv, parts, np.flatnonzero(ok & blendable))
     pred = np.where(np.isfinite(ctx), ctx, fitted)
     if blend is not None:
-        at = np.flatnonzero(known)
+        at = np.flatnonzero(blendable)
         pred[at] = blend.predict(parts, at)
     return pred
 
