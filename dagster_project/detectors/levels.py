@@ -45,7 +45,9 @@ def _report_windows(
 
 
 def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
-    """Runs of running hours whose values stay within a tolerance of their median."""
+    """Runs of running hours whose values stay within a tolerance of their median. A run goes
+    on across hours under a declared maintenance or calibration mark (M, C): those hours are
+    set aside, not counted (a value held across the day's calibration is held all the same)."""
     c = cfg["constant_value"]
     idx = running_reported(s)
     if idx.size < c["min_hours"]:
@@ -54,6 +56,7 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     zero_tol = s.zero_tol(cfg["sql"]["anomaly_zero_span_share"])
     # tolerance: a fraction of the series' own hour-to-hour movement (or of span, if larger)
     consecutive = np.diff(idx) == 1
+    adjacent = _adjacent_across_marks(s, idx)
     step = np.abs(np.diff(x))[consecutive]
     noise = float(np.median(step)) if step.size else 0.0
 
@@ -71,7 +74,7 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
 
     beyond = _breaks_run(floor, ceiling, tolerance)
     n = int(c["min_hours"])
-    for i, j in _greedy_runs(x, _stretches(idx, x, _max_range(ceiling), n), beyond, n):
+    for i, j in _greedy_runs(x, _stretches(adjacent, x, _max_range(ceiling), n), beyond, n):
         seg = x[i : j + 1]
         if abs(np.median(seg)) > zero_tol:
             tol = tolerance(seg)
@@ -120,16 +123,25 @@ def _breaks_run(
     return beyond
 
 
+def _adjacent_across_marks(s: Series, idx: np.ndarray) -> np.ndarray:
+    """Per pair of neighbours in `idx` (grid positions): next to each other on the grid, or
+    apart only by hours present under a declared maintenance or calibration mark (M, C)."""
+    set_aside = s.present & np.isin(s.flag, ["M", "C"])
+    others = np.cumsum(~set_aside)  # hours not set aside, up to and including each position
+    return others[idx[1:] - 1] - others[idx[:-1]] == 0
+
+
 def _stretches(
-    idx: np.ndarray, x: np.ndarray, max_step: float, min_len: int
+    adjacent: np.ndarray, x: np.ndarray, max_step: float, min_len: int
 ) -> list[tuple[int, int]]:
-    """The stretches [a, b) of consecutive hours whose hour-to-hour steps are all within
-    `max_step`, at least `min_len` long. A larger step ends every run there (a run's range is at
-    least each of its steps), so the runs of `min_len` hours or more lie within these stretches
-    and start where the greedy scan over all hours would start them."""
-    joined = (np.diff(idx) == 1) & (np.abs(np.diff(x)) <= max_step)
+    """The stretches [a, b) of values next to each other (`adjacent`, per pair of neighbours)
+    whose steps are all within `max_step`, at least `min_len` long. A larger step ends every run
+    there (a run's range is at least each of its steps), so the runs of `min_len` values or more
+    lie within these stretches and start where the greedy scan over all values would start
+    them."""
+    joined = adjacent & (np.abs(np.diff(x)) <= max_step)
     cuts = np.flatnonzero(~joined) + 1
-    starts, ends = np.r_[0, cuts], np.r_[cuts, idx.size]
+    starts, ends = np.r_[0, cuts], np.r_[cuts, x.size]
     keep = ends - starts >= min_len
     return list(zip(starts[keep].tolist(), ends[keep].tolist(), strict=True))
 

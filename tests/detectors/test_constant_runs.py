@@ -52,18 +52,21 @@ def test_same_runs_as_the_scan_over_every_hour(seed: int) -> None:
     beyond = _breaks_run(floor, ceiling, lambda seg: max(floor, 0.001 * abs(float(np.median(seg)))))
 
     found = list(
-        _greedy_runs(x, _stretches(idx, x, _max_range(ceiling), MIN_HOURS), beyond, MIN_HOURS)
+        _greedy_runs(
+            x, _stretches(np.diff(idx) == 1, x, _max_range(ceiling), MIN_HOURS), beyond, MIN_HOURS
+        )
     )
     assert found == _direct(idx, x, beyond, MIN_HOURS)
     assert len(found) >= 5  # the series has runs to find
 
 
 def test_a_step_beyond_the_bound_cuts_a_stretch() -> None:
-    idx = np.arange(20)
     x = np.r_[np.full(10, 5.0), np.full(10, 5.0 + 0.03)]
-    assert _stretches(idx, x, 0.02, 8) == [(0, 10), (10, 20)]
-    assert _stretches(np.r_[np.arange(10), np.arange(11, 21)], np.full(20, 5.0), 0.02, 8) == [
+    adjacent = np.ones(19, bool)
+    assert _stretches(adjacent, x, 0.02, 8) == [(0, 10), (10, 20)]
+    apart = np.diff(np.r_[np.arange(10), np.arange(11, 21)]) == 1
+    assert _stretches(apart, np.full(20, 5.0), 0.02, 8) == [
         (0, 10),
         (10, 20),
     ]
-    assert _stretches(idx, x, 0.02, 11) == []
+    assert _stretches(adjacent, x, 0.02, 11) == []

@@ -338,3 +338,86 @@ def test_readings_under_half_the_detection_limit_on_an_outlet_emitting_near_it_a
 
     h, o, hours = _near_detection_limit(clean_county, 0.15)
     assert _found(detect_frames(DetectorInputs(h, o)), "MN0002", "zero_while_operating") == []
+
+
+def _day_plant(clean_county) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """MN0006 alone (a day-shift boiler, 08:00-18:00), with its running hours marked (flow)."""
+    hourly, outlets = clean_county
+    h = hourly.filter(pl.col("mn") == "MN0006")
+    running = h.group_by("hour_start").agg((pl.col("flow_m3_s").max() > 2).alias("running"))
+    return h, outlets.filter(pl.col("mn") == "MN0006"), running.sort("hour_start")
+
+
+def test_a_silent_running_day_between_reported_stops_is_missing_data(clean_county) -> None:
+    """The device sends its night stops (near-zero readings): a whole running day without a
+    packet, stopped hours either side, is missing data, not a shutdown. Where the logger goes
+    silent with its unit (it sends only the first and last hour of each stop), the same day
+    reads as one more stop."""
+    h, o, running = _day_plant(clean_county)
+    day = START + timedelta(days=30)
+    silent = running.filter(
+        pl.col("running") & pl.col("hour_start").is_between(day, day + timedelta(hours=23))
+    )["hour_start"].to_list()
+    assert len(silent) == 10
+    h = h.filter(~pl.col("hour_start").is_in(silent))
+    found = _sql_findings(h, o, "int_anomalies__missing_data")
+    assert found["pollutant_code"].sort().to_list() == ["a21002", "a21026", "a34013"]
+    f = found.row(0, named=True)
+    assert set(found["start_time"]) == {silent[0]} and set(found["end_time"]) == {silent[-1]}
+    ev = json.loads(f["evidence"])["values"]
+    assert ev["state_before"] == ev["state_after"] == "stopped"
+    assert ev["device_stopped_hours_sent"] > 10 * 14
+
+    # a logger that falls silent with its unit: each stop's first and last hours only
+    stopped = running.filter(~pl.col("running"))["hour_start"]
+    edges = running.filter(
+        ~pl.col("running")
+        & (pl.col("running").shift(1, fill_value=True) | pl.col("running").shift(-1))
+    )["hour_start"]
+    quiet = set(stopped.to_list()) - set(edges.to_list())
+    assert _sql_findings(
+        h.filter(~pl.col("hour_start").is_in(list(quiet))), o, "int_anomalies__missing_data"
+    ).is_empty()
+
+
+def test_a_mark_at_the_clock_hour_of_nightly_stops_is_no_routine_calibration(clean_county) -> None:
+    """The DAS flags the night stops F, so 18:00 is marked on every day. On a day the boiler ran
+    late, 18:00 marked M over twice the limit, its unmarked neighbours at half of it, is a
+    masked exceedance: stop flags make no routine calibration hour."""
+    h, o, running = _day_plant(clean_county)
+    stopped = running.filter(~pl.col("running"))["hour_start"].to_list()
+    h = _edit(h, "MN0006", None, stopped, flag="F")
+    day = START + timedelta(days=30)
+    late = [day + timedelta(hours=k) for k in (18, 19)]
+    at_17 = h.filter(pl.col("hour_start") == day + timedelta(hours=17))
+    for col in ("flow_m3_s", "o2", "temp_c"):
+        h = _edit(h, "MN0006", None, late, **{col: float(at_17[col].max())})
+    h = _edit(h, "MN0006", None, late, flag="N")
+    o2 = float(at_17["o2"].max())
+    to_measured = (21 - o2) / 12  # converted at 9 % O2 -> measured
+    h = _edit(h, "MN0006", "a21026", [late[0]], avg_measured=2.2 * 35 * to_measured)
+    h = _edit(h, "MN0006", "a21026", [late[0]], flag="M", is_valid=False, valid_minutes=0)
+    neighbours = [day + timedelta(hours=17), late[1]]
+    h = _edit(h, "MN0006", "a21026", neighbours, avg_measured=0.5 * 35 * to_measured)
+    h = _recompute(h, o)
+    found = _sql_findings(h, o, "int_anomalies__masked_exceedance")
+    (f,) = found.filter(pl.col("pollutant_code") == "a21026").to_dicts()
+    assert f["start_time"] == f["end_time"] == late[0]
+    assert json.loads(f["evidence"])["values"]["flags"] == "M"
+
+
+def test_a_value_held_across_the_days_calibration_is_one_constant_run(clean_county) -> None:
+    """Ten running hours of one value, the fifth of them the daily calibration (marked C, the
+    span gas read): nine held hours, one run across the mark, more than the eight asked."""
+    hourly, outlets = clean_county
+    h = hourly.filter(pl.col("mn") == "MN0001")
+    o = outlets.filter(pl.col("mn") == "MN0001")
+    t = START + timedelta(days=30, hours=5)
+    held = [t + timedelta(hours=k) for k in range(10)]
+    h = _edit(h, "MN0001", "a21026", held, avg_measured=20.0)
+    h = _edit(h, "MN0001", "a21026", [held[4]], avg_measured=80.0)
+    h = _edit(h, "MN0001", "a21026", [held[4]], flag="C", is_valid=False, valid_minutes=0)
+    h = _recompute(h, o)
+    (f,) = _found(detect_frames(DetectorInputs(h, o)), "MN0001", "constant_value")
+    assert (f["start_time"], f["end_time"]) == (held[0], held[-1])
+    assert json.loads(f["evidence"])["statistic"]["value"] == 9

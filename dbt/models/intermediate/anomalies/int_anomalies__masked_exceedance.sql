@@ -6,8 +6,8 @@
 --    over those minutes must itself be above the limit;
 --  * otherwise a marked hour is excused as a gas reading when its measured value recurs (within a
 --    tolerance) in marked hours of other days (the same zero/span cylinder read again), when it
---    is a one-hour mark at the outlet's routine calibration clock hour (marked on many days
---    spread over the series), when its stretch of hours under the same mark reads flat (a
+--    is a one-hour mark at the outlet's routine calibration clock hour (the same mark on many
+--    days spread over the series, while the unit ran), when its stretch of hours under the same mark reads flat (a
 --    cylinder, not a flue), when it is a zero reading that only the O2 conversion inflates, or
 --    when its O2 reads ambient air on an outlet whose flue gas is well below ambient (probe out
 --    of the stack).
@@ -85,12 +85,16 @@ series_days as (
     group by mn, pollutant_code
 ),
 
--- clock hours the outlet marks on many days spread over the series: its routine calibration
+-- clock hours the outlet marks the same way on many days spread over the series while it runs:
+-- its routine calibration (the stop flags of a plant that stands every night or weekend are no
+-- calibration, nor is another mark at that clock hour)
 routine_hours as (
-    select m.mn, m.pollutant_code, hour(m.hour_start) as clock_hour
+    select m.mn, m.pollutant_code, m.flag, hour(m.hour_start) as clock_hour
     from marked m
+    join state s using (mn, hour_start)
     join series_days d using (mn, pollutant_code)
-    group by m.mn, m.pollutant_code, hour(m.hour_start), d.days
+    where s.state in ('running', 'transition')
+    group by m.mn, m.pollutant_code, m.flag, hour(m.hour_start), d.days
     having count(distinct m.hour_start::date) >= {{ routine_days }}
        and {{ units_between('day', 'min(m.hour_start)::date', 'max(m.hour_start)::date') }} >= {{ routine_span }} * d.days
 ),
@@ -107,7 +111,7 @@ above as (
     left join running_medians r using (mn)
     join mark_runs mr using (mn, pollutant_code, flag, mark_run)
     left join routine_hours rh
-      on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code
+      on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code and rh.flag = m.flag
      and rh.clock_hour = hour(m.hour_start)
     where s.state in ('running', 'transition')
       and m.value > m.limit_mg_m3

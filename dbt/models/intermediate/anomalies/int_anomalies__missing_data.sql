@@ -1,7 +1,9 @@
 -- D02 missing data: hours of an outlet × pollutant that are absent, or invalid (< 45 valid minutes,
 -- HJ 75) without a declared reason, between its first and last reported hour, unless the flue gas
--- says the unit was stopped (a stopped unit owes no data; an absent stretch between two stopped
--- hours is a shutdown). Declared maintenance/calibration/stop marks (M, C, F, Sd) are not gaps: their
+-- says the unit was stopped (a stopped unit owes no data). An absent stretch between two stopped
+-- hours is a shutdown on a device whose logger goes silent when its unit stops (it sent fewer
+-- stopped hours than it left such stretches); a device that sends its stopped hours (flag F or
+-- near-zero readings) does not fall silent for a stop, and its silence is missing data. Declared maintenance/calibration/stop marks (M, C, F, Sd) are not gaps: their
 -- timing is judged by calibration_timing, their truth by flag_abuse.
 -- Grain: one episode of consecutive missing hours.
 {%- set min_hours = var('anomaly_missing_min_hours', 1) %}
@@ -46,13 +48,33 @@ episodes as (
 ),
 
 bracketed as (
-    -- an absent stretch whose neighbours on both sides are stopped is a shutdown without data
+    -- an absent stretch whose neighbours on both sides are stopped: a shutdown without data?
     select e.*,
            (select s.raw_state from {{ ref('int_anomalies__operating_state') }} s
             where s.mn = e.mn and s.hour_start = e.start_time - interval 1 hour) as state_before,
            (select s.raw_state from {{ ref('int_anomalies__operating_state') }} s
             where s.mn = e.mn and s.hour_start = e.end_time + interval 1 hour) as state_after
     from episodes e
+),
+
+silent_stops as (
+    select *, absent_hours = hours and coalesce(state_before, '') = 'stopped'
+                  and coalesce(state_after, '') = 'stopped' as between_stops
+    from bracketed
+),
+
+-- per device: the stopped hours it sent, against the hours it left silent between stops
+stop_habits as (
+    select mn, pollutant_code, sum(hours) filter (where between_stops) as silent_stop_hours
+    from silent_stops
+    group by mn, pollutant_code
+),
+
+stops_sent as (
+    select mn, count(*) as stopped_hours_sent
+    from {{ ref('int_anomalies__operating_state') }}
+    where raw_state = 'stopped'
+    group by mn
 )
 
 select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_time::string,
@@ -62,13 +84,15 @@ select substr(md5(concat_ws('|', 'missing_data', b.mn, b.pollutant_code, start_t
        {% call json_text() %}json_object('window', json_object('start', start_time, 'end', end_time),
                    'values', json_object('hours', hours, 'absent_hours', absent_hours,
                                          'invalid_hours', invalid_hours,
-                                         'state_before', state_before, 'state_after', state_after),
+                                         'state_before', state_before, 'state_after', state_after,
+                                         'device_stopped_hours_sent', coalesce(stopped_hours_sent, 0)),
                    'statistic', json_object('name', 'missing_or_invalid_hours', 'value', hours),
                    'threshold', json_object('min_hours', {{ min_hours }},
                                             'valid_hour_min_minutes', 45)){% endcall %} as evidence,
        'HJ 75/76-2017: hour valid with >= 45 valid minutes; absent or invalid hours (D02)'
            as rule_basis
-from bracketed b
+from silent_stops b
+left join stop_habits h using (mn, pollutant_code)
+left join stops_sent t using (mn)
 left join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
-where not (b.absent_hours = b.hours and coalesce(b.state_before, '') = 'stopped'
-           and coalesce(b.state_after, '') = 'stopped')
+where not (b.between_stops and coalesce(t.stopped_hours_sent, 0) < h.silent_stop_hours)
