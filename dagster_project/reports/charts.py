@@ -8,6 +8,7 @@ salt, no date metadata), so the same data gives the same page.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 
 import matplotlib
@@ -25,6 +26,10 @@ STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
 }
+# The SVG names the families and the reader's browser draws the text, with the reader's fonts:
+# the build machine's fonts only size the layout. A CJK family missing there is no fault of the
+# page, and matplotlib's warning for it (one per lookup, dozens a build) would bury the build log.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f")
 
 
