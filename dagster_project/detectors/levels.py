@@ -96,6 +96,8 @@ def constant_value(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                     "median_mg_m3": float(np.median(seg)),
                     "range_mg_m3": float(seg.max() - seg.min()),
                     "exact_repeats": int(np.sum(np.diff(seg) == 0)),
+                    # hours under an M or C mark inside the run: set aside, not counted
+                    "marked_hours_set_aside": int(idx[j] - idx[i] + 1 - (j - i + 1)),
                 },
             )
 

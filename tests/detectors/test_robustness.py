@@ -420,4 +420,5 @@ def test_a_value_held_across_the_days_calibration_is_one_constant_run(clean_coun
     h = _recompute(h, o)
     (f,) = _found(detect_frames(DetectorInputs(h, o)), "MN0001", "constant_value")
     assert (f["start_time"], f["end_time"]) == (held[0], held[-1])
-    assert json.loads(f["evidence"])["statistic"]["value"] == 9
+    ev = json.loads(f["evidence"])
+    assert ev["statistic"]["value"] == 9 and ev["values"]["marked_hours_set_aside"] == 1

@@ -7,10 +7,10 @@
 --  * otherwise a marked hour is excused as a gas reading when its measured value recurs (within a
 --    tolerance) in marked hours of other days (the same zero/span cylinder read again), when it
 --    is a one-hour mark at the outlet's routine calibration clock hour (the same mark on many
---    days spread over the series, while the unit ran), when its stretch of hours under the same mark reads flat (a
---    cylinder, not a flue), when it is a zero reading that only the O2 conversion inflates, or
---    when its O2 reads ambient air on an outlet whose flue gas is well below ambient (probe out
---    of the stack).
+--    days spread over the series, while the unit ran), when its stretch of hours under the same
+--    mark reads flat (a cylinder, not a flue), when it is a zero reading that only the O2
+--    conversion inflates, or when its O2 reads ambient air on an outlet whose flue gas is well
+--    below ambient (probe out of the stack).
 -- Evidence: the values under the mark, the unmarked minutes, the unmarked neighbours (± 3 h),
 -- flow and O2 against the outlet's running medians, the standard behind the limit.
 -- Grain: one episode of consecutive marked hours.

@@ -3,8 +3,9 @@
 -- says the unit was stopped (a stopped unit owes no data). An absent stretch between two stopped
 -- hours is a shutdown on a device whose logger goes silent when its unit stops (it sent fewer
 -- stopped hours than it left such stretches); a device that sends its stopped hours (flag F or
--- near-zero readings) does not fall silent for a stop, and its silence is missing data. Declared maintenance/calibration/stop marks (M, C, F, Sd) are not gaps: their
--- timing is judged by calibration_timing, their truth by flag_abuse.
+-- near-zero readings) does not fall silent for a stop, and its silence is missing data.
+-- Declared maintenance/calibration/stop marks (M, C, F, Sd) are not gaps: their timing is judged
+-- by calibration_timing, their truth by flag_abuse.
 -- Grain: one episode of consecutive missing hours.
 {%- set min_hours = var('anomaly_missing_min_hours', 1) %}
 
