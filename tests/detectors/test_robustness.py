@@ -422,3 +422,35 @@ def test_a_value_held_across_the_days_calibration_is_one_constant_run(clean_coun
     assert (f["start_time"], f["end_time"]) == (held[0], held[-1])
     ev = json.loads(f["evidence"])
     assert ev["statistic"]["value"] == 9 and ev["values"]["marked_hours_set_aside"] == 1
+
+
+def test_a_start_up_hour_over_the_limit_counts_where_the_value_is_measured(clean_county) -> None:
+    """MN0007 (a process outlet, its limit on the measured value) and MN0006 (a boiler, its limit
+    on the value converted to 9 % O2) each read twice their limit in the first hour of a day's
+    run, the start-up hour. The measured value is flue gas as in any hour: an exceedance. The
+    converted one is taken in air still near ambient O2, so the start-up hour is not judged."""
+    hourly, outlets = clean_county
+    day = START + timedelta(days=30)
+    h = hourly.filter(pl.col("mn").is_in(["MN0006", "MN0007"]))
+    o = outlets.filter(pl.col("mn").is_in(["MN0006", "MN0007"]))
+    start = day + timedelta(hours=8)  # both run 08:00-18:00
+    h = _edit(h, "MN0007", "a34013", [start], avg_measured=2 * 10.0)
+    h = _edit(h, "MN0006", "a21026", [start], avg_measured=2 * 35.0)
+    h = _recompute(h, o)
+    con = duckdb.connect()
+    try:
+        write_inputs(con, DetectorInputs(h, o))
+        sql_rules.run_all(con, load_config())
+        state = dict(
+            con.execute(
+                f"select mn, state from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL} "
+                "where hour_start = ?",
+                [start],
+            ).fetchall()
+        )
+        found = con.sql(f"select * from {sql_rules.SCHEMA}.int_anomalies__exceedance").pl()
+    finally:
+        con.close()
+    assert state == {"MN0006": "transition", "MN0007": "transition"}
+    (f,) = found.filter(pl.col("start_time") == start).to_dicts()
+    assert f["mn"] == "MN0007" and f["end_time"] == start

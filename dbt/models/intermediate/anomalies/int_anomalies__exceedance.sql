@@ -26,9 +26,12 @@ hours as (
     from hourly h
     join outlets p using (mn, pollutant_code)
     left join state s using (mn, hour_start)
-    -- a stopped or starting unit in ambient air has no meaningful converted value
+    -- a stopped or starting unit in ambient air has no meaningful converted value; a value
+    -- judged as measured (no reference O2) needs no O2 correction, so a start-up hour's reading
+    -- is the flue gas's as any other
     where h.is_valid and coalesce(h.flag, 'N') = 'N' and p.limit_mg_m3 is not null
-      and coalesce(s.state, 'unknown') in ('running', 'unknown')
+      and (coalesce(s.state, 'unknown') in ('running', 'unknown')
+           or p.reference_o2 is null and s.state = 'transition')
 ),
 
 flagged as (
