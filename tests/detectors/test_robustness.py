@@ -261,15 +261,21 @@ def test_each_outlet_gets_the_standard_of_its_kind_industry_and_fuel() -> None:
     assert got["X1"] == (None, None, "unverified")  # no standard mapped: the permit only
 
 
-def _sql_findings(hourly: pl.DataFrame, outlets: pl.DataFrame, model: str) -> pl.DataFrame:
-    """One SQL rule's findings on the frames (the same SQL dbt builds), in a scratch DuckDB."""
+def _sql_tables(hourly: pl.DataFrame, outlets: pl.DataFrame, *models: str) -> list[pl.DataFrame]:
+    """The SQL rules' tables `models` on the frames (the same SQL dbt builds), in a scratch
+    DuckDB."""
     con = duckdb.connect()
     try:
         write_inputs(con, DetectorInputs(hourly, outlets))
         sql_rules.run_all(con, load_config())
-        return con.sql(f"select * from {sql_rules.SCHEMA}.{model}").pl()
+        return [con.sql(f"select * from {sql_rules.SCHEMA}.{m}").pl() for m in models]
     finally:
         con.close()
+
+
+def _sql_findings(hourly: pl.DataFrame, outlets: pl.DataFrame, model: str) -> pl.DataFrame:
+    """One SQL rule's findings on the frames."""
+    return _sql_tables(hourly, outlets, model)[0]
 
 
 def test_a_stopped_mark_on_the_hour_a_stop_begins_is_not_flag_abuse(clean_county) -> None:
@@ -437,20 +443,8 @@ def test_a_start_up_hour_over_the_limit_counts_where_the_value_is_measured(clean
     h = _edit(h, "MN0007", "a34013", [start], avg_measured=2 * 10.0)
     h = _edit(h, "MN0006", "a21026", [start], avg_measured=2 * 35.0)
     h = _recompute(h, o)
-    con = duckdb.connect()
-    try:
-        write_inputs(con, DetectorInputs(h, o))
-        sql_rules.run_all(con, load_config())
-        state = dict(
-            con.execute(
-                f"select mn, state from {sql_rules.SCHEMA}.{sql_rules.STATE_MODEL} "
-                "where hour_start = ?",
-                [start],
-            ).fetchall()
-        )
-        found = con.sql(f"select * from {sql_rules.SCHEMA}.int_anomalies__exceedance").pl()
-    finally:
-        con.close()
+    states, found = _sql_tables(h, o, sql_rules.STATE_MODEL, "int_anomalies__exceedance")
+    state = dict(states.filter(pl.col("hour_start") == start).select("mn", "state").rows())
     assert state == {"MN0006": "transition", "MN0007": "transition"}
     (f,) = found.filter(pl.col("start_time") == start).to_dicts()
     assert f["mn"] == "MN0007" and f["end_time"] == start
