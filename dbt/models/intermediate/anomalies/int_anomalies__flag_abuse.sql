@@ -6,26 +6,28 @@
 -- a stopped mark on one 'running' hour that is followed at once by marked hours physics also
 -- reads as stopped is left out.
 -- Grain: one episode per outlet × pollutant × kind of mark.
-with joined as (
-    select h.mn, h.pollutant_code, h.hour_start, h.flag, h.avg_measured, s.state, s.raw_state,
-           s.flow_m3_s, s.o2, s.temp_c,
-           lead(h.hour_start) over w as next_hour,
-           lead(h.flag) over w as next_flag,
-           lead(s.raw_state) over w as next_raw_state
-    from {{ ref('int_anomalies__hourly_input') }} h
-    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
-    window w as (partition by h.mn, h.pollutant_code order by h.hour_start)
+-- Only marked hours can be abuse: they are picked first, and the hour after each is looked up
+-- (an outlet's hourly input is 8-9 M rows a county-year; its F/Sd/S hours a few thousand).
+with marks as (
+    select mn, pollutant_code, hour_start, flag, avg_measured
+    from {{ ref('int_anomalies__hourly_input') }}
+    where flag in ('F', 'Sd', 'S')
 ),
 
 hours as (
-    select *,
-           case when flag in ('F', 'Sd') and state = 'running'
-                     and not coalesce(next_hour = hour_start + interval 1 hour
-                                      and next_flag in ('F', 'Sd')
-                                      and next_raw_state = 'stopped', false)
+    select m.*, s.state, s.raw_state, s.flow_m3_s, s.o2, s.temp_c,
+           case when m.flag in ('F', 'Sd') and s.state = 'running'
+                     and not coalesce(n.flag in ('F', 'Sd') and ns.raw_state = 'stopped', false)
                     then 'stopped_mark_while_running'
-                when flag = 'S' then 'manually_set_value' end as kind
-    from joined
+                when m.flag = 'S' then 'manually_set_value' end as kind
+    from marks m
+    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
+    -- the next hour, when it is also marked stopped
+    left join marks n
+      on n.mn = m.mn and n.pollutant_code = m.pollutant_code
+     and n.hour_start = m.hour_start + interval 1 hour
+    left join {{ ref('int_anomalies__operating_state') }} ns
+      on ns.mn = m.mn and ns.hour_start = m.hour_start + interval 1 hour
 ),
 
 flagged as (

@@ -25,16 +25,16 @@
 {%- set o2_ambient = var('anomaly_o2_ambient_pct', 19.5) %}
 {%- set o2_informative = var('anomaly_o2_informative_p25', 18.5) %}
 
-with hourly as (
-    select * from {{ ref('int_anomalies__hourly_input') }}
-),
-
-outlets as (
+-- Only marked hours are read in full (an outlet's hourly input is 8-9 M rows a county-year):
+-- the unmarked ones only around the episodes kept, for the evidence.
+with outlets as (
     select * from {{ ref('int_anomalies__outlet_pollutants') }}
+    where limit_mg_m3 is not null
 ),
 
 state as (
     select * from {{ ref('int_anomalies__operating_state') }}
+    where state in ('running', 'transition')
 ),
 
 standards as (
@@ -42,32 +42,23 @@ standards as (
 ),
 
 base as (
-    select h.mn, h.pollutant_code, h.hour_start, coalesce(h.flag, 'N') as flag, h.is_valid,
-           h.avg_measured, h.o2, h.flow_m3_s, h.normal_minutes, h.valid_minutes,
+    select h.mn, h.pollutant_code, h.hour_start, coalesce(h.flag, 'N') as flag,
+           h.avg_measured, h.o2, h.flow_m3_s, h.normal_minutes,
            case when p.reference_o2 is not null then h.avg_converted else h.avg_measured end as value,
            -- the unmarked minutes on the same basis as the limit
            case when p.reference_o2 is not null and h.o2 < 20
                 then h.minute_mean * (21 - p.reference_o2) / (21 - h.o2)
                 when p.reference_o2 is null then h.minute_mean end as minutes_value,
            p.limit_mg_m3, p.analyzer_range, p.detection_limit, p.outlet_id, p.enterprise_id,
-           p.reference_o2,
-           coalesce(h.flag, 'N') <> 'N' or not h.is_valid as marked
-    from hourly h
+           p.reference_o2
+    from {{ ref('int_anomalies__hourly_input') }} h
     join outlets p using (mn, pollutant_code)
-    where p.limit_mg_m3 is not null
-),
-
-running_medians as (
-    select mn, median(flow_m3_s) as flow_median, median(o2) as o2_median, any_value(o2_p25) as o2_p25
-    from state
-    where state = 'running'
-    group by mn
+    where (coalesce(h.flag, 'N') <> 'N' or not h.is_valid) and coalesce(h.flag, 'N') <> 'T'
 ),
 
 marked as (
     select *, hour_start - {{ hours_interval("row_number() over ( partition by mn, pollutant_code, flag order by hour_start)") }} as mark_run
     from base
-    where marked and flag <> 'T'
 ),
 
 -- each stretch of consecutive hours under the same mark: a cylinder reads flat across it, a flue
@@ -81,7 +72,7 @@ mark_runs as (
 
 series_days as (
     select mn, pollutant_code, {{ units_between('day', 'min(hour_start)::date', 'max(hour_start)::date') }} as days
-    from base
+    from {{ ref('int_anomalies__hourly_input') }}
     group by mn, pollutant_code
 ),
 
@@ -93,33 +84,43 @@ routine_hours as (
     from marked m
     join state s using (mn, hour_start)
     join series_days d using (mn, pollutant_code)
-    where s.state in ('running', 'transition')
     group by m.mn, m.pollutant_code, m.flag, hour(m.hour_start), d.days
     having count(distinct m.hour_start::date) >= {{ routine_days }}
        and {{ units_between('day', 'min(m.hour_start)::date', 'max(m.hour_start)::date') }} >= {{ routine_span }} * d.days
 ),
 
--- marked hours above the limit while the unit ran, not zero and not ambient air
+-- marked hours above the limit while the unit ran, not zero
+running_above as (
+    select m.*, s.state
+    from marked m
+    join state s using (mn, hour_start)
+    where m.value > m.limit_mg_m3
+      -- not a zero reading blown up by the O2 conversion
+      and m.avg_measured > greatest({{ zero_dl }} * coalesce(m.detection_limit, 0),
+                                    {{ zero_span }} * coalesce(m.analyzer_range, 0))
+),
+
+running_medians as (
+    select mn, median(flow_m3_s) as flow_median, median(o2) as o2_median, any_value(o2_p25) as o2_p25
+    from state
+    where state = 'running' and mn in (select mn from running_above)
+    group by mn
+),
+
+-- ... and not ambient air on an outlet whose flue gas is well below ambient
 above as (
-    select m.*, s.state, r.o2_p25, r.flow_median, r.o2_median,
+    select m.*, r.o2_p25, r.flow_median, r.o2_median,
            mr.run_hours >= 2 and mr.run_max <= (1 + {{ flat_tol }}) * mr.run_min as flat_run,
            rh.clock_hour is not null as at_routine_hour,
            coalesce(m.normal_minutes, 0) >= {{ min_minutes }} and m.minutes_value is not null
                as has_minutes
-    from marked m
-    join state s using (mn, hour_start)
+    from running_above m
     left join running_medians r using (mn)
     join mark_runs mr using (mn, pollutant_code, flag, mark_run)
     left join routine_hours rh
       on rh.mn = m.mn and rh.pollutant_code = m.pollutant_code and rh.flag = m.flag
      and rh.clock_hour = hour(m.hour_start)
-    where s.state in ('running', 'transition')
-      and m.value > m.limit_mg_m3
-      -- not a zero reading blown up by the O2 conversion
-      and m.avg_measured > greatest({{ zero_dl }} * coalesce(m.detection_limit, 0),
-                                    {{ zero_span }} * coalesce(m.analyzer_range, 0))
-      -- not ambient air on an outlet whose flue gas is well below ambient
-      and not (coalesce(r.o2_p25, 99) < {{ o2_informative }} and m.o2 >= {{ o2_ambient }})
+    where not (coalesce(r.o2_p25, 99) < {{ o2_informative }} and m.o2 >= {{ o2_ambient }})
 ),
 
 -- the same reading in marked hours of other days: a gas cylinder read again (looked up for the
@@ -161,7 +162,8 @@ episodes as (
            max(hour_start) as end_time, count(*) as hours, max(value) as max_value,
            avg(value) as mean_value, min(avg_measured) as min_measured,
            max(avg_measured) as max_measured, {{ ordered_string_agg('flag', "','", 'flag', distinct=true) }} as flags,
-           any_value(limit_mg_m3) as limit_mg_m3, bool_or(has_minutes) as has_minutes,
+           any_value(limit_mg_m3) as limit_mg_m3, any_value(reference_o2) as reference_o2,
+           bool_or(has_minutes) as has_minutes,
            max(minutes_value) as max_minutes_value, bool_and(at_routine_hour) as at_routine_hour,
            median(flow_m3_s) as flow_m3_s, median(o2) as o2,
            any_value(flow_median) as flow_running_median, any_value(o2_median) as o2_running_median
@@ -177,11 +179,15 @@ kept as (
 
 context as (
     select k.mn, k.pollutant_code, k.start_time,
-           max(b.value) as context_max, avg(b.value) as context_mean
+           max(case when k.reference_o2 is not null then h.avg_converted else h.avg_measured end)
+               as context_max,
+           avg(case when k.reference_o2 is not null then h.avg_converted else h.avg_measured end)
+               as context_mean
     from kept k
-    join base b
-      on b.mn = k.mn and b.pollutant_code = k.pollutant_code and not b.marked
-     and b.hour_start between k.start_time - interval 3 hours and k.end_time + interval 3 hours
+    join {{ ref('int_anomalies__hourly_input') }} h
+      on h.mn = k.mn and h.pollutant_code = k.pollutant_code
+     and coalesce(h.flag, 'N') = 'N' and h.is_valid
+     and h.hour_start between k.start_time - interval 3 hours and k.end_time + interval 3 hours
     group by k.mn, k.pollutant_code, k.start_time
 ),
 

@@ -9,26 +9,34 @@
 -- Grain: one episode of consecutive missing hours.
 {%- set min_hours = var('anomaly_missing_min_hours', 1) %}
 
-with bounds as (
-    select mn, pollutant_code, min(hour_start) as first_hour, max(hour_start) as last_hour
+-- Only absent and invalid hours are read further: the stretches between consecutive reported
+-- hours, and the reported hours not valid (not the whole hour grid, 8-9 M rows a county-year).
+with reported as (
+    select mn, pollutant_code, hour_start,
+           coalesce(is_valid, false) or coalesce(flag, 'N') in ('M', 'C', 'F', 'Sd') as is_valid,
+           lead(hour_start) over (partition by mn, pollutant_code order by hour_start) as next_hour
     from {{ ref('int_anomalies__hourly_input') }}
-    group by mn, pollutant_code
 ),
 
-grid as (
-    select b.mn, b.pollutant_code, g.hour_start
-    from bounds b,
-         lateral (select {{ unnest_list(value_series("b.first_hour", "b.last_hour", "interval 1 hour")) }}
-                  as hour_start) g
+absent as (
+    select r.mn, r.pollutant_code, g.hour_start
+    from reported r,
+         lateral (select {{ unnest_list(value_series("r.hour_start + interval 1 hour",
+                                                     "r.next_hour - interval 1 hour",
+                                                     "interval 1 hour")) }} as hour_start) g
+    where r.next_hour > r.hour_start + interval 1 hour
 ),
 
 hours as (
-    select g.mn, g.pollutant_code, g.hour_start,
-           h.hour_start is null as absent,
-           coalesce(h.is_valid, false) or coalesce(h.flag, 'N') in ('M', 'C', 'F', 'Sd') as is_valid,
-           h.valid_minutes, s.state
-    from grid g
-    left join {{ ref('int_anomalies__hourly_input') }} h using (mn, pollutant_code, hour_start)
+    select u.mn, u.pollutant_code, u.hour_start, u.absent, u.is_valid, s.state
+    from (
+        select mn, pollutant_code, hour_start, true as absent, false as is_valid
+        from absent
+        union all
+        select mn, pollutant_code, hour_start, false as absent, is_valid
+        from reported
+        where not is_valid
+    ) u
     left join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
 ),
 
