@@ -15,41 +15,45 @@
 {%- set near_zero_dl = var('anomaly_zero_near_zero_dl_share', 0.5) %}
 {%- set rare_share = var('anomaly_zero_near_zero_rare_share', 0.05) %}
 
-with hourly as (
-    select * from {{ ref('int_anomalies__hourly_input') }}
-),
-
-outlets as (
-    select * from {{ ref('int_anomalies__outlet_pollutants') }}
-),
-
-state as (
-    select * from {{ ref('int_anomalies__operating_state') }}
-),
-
-running as (
-    select h.*, p.analyzer_range, p.detection_limit, p.outlet_id, p.enterprise_id
-    from hourly h
-    join outlets p using (mn, pollutant_code)
-    join state s using (mn, hour_start)
+-- Only the hours low enough to be zero are read in full (a county-year's running hours are
+-- millions, its near-zero ones thousands), and the running levels of their series only.
+with running as (
+    select h.*, p.analyzer_range, p.detection_limit, p.outlet_id, p.enterprise_id,
+           least({{ span_share }} * coalesce(p.analyzer_range, 0),
+                 coalesce(p.detection_limit, {{ span_share }} * coalesce(p.analyzer_range, 0)))
+               as strict_tol
+    from {{ ref('int_anomalies__hourly_input') }} h
+    join {{ ref('int_anomalies__outlet_pollutants') }} p using (mn, pollutant_code)
+    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
     where s.state = 'running' and h.avg_measured is not null
 ),
 
+-- running hours not under a maintenance or calibration mark at zero, or under the detection
+-- limit (every hour `hours` can flag, and more)
+low as (
+    select * from running
+    where coalesce(flag, 'N') not in ('M', 'C')
+      and (avg_measured <= strict_tol and avg_measured >= -strict_tol
+           or avg_measured <= detection_limit)
+),
+
 levels as (
-    select mn, pollutant_code, median(avg_measured) as running_median,
-           avg(case when avg_measured <= {{ near_zero_dl }} * detection_limit then 1.0 else 0.0 end)
+    select h.mn, h.pollutant_code, median(h.avg_measured) as running_median,
+           avg(case when h.avg_measured <= {{ near_zero_dl }} * l.detection_limit then 1.0 else 0.0 end)
                as near_zero_share
-    from running
-    where coalesce(flag, 'N') = 'N' and is_valid
-    group by mn, pollutant_code
+    from {{ ref('int_anomalies__hourly_input') }} h
+    join (select distinct mn, pollutant_code, detection_limit from low) l
+      using (mn, pollutant_code)
+    join {{ ref('int_anomalies__operating_state') }} s using (mn, hour_start)
+    where s.state = 'running' and h.avg_measured is not null
+      and coalesce(h.flag, 'N') = 'N' and h.is_valid
+    group by h.mn, h.pollutant_code
 ),
 
 hours as (
     select r.mn, r.pollutant_code, r.hour_start, r.avg_measured as value, r.flag,
            r.analyzer_range, r.outlet_id, r.enterprise_id, l.running_median, l.near_zero_share,
-           least({{ span_share }} * coalesce(r.analyzer_range, 0),
-                 coalesce(r.detection_limit, {{ span_share }} * coalesce(r.analyzer_range, 0)))
-               as strict_tol,
+           r.strict_tol,
            r.detection_limit is not null and (
                l.running_median >= {{ dl_baseline }} * r.detection_limit
                and r.avg_measured <= r.detection_limit
@@ -60,9 +64,8 @@ hours as (
                and coalesce(r.avg_converted, r.avg_measured) <= {{ near_zero_dl }} * r.detection_limit
            )
                as under_detection_limit
-    from running r
+    from low r
     left join levels l using (mn, pollutant_code)
-    where coalesce(r.flag, 'N') not in ('M', 'C')
 ),
 
 flagged as (
