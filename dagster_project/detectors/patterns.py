@@ -58,40 +58,45 @@ COPY_MEMO_SCHEMA: dict[str, pl.DataType] = {
     "hours_compared": pl.Int64(),
     "exact_equal_hours": pl.Int64(),
 }
-_Match = tuple[str, datetime, float, int, int]  # source mn and day, rel. RMSE, hours, equal hours
+_KEY_COLUMNS = ("mn", "day", "digest")
+_MATCH_COLUMNS = ("source_mn", "source_day", "rel_rmse", "hours_compared", "exact_equal_hours")
 
 
-def _day_digest(vec: np.ndarray, running: int) -> str:
-    return hashlib.blake2b(
-        vec.tobytes() + running.to_bytes(4, "little"), digest_size=16
-    ).hexdigest()
+def _day_digests(mat: np.ndarray, running: np.ndarray) -> list[str]:
+    """Per day vector (a row of `mat`): a digest of its values and its running hours."""
+    width = mat.shape[1] * 8
+    values = memoryview(np.ascontiguousarray(mat, dtype=np.float64).tobytes())
+    hours = memoryview(running.astype("<u4").tobytes())
+    out = []
+    for i in range(len(running)):
+        h = hashlib.blake2b(values[i * width : (i + 1) * width], digest_size=16)
+        h.update(hours[4 * i : 4 * i + 4])
+        out.append(h.hexdigest())
+    return out
+
+
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its row positions (the memo's `pos`) in front."""
+    return frame.with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
 
 
 def _kept_matches(
-    memo: pl.DataFrame | None, pol: str, signed: str, keys: list[tuple[str, datetime, str]]
-) -> list[_Match | None]:
-    """The stored results of the longest run of leading day vectors that are exactly as stored
-    (same outlet, day, values and running hours, same thresholds)."""
+    memo: pl.DataFrame | None, pol: str, signed: str, keys: pl.DataFrame
+) -> pl.DataFrame:
+    """The stored results (_MATCH_COLUMNS) of the longest run of leading day vectors that are
+    exactly as stored (same outlet, day, values and running hours, same thresholds)."""
     if memo is None or memo.height == 0:
-        return []
+        return pl.DataFrame(schema={c: COPY_MEMO_SCHEMA[c] for c in _MATCH_COLUMNS})
     rows = memo.filter((pl.col("pollutant_code") == pol) & (pl.col("config") == signed)).sort("pos")
-    kept: list[_Match | None] = []
-    for key, row in zip(keys, rows.iter_rows(named=True), strict=False):
-        if key != (row["mn"], row["day"], row["digest"]):
-            break
-        src = row["source_mn"]
-        kept.append(
-            None
-            if src is None
-            else (
-                src,
-                row["source_day"],
-                row["rel_rmse"],
-                row["hours_compared"],
-                row["exact_equal_hours"],
-            )
-        )
-    return kept
+    n = min(rows.height, keys.height)
+    same = pl.all_horizontal(
+        (pl.col(c) == pl.col(f"{c}_kept")).fill_null(False) for c in _KEY_COLUMNS
+    )
+    paired = keys.head(n).hstack(
+        rows.head(n).select(pl.col(c).alias(f"{c}_kept") for c in _KEY_COLUMNS)
+    )
+    differs = paired.select((~same).arg_true().first()).item()
+    return rows.head(n if differs is None else int(differs)).select(_MATCH_COLUMNS)
 
 
 def copy_paste(
@@ -117,40 +122,55 @@ def copy_paste(
         # a day of zeros matches any other day of zeros: that is zero_while_operating's
         for day, vec, running in _day_vectors(s, int(c["min_hours_per_day"]), 2 * zero_tol):
             by_pol.setdefault(s.pollutant_code, []).append((s, day, vec, running))
-    results: list[tuple] = []
+    results = [pl.DataFrame(schema=COPY_MEMO_SCHEMA)]
     for pol, items in by_pol.items():
         items.sort(key=lambda it: (it[1], it[0].mn))
-        keys = [(s.mn, day, _day_digest(v, r)) for s, day, v, r in items]
-        kept = _kept_matches(memo, pol, signed, keys)
         mat = np.vstack([v for _, _, v, _ in items])
         ran = np.array([r for _, _, _, r in items])
-        found: dict[int, _Match] = {
-            i: (items[j][0].mn, items[j][1], *hit)
-            for i, (j, *hit) in _best_matches(mat, ran, len(kept), c).items()
-        }
-        for i in range(len(items)):
-            match = kept[i] if i < len(kept) else found.get(i)
-            if match is not None:
-                s, day, _, _ = items[i]
-                src_mn, src_day, rel, hours, equal = match
-                fb.report(
-                    "copy_paste",
-                    s.mn,
-                    pol,
-                    day,
-                    day + timedelta(hours=23),
-                    "relative_rmse_to_source_day",
-                    rel,
-                    {"rel_rmse": c["rel_rmse"]},
-                    {
-                        "source_mn": src_mn,
-                        "source_day": src_day,
-                        "hours_compared": hours,
-                        "exact_equal_hours": equal,
-                    },
-                )
-            results.append((pol, i, *keys[i], signed, *(match or (None,) * 5)))
-    return pl.DataFrame(results, schema=COPY_MEMO_SCHEMA, orient="row")
+        keys = pl.DataFrame(
+            {
+                "mn": [it[0].mn for it in items],
+                "day": [it[1] for it in items],
+                "digest": _day_digests(mat, ran),
+            },
+            schema={c: COPY_MEMO_SCHEMA[c] for c in _KEY_COLUMNS},
+        )
+        kept = _kept_matches(memo, pol, signed, keys)
+        found = _best_matches(mat, ran, kept.height, c)
+        new = pl.DataFrame(
+            [(i, items[j][0].mn, items[j][1], *hit) for i, (j, *hit) in sorted(found.items())],
+            schema={"pos": pl.Int64(), **{c: COPY_MEMO_SCHEMA[c] for c in _MATCH_COLUMNS}},
+            orient="row",
+        )
+        matches = (
+            _numbered(keys)
+            .join(pl.concat([_numbered(kept), new]), on="pos", how="left")
+            .sort("pos")
+        )
+        for i, src_mn, src_day, rel, hours, equal in (
+            matches.filter(pl.col("source_mn").is_not_null())
+            .select("pos", *_MATCH_COLUMNS)
+            .iter_rows()
+        ):
+            s, day, _, _ = items[i]
+            fb.report(
+                "copy_paste",
+                s.mn,
+                pol,
+                day,
+                day + timedelta(hours=23),
+                "relative_rmse_to_source_day",
+                rel,
+                {"rel_rmse": c["rel_rmse"]},
+                {
+                    "source_mn": src_mn,
+                    "source_day": src_day,
+                    "hours_compared": hours,
+                    "exact_equal_hours": equal,
+                },
+            )
+        results.append(matches.with_columns(pollutant_code=pl.lit(pol), config=pl.lit(signed)))
+    return pl.concat(results, how="diagonal").select(list(COPY_MEMO_SCHEMA)).cast(COPY_MEMO_SCHEMA)
 
 
 def _best_matches(
