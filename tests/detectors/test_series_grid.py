@@ -120,3 +120,25 @@ def test_hours_of_one_grid_are_found_on_another_by_their_offset() -> None:
     ):
         expected = [by_hour.get(t, -1) for t in other.times]
         assert positions_on(own, other).tolist() == expected
+
+
+def test_inputs_come_in_key_order_whatever_order_they_arrive_in() -> None:
+    """Rows out of order anywhere (an hour, a pollutant, an MN, a null key) are sorted; rows in
+    order are kept as they are (a window's hours, a shard's devices)."""
+    rows = [("A", "a21002", 0, 1.0), ("A", "a21002", 1, 2.0), ("A", "a34013", 0, 3.0)]
+    rows += [("B", "a21002", 0, 4.0)]
+    ordered = _hourly(rows)
+    outlets = pl.DataFrame(schema=OUTLET_POLLUTANT_SCHEMA)
+    assert DetectorInputs(ordered, outlets).hourly.equals(ordered)
+    swaps = [(0, 1), (1, 2), (2, 3)]  # an hour, a pollutant, an MN out of order
+    for i, j in swaps:
+        shuffled = list(rows)
+        shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+        assert DetectorInputs(_hourly(shuffled), outlets).hourly.equals(ordered), (i, j)
+    twice = _hourly([rows[0], rows[0], rows[1]])  # a repeated key is no order
+    assert DetectorInputs(twice, outlets).hourly.get_column("avg_measured").to_list() == [1, 1, 2]
+    last_null = ordered.with_columns(  # the rest in order: a null key sorts first
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("mn")).alias("mn")
+    )
+    got = DetectorInputs(last_null, outlets).hourly
+    assert got.get_column("avg_measured").to_list() == [4, 1, 2, 3]
