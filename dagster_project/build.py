@@ -24,6 +24,7 @@ import shutil
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -328,9 +329,6 @@ def _build_locked(
         log=str(log_file),
     )
     try:
-        # Start from the last good warehouse so CEMS ingest stays incremental (content hashes).
-        if where.target.exists() and not full_refresh:
-            shutil.copy2(where.target, building)
         with _env(
             **{
                 warehouse.WAREHOUSE_ENV: str(building),
@@ -344,8 +342,19 @@ def _build_locked(
                 warehouse.CEMS_DAYS_ENV: ",".join(d.isoformat() for d in cems_days),
             }
         ):
+            # Start from the last good warehouse so CEMS ingest stays incremental (content
+            # hashes). The copy (seconds for a county-year) runs while the project loads.
+            with ThreadPoolExecutor(max_workers=1) as copier:
+                copied = (
+                    copier.submit(shutil.copy2, where.target, building)
+                    if where.target.exists() and not full_refresh
+                    else None
+                )
+                job = _build_job(log_file)
+                if copied is not None:
+                    copied.result()
             tags = runs.launch_tags(build_id, where.target, where.sources, accept_shrink)
-            checks = _execute_assets(instance, tags, progress, log_file, run_id)
+            checks = _execute_assets(job, instance, tags, progress, log_file, run_id)
         with contextlib.closing(warehouse.connect(building)) as con:
             retention.prune_unchanged_loads(con, keep_builds)
         summary = summarize(building, build_id, time.monotonic() - started, checks)
@@ -368,19 +377,30 @@ def _build_locked(
     return summary
 
 
+def _build_job(log_file: Path) -> dg.JobDefinition:
+    """The job that materializes every asset, from the project's definitions (what loading them
+    prints goes to the build log)."""
+    with (
+        open(log_file, "a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        from dagster_project.definitions import defs
+
+        try:
+            return defs().resolve_job_def("build_all_assets")
+        except Exception as exc:
+            raise BuildFailed(f"the project does not load: {root_cause(exc)}") from exc
+
+
 def _execute_assets(
+    job: dg.JobDefinition,
     instance: dg.DagsterInstance,
     tags: dict[str, str],
     progress: Progress,
     log_file: Path,
     run_id: list[str],
 ) -> list[CheckLine]:
-    from dagster_project.definitions import defs
-
-    try:
-        job = defs().resolve_job_def("build_all_assets")
-    except Exception as exc:
-        raise BuildFailed(f"the project does not load: {root_cause(exc)}") from exc
     # The terminal gets one line per stage; every event is kept in the Dagster instance (see
     # the UI) and in the build log, with dbt's own output.
     run_config = {"loggers": {"lantian_progress": {"config": {"log_file": str(log_file)}}}}
