@@ -58,8 +58,12 @@ COPY_MEMO_SCHEMA: dict[str, pl.DataType] = {
     "hours_compared": pl.Int64(),
     "exact_equal_hours": pl.Int64(),
 }
-_KEY_COLUMNS = ("mn", "day", "digest")
-_MATCH_COLUMNS = ("source_mn", "source_day", "rel_rmse", "hours_compared", "exact_equal_hours")
+# a day vector's identity in the memo, and what its comparison found
+_KEY_SCHEMA = {c: COPY_MEMO_SCHEMA[c] for c in ("mn", "day", "digest")}
+_MATCH_SCHEMA = {
+    c: COPY_MEMO_SCHEMA[c]
+    for c in ("source_mn", "source_day", "rel_rmse", "hours_compared", "exact_equal_hours")
+}
 
 
 def _day_digests(mat: np.ndarray, running: np.ndarray) -> list[str]:
@@ -83,20 +87,20 @@ def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
 def _kept_matches(
     memo: pl.DataFrame | None, pol: str, signed: str, keys: pl.DataFrame
 ) -> pl.DataFrame:
-    """The stored results (_MATCH_COLUMNS) of the longest run of leading day vectors that are
+    """The stored results (_MATCH_SCHEMA) of the longest run of leading day vectors that are
     exactly as stored (same outlet, day, values and running hours, same thresholds)."""
     if memo is None or memo.height == 0:
-        return pl.DataFrame(schema={c: COPY_MEMO_SCHEMA[c] for c in _MATCH_COLUMNS})
+        return pl.DataFrame(schema=_MATCH_SCHEMA)
     rows = memo.filter((pl.col("pollutant_code") == pol) & (pl.col("config") == signed)).sort("pos")
     n = min(rows.height, keys.height)
     same = pl.all_horizontal(
-        (pl.col(c) == pl.col(f"{c}_kept")).fill_null(False) for c in _KEY_COLUMNS
+        (pl.col(c) == pl.col(f"{c}_kept")).fill_null(False) for c in _KEY_SCHEMA
     )
     paired = keys.head(n).hstack(
-        rows.head(n).select(pl.col(c).alias(f"{c}_kept") for c in _KEY_COLUMNS)
+        rows.head(n).select(pl.col(c).alias(f"{c}_kept") for c in _KEY_SCHEMA)
     )
     differs = paired.select((~same).arg_true().first()).item()
-    return rows.head(n if differs is None else int(differs)).select(_MATCH_COLUMNS)
+    return rows.head(n if differs is None else int(differs)).select(list(_MATCH_SCHEMA))
 
 
 def copy_paste(
@@ -133,13 +137,13 @@ def copy_paste(
                 "day": [it[1] for it in items],
                 "digest": _day_digests(mat, ran),
             },
-            schema={c: COPY_MEMO_SCHEMA[c] for c in _KEY_COLUMNS},
+            schema=_KEY_SCHEMA,
         )
         kept = _kept_matches(memo, pol, signed, keys)
         found = _best_matches(mat, ran, kept.height, c)
         new = pl.DataFrame(
             [(i, items[j][0].mn, items[j][1], *hit) for i, (j, *hit) in sorted(found.items())],
-            schema={"pos": pl.Int64(), **{c: COPY_MEMO_SCHEMA[c] for c in _MATCH_COLUMNS}},
+            schema={"pos": pl.Int64(), **_MATCH_SCHEMA},
             orient="row",
         )
         matches = (
@@ -149,7 +153,7 @@ def copy_paste(
         )
         for i, src_mn, src_day, rel, hours, equal in (
             matches.filter(pl.col("source_mn").is_not_null())
-            .select("pos", *_MATCH_COLUMNS)
+            .select("pos", *_MATCH_SCHEMA)
             .iter_rows()
         ):
             s, day, _, _ = items[i]

@@ -177,18 +177,22 @@ kept as (
     where has_minutes or not (hours = 1 and at_routine_hour)
 ),
 
-context as (
+-- the unmarked hours within 3 h of each episode kept, on the limit's basis
+neighbours as (
     select k.mn, k.pollutant_code, k.start_time,
-           max(case when k.reference_o2 is not null then h.avg_converted else h.avg_measured end)
-               as context_max,
-           avg(case when k.reference_o2 is not null then h.avg_converted else h.avg_measured end)
-               as context_mean
+           case when k.reference_o2 is not null then h.avg_converted else h.avg_measured end
+               as value
     from kept k
     join {{ ref('int_anomalies__hourly_input') }} h
       on h.mn = k.mn and h.pollutant_code = k.pollutant_code
      and coalesce(h.flag, 'N') = 'N' and h.is_valid
      and h.hour_start between k.start_time - interval 3 hours and k.end_time + interval 3 hours
-    group by k.mn, k.pollutant_code, k.start_time
+),
+
+context as (
+    select mn, pollutant_code, start_time, max(value) as context_max, avg(value) as context_mean
+    from neighbours
+    group by mn, pollutant_code, start_time
 ),
 
 final as (
