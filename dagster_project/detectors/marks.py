@@ -37,8 +37,8 @@ def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach:
     """What each hour would have read (log compliance value): its nearest clean neighbours (each
     side within `reach` hours, never itself) blended with the fit on the outlet's own channels
     (flow, temperature, O2, other pollutants) and with what its clock hour reads over the series'
-    clean hours (`clock_hour_profile`), the blend's weights fitted on the clean hours. NaN where
-    neither the neighbours nor the fit are known."""
+    clean hours (`clock_hour_profile`): at each hour the blend of the parts known there, its
+    weights fitted on the clean hours that know them. NaN where no part is known."""
     n = len(s.times)
     v = s.compliance
     logv = np.where(np.isfinite(v) & (v > 0), np.log(np.where(v > 0, v, 1.0)), np.nan)
@@ -57,12 +57,17 @@ def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach:
     if fit is not None:
         fitted[known] = fit.predict(chans, np.flatnonzero(known))
     parts = [ctx, fitted, clock_hour_profile(s, logv, ok)]
-    blendable = np.all([np.isfinite(p) for p in parts], axis=0)
-    blend = fit_channels(logv, parts, np.flatnonzero(ok & blendable))
+    known_parts = np.array([np.isfinite(p) for p in parts])
     pred = np.where(np.isfinite(ctx), ctx, fitted)
-    if blend is not None:
-        at = np.flatnonzero(blendable)
-        pred[at] = blend.predict(parts, at)
+    # each hour blends the parts known there (a gap that took the device's whole row has no
+    # channels, a long one no neighbours), with weights fitted on the clean hours that know them
+    for pattern in {tuple(col) for col in known_parts.T if col.any()}:
+        use = [p for p, k in zip(parts, pattern, strict=True) if k]
+        rows = ok & np.all([np.isfinite(p) for p in use], axis=0)
+        blend = fit_channels(logv, use, np.flatnonzero(rows))
+        if blend is not None:
+            at = np.flatnonzero(np.all(pattern == known_parts.T, axis=1))
+            pred[at] = blend.predict(use, at)
     return pred
 
 
@@ -284,16 +289,20 @@ def _judge_series(
     clean: np.ndarray,
     group: Sequence[Series],
     own: np.ndarray | None = None,
-    also_routine: Sequence[tuple[int, int]] = (),
+    routine: set[int] | None = None,
 ) -> None:
-    """Leave out episodes at routine clock hours (of the episodes and of `also_routine`); judge
-    each stratum (episodes made the same way: one mark letter, or absent rows apart from invalid
-    ones, so that the few random episodes of one kind do not drown a deliberate pattern in
-    another) within its episodes' own days over all weeks, and where that finds nothing, month by
-    month. The p-value threshold is shared among the strata judged (Bonferroni)."""
+    """Leave out episodes at routine clock hours (`routine`, by default those of the episodes
+    themselves: `routine_clock_hours`); judge each stratum (episodes made the same way: one mark
+    letter, or absent rows apart from invalid ones, so that the few random episodes of one kind
+    do not drown a deliberate pattern in another) within its episodes' own days over all weeks,
+    and where that finds nothing, month by month. The p-value threshold is shared among the
+    strata judged (Bonferroni)."""
     c = cfg[spec.kind]
-    everything = [e for eps in strata.values() for e in eps] + list(also_routine)
-    routine = routine_clock_hours(s, everything, int(c["routine_min_days"]), c["routine_day_span"])
+    if routine is None:
+        everything = [e for eps in strata.values() for e in eps]
+        routine = routine_clock_hours(
+            s, everything, int(c["routine_min_days"]), c["routine_day_span"]
+        )
     kept = {
         name: [(lo, hi) for lo, hi in eps if s.times[lo].hour not in routine]
         for name, eps in strata.items()
@@ -389,16 +398,28 @@ def calibration_timing(
 def strategic_gap(s: Series, group: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
     """Gaps (absent/invalid hours while not stopped) whose surroundings rank high, judged apart
     for absent hours and for hours sent but invalid. A gap at the clock hour of the series'
-    routine calibrations (C/M marks or marked minutes at that hour, in valid hours, on many days)
-    is a calibration that ran over or invalidated its hour, not a choice: left out with them."""
+    routine calibrations (C/M marks or marked minutes at that hour, on many days, whether they
+    left the hour valid or not) is a calibration that ran over or invalidated its hour, not a
+    choice: left out with them. Gaps that carry no mark are no calibration: their clock hour is
+    routine only when they come at it on most days (`routine_gap_day_share`: a logger's own
+    schedule), not on the few days a choice would take."""
     gap = ~s.valid & ~np.isin(s.state, ["stopped", "transition"])
     clean = s.usable & np.isfinite(s.compliance)
     strata: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for lo, hi in runs(gap):
         strata["sent but invalid" if s.present[lo] else "absent"].append((lo, hi))
     marked = np.isin(s.flag, ["C", "M"]) | (np.nan_to_num(s.marked_minutes) > 0)
-    marks = runs(marked & s.valid)  # calibrations that left their hour valid; not the gaps
-    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group, also_routine=marks)
+    c = cfg[_GAPS.kind]
+    days = max((s.times[-1] - s.times[0]).days, 1)
+    routine = routine_clock_hours(
+        s, runs(marked & (s.valid | gap)), int(c["routine_min_days"]), c["routine_day_span"]
+    ) | routine_clock_hours(
+        s,
+        runs(gap & ~marked),
+        max(int(c["routine_min_days"]), int(np.ceil(c["routine_gap_day_share"] * days))),
+        c["routine_day_span"],
+    )
+    _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group, routine=routine)
 
 
 def calibration_timing_all(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
