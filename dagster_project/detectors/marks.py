@@ -340,16 +340,20 @@ def daily_run(
     wander_hours: int,
     max_step_days: int = 1,
 ) -> list[tuple[int, int]]:
-    """The episodes of the longest run of calendar days that each hold one, each at most
-    `max_step_days` after the one before (1: day after day), when it holds at least `min_days`
-    days and its episodes start at `wander_hours` or more distinct clock hours: marks or gaps day
-    after day but at no fixed time, which no calibration schedule makes (a routine calibration
-    keeps its clock hour, a maintenance job is one block). Empty otherwise."""
+    """The episodes of the longest run of days that each hold one, each at most `max_step_days`
+    operating days after the one before (1: day after day; a day on which the outlet never ran
+    is not counted: nothing could be hidden on it, so a plant off at weekends or between batches
+    keeps its run), when it holds at least `min_days` days and its episodes start at
+    `wander_hours` or more distinct clock hours: marks or gaps day after day but at no fixed time,
+    which no calibration schedule makes (a routine calibration keeps its clock hour, a
+    maintenance job is one block). Empty otherwise."""
     days = sorted({s.times[lo].date() for lo, _ in eps})
+    operating = {s.times[i].date() for i in np.flatnonzero(s.running)}
+    order = {d: k for k, d in enumerate(sorted(operating.union(days)))}
     best: list = []
     cur: list = []
     for d in days:
-        cur = [*cur, d] if cur and (d - cur[-1]).days <= max_step_days else [d]
+        cur = [*cur, d] if cur and order[d] - order[cur[-1]] <= max_step_days else [d]
         if len(cur) > len(best):
             best = cur
     if len(best) < min_days:

@@ -97,6 +97,16 @@ def test_a_daily_run_may_skip_a_day_when_asked() -> None:
     assert marks.daily_run(s, eps, 5, 3, max_step_days=2) == eps
 
 
+def test_days_the_outlet_never_ran_do_not_break_a_run() -> None:
+    """Day 23, skipped by the gaps, is a day the plant stood still: the run goes on over it."""
+    s = _plant("peak")
+    state = s.state.copy()
+    state[24 * 23 : 24 * 24] = "stopped"
+    eps = [(24 * d + d % 5, 24 * d + d % 5) for d in GAP_DAYS]
+    assert marks.daily_run(replace(s, state=state), eps, 5, 3) == eps
+    assert marks.daily_run(s, eps, 5, 3) == []  # it ran that day: the run is broken
+
+
 def _calibrated_daily(routine: bool) -> Series:
     """A boiler whose load peaks every afternoon (13:00-16:00) and whose analyser is calibrated
     for 9 minutes at 13:00 every day (`routine`); on three days that calibration ran over and
