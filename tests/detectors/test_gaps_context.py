@@ -7,7 +7,6 @@ not make it routine, only a logger's daily schedule does."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -30,36 +29,22 @@ def _spray_booth() -> tuple[Series, np.ndarray]:
     level = np.where(clock <= 12, 30.0, 8.0) * np.exp(rng.normal(0, 0.1, n))
     gone = np.zeros(n, bool)
     gone[24 * 20 + 9 : 24 * 20 + 13] = True
-    t0 = datetime(2024, 3, 4)
-    ones = np.ones(n)
-
-    def read(x: np.ndarray) -> np.ndarray:
-        return np.where(gone, np.nan, x)
-
-    s = Series(
-        mn="MN0030",
+    s = boiler_series(level, 6.0 * level / 30.0, running, rng)
+    return replace(
+        s,
         pollutant_code="a24088",
-        times=[t0 + timedelta(hours=i) for i in range(n)],
-        measured=read(np.where(running, level, 0.05)),
+        measured=np.where(gone, np.nan, s.measured),
         converted=np.full(n, np.nan),
-        o2=read(np.full(n, 20.8)),
-        flow=read(np.where(running, 6.0 * level / 30.0, 0.1)),
-        temp=read(np.where(running, 35.0, 20.0)),
-        valid=~gone,
-        present=~gone,
-        flag=np.full(n, "N"),
-        marked_minutes=np.zeros(n),
-        state=np.where(gone, "unknown", np.where(running, "running", "stopped")),
-        flow_vote=ones,
-        temp_vote=ones,
-        limit=60.0,
-        span=200.0,
-        detection_limit=0.07,
+        o2=np.where(gone, np.nan, 20.8),
+        flow=np.where(gone, np.nan, s.flow),
+        temp=np.where(gone, np.nan, s.temp),
+        valid=s.valid & ~gone,
+        present=s.present & ~gone,
+        state=np.where(gone, "unknown", s.state),
         reference_o2=None,
         source_kind="voc",
         o2_informative=False,
-    )
-    return s, np.flatnonzero(gone)
+    ), np.flatnonzero(gone)
 
 
 def test_a_gap_without_channels_or_neighbours_reads_its_clock_hour() -> None:
