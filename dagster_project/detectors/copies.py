@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -250,14 +251,116 @@ def _t(d: Drop | None) -> float:
     return d.t if d is not None else 0.0
 
 
+@dataclass
+class Stretch:
+    """A copy read from one of its two outlets: `rows` (grid positions, in time order) on
+    `series` hold values whose changes equal those of `src_rows` on `source` (the source's first
+    row matches the first of `rows` unless the copy runs the source backwards), `scale` times
+    their level."""
+
+    series: Series
+    rows: np.ndarray
+    source: Series
+    src_rows: np.ndarray
+    reversed: bool
+    scale: float
+    steps: int
+    pieces: int
+    worst: float
+
+    @classmethod
+    def both_sides(cls, cp: Copy) -> tuple[Stretch, Stretch]:
+        """The copy as found (target side) and as read from its source."""
+        first, last = cp.pieces[0], cp.pieces[-1]
+        rows = cp.a.rows[first.i0 : last.i1 + 1]
+        src_rows_all = cp.b.rows[::-1] if cp.reversed else cp.b.rows
+        src_logs = cp.b.log[::-1] if cp.reversed else cp.b.log
+        src_rows = src_rows_all[first.i0 + first.off : last.i1 + last.off + 1]
+        ratios = np.concatenate(
+            [
+                cp.a.log[p.i0 : p.i1 + 1] - src_logs[p.i0 + p.off : p.i1 + p.off + 1]
+                for p in cp.pieces
+            ]
+        )
+        scale = float(np.exp(np.median(ratios)))
+        worst = max(p.worst for p in cp.pieces)
+        here = cls(
+            cp.a.series,
+            rows,
+            cp.b.series,
+            src_rows,
+            cp.reversed,
+            scale,
+            cp.steps,
+            len(cp.pieces),
+            worst,
+        )
+        there = cls(
+            cp.b.series,
+            np.sort(src_rows),
+            cp.a.series,
+            rows,
+            cp.reversed,
+            1 / scale,
+            cp.steps,
+            len(cp.pieces),
+            worst,
+        )
+        return here, there
+
+    @property
+    def same_days(self) -> bool:
+        """The same values a whole number of days later, unscaled: copy_paste's finding."""
+        shift = self.series.times[int(self.rows[0])] - self.source.times[int(self.src_rows[0])]
+        return (
+            not self.reversed
+            and abs(np.log(self.scale)) < 0.005
+            and shift.total_seconds() / 3600 % 24 == 0
+        )
+
+
+def _overlap(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool(x.min() <= y.max() and y.min() <= x.max())
+
+
+def copy_events(found: Sequence[Copy]) -> list[list[Stretch]]:
+    """The copies found, grouped into events: one stretch of values found on two outlets is
+    found from either side (each as the copy of the other), over extents that need not agree;
+    copies between the same two outlets whose stretches overlap on both are one event. Each
+    event holds the stretches read from either side."""
+    sides = [Stretch.both_sides(cp) for cp in found]
+    parent = list(range(len(sides)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (x, _) in enumerate(sides):
+        for j in range(i):
+            y = sides[j][0]
+            if {x.series.mn, x.source.mn} != {y.series.mn, y.source.mn}:
+                continue
+            a, b = (y.rows, y.src_rows) if y.series.mn == x.series.mn else (y.src_rows, y.rows)
+            if _overlap(x.rows, a) and _overlap(x.src_rows, b):
+                parent[root(i)] = root(j)
+    events: dict[int, list[Stretch]] = {}
+    for i, pair in enumerate(sides):
+        events.setdefault(root(i), []).extend(pair)
+    return list(events.values())
+
+
 def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) -> None:
-    """Report each stretch copied, scaled, from another device (`find_copies`) on the outlet
-    whose values over it stopped following their own channels more (the larger drop of the
-    slope of their changes on those of their fit, `coupling_drop`, in standard errors; a side
-    where it cannot be told counts as no drop): the other holds the original. Where it can be
-    told on neither side (no channel to fit), both are reported: one of them does not hold its
-    own values. A copy that copy_paste reports already (the same values a whole number of days
-    later) is left to it."""
+    """Report each stretch copied, scaled, from another device (`find_copies`) once, on the
+    outlet whose values over it stopped following their own channels more (the larger drop of the
+    slope of their changes on those of their fit, `coupling_drop`, in standard errors, each side
+    read over all the hours the event covers on it; a side where it cannot be told counts as no
+    drop): the other holds the original. A copy is found from both sides over extents that need
+    not agree, so the two are judged together as one event (`copy_events`), never each on its
+    own extent (which could excuse both). Where it can be told on neither side (no channel to
+    fit), both are reported: one of them does not hold its own values. A copy that copy_paste
+    reports already (the same values a whole number of days later) is left to it."""
     c = cfg["scaled_copy"]
     groups = by_device(series)
     targets: dict[str, list[Steps]] = {}
@@ -270,50 +373,58 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
             targets.setdefault(s.pollutant_code, []).append(own)
             sources.setdefault(s.pollutant_code, []).append(src)
     for pol in sorted(targets):
-        for cp in find_copies(targets[pol], sources[pol], c):
-            first, last = cp.pieces[0], cp.pieces[-1]
-            rows = cp.a.rows[first.i0 : last.i1 + 1]
-            src_rows_all = cp.b.rows[::-1] if cp.reversed else cp.b.rows
-            src_logs = cp.b.log[::-1] if cp.reversed else cp.b.log
-            src_rows = src_rows_all[first.i0 + first.off : last.i1 + last.off + 1]
-            ratios = np.concatenate(
-                [
-                    cp.a.log[p.i0 : p.i1 + 1] - src_logs[p.i0 + p.off : p.i1 + p.off + 1]
-                    for p in cp.pieces
-                ]
-            )
-            scale = float(np.exp(np.median(ratios)))
-            t, src = cp.a.series, cp.b.series
-            start, src_start = t.times[int(rows[0])], src.times[int(src_rows.min())]
-            shift = (start - src.times[int(src_rows[0])]).total_seconds() / 3600
-            if not cp.reversed and abs(np.log(scale)) < 0.005 and shift % 24 == 0:
+        for event in copy_events(find_copies(targets[pol], sources[pol], c)):
+            if all(st.same_days for st in event):
                 continue
-            here = coupling_drop(t, groups[t.mn], rows)
-            there = coupling_drop(src, groups[src.mn], np.sort(src_rows))
-            if (here, there) != (None, None) and _t(there) > _t(here):
-                continue  # the source's values lost more of their coupling: it holds the copy
-            fb.report(
-                "fingerprint_drift",
-                t.mn,
-                pol,
-                start,
-                t.times[int(rows[-1])],
-                "equal_log_changes",
-                cp.steps,
-                {"min_steps": c["min_steps"], "min_moving": c["min_moving"]},
-                {
-                    "source_mn": src.mn,
-                    "source_start": src_start,
-                    "source_end": src.times[int(src_rows.max())],
-                    "source_reversed": cp.reversed,
-                    "scale_factor": scale,
-                    "largest_difference_share_of_rounding": max(p.worst for p in cp.pieces),
-                    "pieces": len(cp.pieces),
-                    "coupling_here": None if here is None else asdict(here),
-                    "coupling_source": None if there is None else asdict(there),
-                    "meaning": "consecutive hour-to-hour changes of log values equal to the "
-                    "source's within the rounding of both; coupling: slope of the changes on "
-                    "those of their fit on the outlet's own channels over the stretch and "
-                    "elsewhere, t: its drop in standard errors",
-                },
-            )
+            by_mn: dict[str, list[Stretch]] = {}
+            for st in event:
+                by_mn.setdefault(st.series.mn, []).append(st)
+            drops = {
+                mn: coupling_drop(
+                    sts[0].series,
+                    groups[mn],
+                    np.concatenate([st.rows for st in sts]),
+                )
+                for mn, sts in by_mn.items()
+            }
+            told = {mn: d for mn, d in drops.items() if d is not None}
+            chosen = sorted(by_mn) if not told else [max(sorted(by_mn), key=lambda m: _t(drops[m]))]
+            for mn in chosen:
+                st = max(by_mn[mn], key=lambda x: x.steps)
+                _report(fb, pol, st, drops[mn], drops[st.source.mn], c)
+
+
+def _report(
+    fb: FindingsBuilder,
+    pol: str,
+    st: Stretch,
+    here: Drop | None,
+    there: Drop | None,
+    c: dict[str, Any],
+) -> None:
+    t, src = st.series, st.source
+    fb.report(
+        "fingerprint_drift",
+        t.mn,
+        pol,
+        t.times[int(st.rows[0])],
+        t.times[int(st.rows[-1])],
+        "equal_log_changes",
+        st.steps,
+        {"min_steps": c["min_steps"], "min_moving": c["min_moving"]},
+        {
+            "source_mn": src.mn,
+            "source_start": src.times[int(st.src_rows.min())],
+            "source_end": src.times[int(st.src_rows.max())],
+            "source_reversed": st.reversed,
+            "scale_factor": st.scale,
+            "largest_difference_share_of_rounding": st.worst,
+            "pieces": st.pieces,
+            "coupling_here": None if here is None else asdict(here),
+            "coupling_source": None if there is None else asdict(there),
+            "meaning": "consecutive hour-to-hour changes of log values equal to the "
+            "source's within the rounding of both; coupling: slope of the changes on "
+            "those of their fit on the outlet's own channels over the stretch and "
+            "elsewhere, t: its drop in standard errors",
+        },
+    )
