@@ -224,12 +224,14 @@ def _judge(
     k, n, mean_rank, p, p_sign = _test(ranks, c["high_rank"])
     min_mean_rank = c["recurring_min_mean_rank"] if recurring else c["min_mean_rank"]
     sign_p_value = 1.0 if recurring else c["sign_p_value"]
-    # written as the condition to report: a NaN mean rank must not pass
+    # written as the condition to report: a NaN mean rank must not pass; a finding names the
+    # episodes at high emission, so it needs one (a run judged on its mean alone may have none)
     if not (
         n >= c[spec.min_key]
         and p < p_value
         and p_sign <= sign_p_value
         and mean_rank >= min_mean_rank
+        and k >= 1
     ):
         return False
     high = [e for e, r in zip(eps, ranks, strict=True) if np.isfinite(r) and r >= c["high_rank"]]

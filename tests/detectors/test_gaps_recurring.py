@@ -135,3 +135,21 @@ def test_invalid_hours_at_the_routine_calibration_hour_are_not_strategic() -> No
     (f,) = _found(_calibrated_daily(routine=False))
     assert f["anomaly_type"] == "strategic_gap"
     assert _found(_calibrated_daily(routine=True)) == []
+
+
+def test_a_run_none_of_whose_gaps_ranks_high_is_not_reported() -> None:
+    """A run judged on its mean rank alone (here about 0.6: each gap at 14:00, where what the
+    hours would have read rises through the day) may hold no gap at high emission; the finding
+    names those, so there is none to report (and no window to give it)."""
+    s = _plant("peak")
+    pred = (np.arange(len(s.times)) % 24).astype(float)
+    eps = [(24 * d + 14, 24 * d + 14) for d in GAP_DAYS]
+    clean = s.usable & np.isfinite(s.compliance)
+    cfg = load_config()
+    ranks = marks._context_ranks(s, eps, clean, None, pred)
+    assert np.mean(ranks) >= 0.5 and max(ranks) < cfg["strategic_gap"]["high_rank"]
+    fb = FindingsBuilder("py.strategic_gap")
+    assert not marks._judge(
+        fb, s, cfg, marks._GAPS, eps, clean, None, 1.0, {}, pred, recurring=True
+    )
+    assert fb.frame().height == 0
