@@ -382,15 +382,20 @@ def episode_z(resid: np.ndarray, medw: np.ndarray, p: int, q: int, w: int) -> tu
     episode of the same length (an eighth of it apart) in the series that lies apart from it,
     with the w values either side: an outlet whose load-adjusted level wanders by days sets its
     own, wider, null; an episode that overlaps the one judged, or compares itself with it, holds
-    part of its shift, so it belongs to the case, not to the null. (shift, z); z is 0 where fewer
-    than 8 such episodes fit."""
+    part of its shift, so it belongs to the case, not to the null. Where fewer than 8 such
+    episodes fit (a long episode in a part-time plant's usable hours), the null is read from
+    episodes of half its length: their medians wander more, so that null is wider, never
+    narrower. (shift, z); z is 0 where fewer than 8 of those fit either."""
     n_in = q - p
     shift = float(episode_shift(resid, medw, np.array([p]), n_in, w)[0])
-    starts = np.arange(w, resid.size - n_in - w + 1, max(n_in // 8, 1))
-    starts = starts[(starts + n_in + w <= p) | (starts - w >= q)]
-    if starts.size < 8:
+    for m in (n_in, n_in // 2):
+        starts = np.arange(w, resid.size - m - w + 1, max(m // 8, 1))
+        starts = starts[(starts + m + w <= p) | (starts - w >= q)]
+        if starts.size >= 8:
+            break
+    else:
         return shift, 0.0
-    null = episode_shift(resid, medw, starts, n_in, w)
+    null = episode_shift(resid, medw, starts, m, w)
     centre = float(np.median(null))
     mad = 1.4826 * float(np.median(np.abs(null - centre)))
     return shift, abs(shift - centre) / max(mad, 1e-9)
