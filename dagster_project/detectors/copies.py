@@ -387,8 +387,8 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
                 )
                 for mn, sts in by_mn.items()
             }
-            told = {mn: d for mn, d in drops.items() if d is not None}
-            chosen = sorted(by_mn) if not told else [max(sorted(by_mn), key=lambda m: _t(drops[m]))]
+            told = any(d is not None for d in drops.values())
+            chosen = [max(sorted(by_mn), key=lambda m: _t(drops[m]))] if told else sorted(by_mn)
             for mn in chosen:
                 st = max(by_mn[mn], key=lambda x: x.steps)
                 _report(fb, pol, st, drops[mn], drops[st.source.mn], c)

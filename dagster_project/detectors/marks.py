@@ -63,7 +63,7 @@ def counterfactual(s: Series, group: Sequence[Series], clean: np.ndarray, reach:
     # channels, a long one no neighbours), with weights fitted on the clean hours that know them
     for pattern in {tuple(col) for col in known_parts.T if col.any()}:
         use = [p for p, k in zip(parts, pattern, strict=True) if k]
-        rows = ok & np.all([np.isfinite(p) for p in use], axis=0)
+        rows = ok & known_parts[list(pattern)].all(axis=0)
         blend = fit_channels(logv, use, np.flatnonzero(rows))
         if blend is not None:
             at = np.flatnonzero(np.all(pattern == known_parts.T, axis=1))
@@ -145,18 +145,24 @@ def _context_ranks(
 
 
 def routine_clock_hours(
-    s: Series, episodes: list[tuple[int, int]], min_days: int, span: float
+    s: Series,
+    episodes: list[tuple[int, int]],
+    min_days: int,
+    span: float,
+    min_day_share: float = 0.0,
 ) -> set[int]:
-    """Clock hours at which episodes start on at least `min_days` distinct days spread over at
-    least `span` of the series' days: a routine (daily or weekly) calibration, not a choice."""
+    """Clock hours at which episodes start on at least `min_days` distinct days, and on at
+    least `min_day_share` of the series' days, spread over at least `span` of them: a routine
+    (daily or weekly) calibration, or a logger's schedule, not a choice."""
     days = defaultdict(set)
     for lo, _ in episodes:
         days[s.times[lo].hour].add(s.times[lo].date())
     total = max((s.times[-1] - s.times[0]).days, 1)
+    fewest = max(min_days, int(np.ceil(min_day_share * total)))
     return {
         h
         for h, ds in days.items()
-        if len(ds) >= min_days and (max(ds) - min(ds)).days >= span * total
+        if len(ds) >= fewest and (max(ds) - min(ds)).days >= span * total
     }
 
 
@@ -416,15 +422,10 @@ def strategic_gap(s: Series, group: Sequence[Series], cfg: Config, fb: FindingsB
         strata["sent but invalid" if s.present[lo] else "absent"].append((lo, hi))
     marked = np.isin(s.flag, ["C", "M"]) | (np.nan_to_num(s.marked_minutes) > 0)
     c = cfg[_GAPS.kind]
-    days = max((s.times[-1] - s.times[0]).days, 1)
+    min_days, span = int(c["routine_min_days"]), c["routine_day_span"]
     routine = routine_clock_hours(
-        s, runs(marked & (s.valid | gap)), int(c["routine_min_days"]), c["routine_day_span"]
-    ) | routine_clock_hours(
-        s,
-        runs(gap & ~marked),
-        max(int(c["routine_min_days"]), int(np.ceil(c["routine_gap_day_share"] * days))),
-        c["routine_day_span"],
-    )
+        s, runs(marked & (s.valid | gap)), min_days, span
+    ) | routine_clock_hours(s, runs(gap & ~marked), min_days, span, c["routine_gap_day_share"])
     _judge_series(fb, s, cfg, _GAPS, dict(strata), clean, group, routine=routine)
 
 
