@@ -283,10 +283,14 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     `max_lag_hours` (one day or several) written over the real signal, so that each value equals
     the one a period earlier up to a little noise. Judged on the log concentration (level-free)
     against the series' own repeat error at that period, and only where the flow (the load) does
-    not repeat the same way."""
+    not repeat the same way. A plant that runs part of the day reads fewer hours a day: its
+    windows are as much longer (`window_days`), so that they hold as many value pairs."""
     c = cfg["periodic_pattern"]
-    w = 24 * int(c["window_days"])
     ok = s.usable & np.isfinite(s.measured) & (s.measured > 0)
+    read = np.flatnonzero(ok)
+    if read.size == 0:
+        return
+    w = 24 * window_days(int(read.size), int(read[-1] - read[0] + 1), c)
     n = len(s.times)
     if ok.sum() < 2 * w or n < w + int(c["min_lag_hours"]):
         return
@@ -326,7 +330,8 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
                 "min_repeat_share": c["min_repeat_share"],
                 "close_share_of_typical": q,
                 "flow_repeat_factor": c["flow_repeat_factor"],
-                "window_days": c["window_days"],
+                "window_days": w // 24,
+                "window_read_hours": c["window_read_hours"],
             },
             {
                 "period_hours": int(best_lag[j]),
