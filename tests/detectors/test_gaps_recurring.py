@@ -97,6 +97,18 @@ def test_a_daily_run_may_skip_a_day_when_asked() -> None:
     assert marks.daily_run(s, eps, 5, 3, max_step_days=2) == eps
 
 
+def test_a_run_goes_on_over_two_operating_days_without_a_gap() -> None:
+    """Gaps over the peaks of six days, two running days skipped in the middle (days whose peak
+    was nothing to hide, or a hider's weekend off): one run, at the thresholds' step."""
+    s = _plant("peak")
+    days = (20, 21, 22, 25, 26, 27)
+    eps = [(24 * d + d % 5, 24 * d + d % 5) for d in days]
+    for kind in ("strategic_gap", "calibration_timing"):
+        step = int(load_config()[kind]["recurring_max_step_days"])
+        assert marks.daily_run(s, eps, 5, 3, max_step_days=step) == eps
+    assert marks.daily_run(s, eps, 5, 3, max_step_days=2) == []  # 22 to 25: broken
+
+
 def test_days_the_outlet_never_ran_do_not_break_a_run() -> None:
     """Day 23, skipped by the gaps, is a day the plant stood still: the run goes on over it."""
     s = _plant("peak")
