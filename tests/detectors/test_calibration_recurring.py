@@ -5,8 +5,6 @@ carry none. World B's seed 955 marks NOx of B0955010 so."""
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
 from benchmarks.detector_worlds import world_b
@@ -15,6 +13,7 @@ from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.inputs import DetectorInputs
+from tests.detectors.world_cases import case_of, evidence_over
 
 MN, POL = "B0955010", "a21001"
 
@@ -30,12 +29,7 @@ def _found(frame: pl.DataFrame, outlets: pl.DataFrame, step: int | None = None) 
 
 def test_marks_over_the_peaks_day_after_day_are_found_over_a_skipped_stretch() -> None:
     w = world_b.build(955)
-    lab = next(x for x in w.labels if x.anomaly_type == "calibration_timing")
-    assert (lab.mn, lab.pollutant_code) == (MN, POL)
-    found = _found(w.injected, w.outlets)
-    hit = found.filter((pl.col("start_time") <= lab.end) & (pl.col("end_time") >= lab.start))
-    assert hit.height == 1, found.select("start_time", "end_time").rows()
-    ev = json.loads(hit.row(0, named=True)["evidence"])
+    ev = evidence_over(_found(w.injected, w.outlets), case_of(w, "calibration_timing", MN, POL))
     assert "day after day" in ev["values"]["episodes_judged"]
     assert 22 in ev["values"]["routine_clock_hours_excluded"]
     assert _found(w.injected, w.outlets, step=2).height == 0  # the run broken at the skipped days

@@ -5,8 +5,6 @@ windows are as much longer as its reading rate is lower (`patterns.window_days`)
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 import pytest
 
@@ -17,6 +15,7 @@ from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.inputs import DetectorInputs
+from tests.detectors.world_cases import case_of, evidence_over
 
 MN, POL = "B0854005", "a34013"
 
@@ -39,12 +38,8 @@ def _found(frame: pl.DataFrame, outlets: pl.DataFrame, **overrides: float) -> pl
 
 
 def test_a_profile_over_a_part_time_plant_is_found(world: World) -> None:
-    lab = next(x for x in world.labels if x.anomaly_type == "periodic_pattern")
-    assert (lab.mn, lab.pollutant_code) == (MN, POL)
-    found = _found(world.injected, world.outlets)
-    hit = found.filter((pl.col("start_time") <= lab.end) & (pl.col("end_time") >= lab.start))
-    assert hit.height == 1, found.select("start_time", "end_time").rows()
-    ev = json.loads(hit.row(0, named=True)["evidence"])
+    lab = case_of(world, "periodic_pattern", MN, POL)
+    ev = evidence_over(_found(world.injected, world.outlets), lab)
     assert ev["threshold"]["window_days"] > 4
     assert ev["statistic"]["value"] >= ev["threshold"]["min_repeat_share"]
 
