@@ -292,7 +292,8 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
         return
     w = 24 * window_days(int(read.size), int(read[-1] - read[0] + 1), c)
     n = len(s.times)
-    if ok.sum() < 2 * w or n < w + int(c["min_lag_hours"]):
+    # two base windows of hours read (a longer window holds no more of them)
+    if read.size < 2 * 24 * int(c["window_days"]) or n < w + int(c["min_lag_hours"]):
         return
     x = np.full(n, np.nan)
     x[ok] = np.log(s.measured[ok])

@@ -5,6 +5,9 @@ windows are as much longer as its reading rate is lower (`patterns.window_days`)
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import polars as pl
 import pytest
 
@@ -15,6 +18,7 @@ from dagster_project.detectors.config import load_config
 from dagster_project.detectors.engine import series_for_frames
 from dagster_project.detectors.findings import FindingsBuilder
 from dagster_project.detectors.inputs import DetectorInputs
+from tests.detectors.shift_series import boiler_series
 from tests.detectors.world_cases import case_of, evidence_over
 
 MN, POL = "B0854005", "a34013"
@@ -50,3 +54,29 @@ def test_four_days_of_a_part_time_plant_hold_too_few_pairs(world: World) -> None
 
 def test_the_untouched_plant_raises_nothing(world: World) -> None:
     assert _found(world.clean, world.outlets).height == 0
+
+
+def test_a_short_day_shift_series_is_still_judged() -> None:
+    """Four weeks of a boiler running ten hours a day (280 hours read): enough for two base windows
+    of hours read, though not for two of its longer windows, so it is judged. Eight of its days
+    repeat a two-day profile cut from the two days before them."""
+    rng = np.random.default_rng(4)
+    n = 24 * 28
+    hour = np.arange(n) % 24
+    running = (hour >= 7) & (hour < 17)
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.7 * noise[i - 1] + rng.normal(0, 0.15)
+    x = 40.0 * np.exp(noise)
+    first, last = 24 * 14, 24 * 22
+    profile = x[first - 48 : first]
+    x[first:last] = np.resize(profile, last - first) * (1 + rng.normal(0, 0.01, last - first))
+    s = boiler_series(x, 30.0 * rng.uniform(0.8, 1.2, n), running, rng)
+    cfg = load_config()
+    fb = FindingsBuilder("py.periodic_pattern")
+    patterns.periodic_pattern(s, cfg, fb)
+    (f,) = fb.frame().to_dicts()
+    ev = json.loads(f["evidence"])
+    assert ev["values"]["period_hours"] == 48
+    assert ev["threshold"]["window_days"] == 8
+    assert f["start_time"] <= s.times[first + 48] and f["end_time"] >= s.times[last - 48]
