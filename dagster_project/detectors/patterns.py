@@ -288,12 +288,12 @@ def periodic_pattern(s: Series, cfg: Config, fb: FindingsBuilder) -> None:
     c = cfg["periodic_pattern"]
     ok = s.usable & np.isfinite(s.measured) & (s.measured > 0)
     read = np.flatnonzero(ok)
-    if read.size == 0:
+    # two base windows of hours read (a longer window holds no more of them)
+    if read.size < 2 * 24 * int(c["window_days"]):
         return
     w = 24 * window_days(int(read.size), int(read[-1] - read[0] + 1), c)
     n = len(s.times)
-    # two base windows of hours read (a longer window holds no more of them)
-    if read.size < 2 * 24 * int(c["window_days"]) or n < w + int(c["min_lag_hours"]):
+    if n < w + int(c["min_lag_hours"]):
         return
     x = np.full(n, np.nan)
     x[ok] = np.log(s.measured[ok])
