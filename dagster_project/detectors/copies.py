@@ -8,8 +8,10 @@ own noise. Candidates come from a hash of the sizes of 8 consecutive changes abo
 checked change by change along its diagonal, and the equal pieces are chained where they lie a
 few changes apart (the copy and this check need not agree on which hours the plant ran). Of the
 two outlets, the one whose values stopped following its own channels (flow, temperature, O2,
-its other pollutants) over the stretch is the copy; where that cannot be told, both are
-reported."""
+its other pollutants) over the stretch is the copy. Where neither side's coupling dropped
+clearly, the copy is the side whose values jump at the stretch's ends (the outlet's own values
+give way to foreign ones there, while the original runs on as before); where nothing tells,
+both are reported."""
 
 from __future__ import annotations
 
@@ -251,6 +253,52 @@ def _t(d: Drop | None) -> float:
     return d.t if d is not None else 0.0
 
 
+EDGE_HOURS = 2  # hours either side of a stretch's end whose mean levels are compared
+
+
+def edge_jump(s: Series, rows: np.ndarray) -> float | None:
+    """How far the level jumps into and out of the stretch over grid positions `rows`: at each
+    end, the mean log value of the EDGE_HOURS hours inside against the EDGE_HOURS outside, in
+    robust standard deviations of the same difference across the series' own running hours (a
+    single spiking hour moves it little); the larger of the two ends. None where neither end
+    borders running hours read (a stop, a gap, the series' ends)."""
+    k = EDGE_HOURS
+    on = (s.state != "stopped") & s.present & np.isfinite(s.measured) & (s.measured > 0)
+    y = np.where(on, np.log(np.where(on, s.measured, 1.0)), np.nan)
+    if y.size < 2 * k + 1:
+        return None
+    means = np.lib.stride_tricks.sliding_window_view(y, k).mean(axis=1)  # of y[i : i + k]
+    # at boundary b (between hours b - 1 and b): the k hours from b against the k before b
+    diff = np.full(y.size + 1, np.nan)
+    diff[k : y.size - k + 1] = means[k:] - means[: y.size - 2 * k + 1]
+    own = diff[np.isfinite(diff)]
+    if own.size < 24:
+        return None
+    typical = 1.4826 * float(np.median(np.abs(own - np.median(own))))
+    ends = [diff[int(rows.min())], diff[int(rows.max()) + 1]]
+    read = [abs(float(d)) for d in ends if np.isfinite(d)]
+    return max(read) / typical if read and typical > 0 else None
+
+
+def copy_side(
+    drops: dict[str, Drop | None], jumps: dict[str, float | None], c: dict[str, Any]
+) -> list[str]:
+    """The outlets of a copy event to report: the one whose coupling with its own channels
+    dropped more when a drop reaches `side_min_t` standard errors; else the one whose values jump
+    at the stretch's ends (`edge_jump_z` robust sd, `edge_ratio` times the other's); else, as
+    long as a coupling was read at all, the larger drop; else both."""
+    mns = sorted(drops)
+    by_drop = max(mns, key=lambda m: _t(drops[m]))
+    if _t(drops[by_drop]) >= c["side_min_t"]:
+        return [by_drop]
+    z = {m: jumps[m] or 0.0 for m in mns}
+    by_jump = max(mns, key=lambda m: z[m])
+    rest = max((z[m] for m in mns if m != by_jump), default=0.0)
+    if z[by_jump] >= c["edge_jump_z"] and z[by_jump] >= c["edge_ratio"] * rest:
+        return [by_jump]
+    return [by_drop] if any(d is not None for d in drops.values()) else mns
+
+
 @dataclass
 class Stretch:
     """A copy read from one of its two outlets: `rows` (grid positions, in time order) on
@@ -356,11 +404,13 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
     outlet whose values over it stopped following their own channels more (the larger drop of the
     slope of their changes on those of their fit, `coupling_drop`, in standard errors, each side
     read over all the hours the event covers on it; a side where it cannot be told counts as no
-    drop): the other holds the original. A copy is found from both sides over extents that need
-    not agree, so the two are judged together as one event (`copy_events`), never each on its
-    own extent (which could excuse both). Where it can be told on neither side (no channel to
-    fit), both are reported: one of them does not hold its own values. A copy that copy_paste
-    reports already (the same values a whole number of days later) is left to it."""
+    drop): the other holds the original. Where neither drop is clear, the side whose values jump
+    at the stretch's ends (`edge_jump`) is the copy (`copy_side`). A copy is found from both
+    sides over extents that need not agree, so the two are judged together as one event
+    (`copy_events`), never each on its own extent (which could excuse both). Where nothing tells
+    (no channel to fit, no jump), both are reported: one of them does not hold its own values.
+    A copy that copy_paste reports already (the same values a whole number of days later) is
+    left to it."""
     c = cfg["scaled_copy"]
     groups = by_device(series)
     targets: dict[str, list[Steps]] = {}
@@ -379,29 +429,27 @@ def scaled_copies(series: Sequence[Series], cfg: Config, fb: FindingsBuilder) ->
             by_mn: dict[str, list[Stretch]] = {}
             for st in event:
                 by_mn.setdefault(st.series.mn, []).append(st)
+            rows = {mn: np.concatenate([st.rows for st in sts]) for mn, sts in by_mn.items()}
             drops = {
-                mn: coupling_drop(
-                    sts[0].series,
-                    groups[mn],
-                    np.concatenate([st.rows for st in sts]),
-                )
-                for mn, sts in by_mn.items()
+                mn: coupling_drop(sts[0].series, groups[mn], rows[mn]) for mn, sts in by_mn.items()
             }
-            told = any(d is not None for d in drops.values())
-            chosen = [max(sorted(by_mn), key=lambda m: _t(drops[m]))] if told else sorted(by_mn)
-            for mn in chosen:
+            jumps = {mn: edge_jump(sts[0].series, rows[mn]) for mn, sts in by_mn.items()}
+            for mn in copy_side(drops, jumps, c):
                 st = max(by_mn[mn], key=lambda x: x.steps)
-                _report(fb, pol, st, drops[mn], drops[st.source.mn], c)
+                src = st.source.mn
+                _report(fb, pol, st, (drops[mn], jumps[mn]), (drops[src], jumps[src]), c)
 
 
 def _report(
     fb: FindingsBuilder,
     pol: str,
     st: Stretch,
-    here: Drop | None,
-    there: Drop | None,
+    here: tuple[Drop | None, float | None],
+    there: tuple[Drop | None, float | None],
     c: dict[str, Any],
 ) -> None:
+    """One finding of a copy on `st.series`; `here` and `there`: the coupling drop and the edge
+    jump of this outlet and of the source."""
     t, src = st.series, st.source
     fb.report(
         "fingerprint_drift",
@@ -411,7 +459,13 @@ def _report(
         t.times[int(st.rows[-1])],
         "equal_log_changes",
         st.steps,
-        {"min_steps": c["min_steps"], "min_moving": c["min_moving"]},
+        {
+            "min_steps": c["min_steps"],
+            "min_moving": c["min_moving"],
+            "side_min_t": c["side_min_t"],
+            "edge_jump_z": c["edge_jump_z"],
+            "edge_ratio": c["edge_ratio"],
+        },
         {
             "source_mn": src.mn,
             "source_start": src.times[int(st.src_rows.min())],
@@ -420,11 +474,15 @@ def _report(
             "scale_factor": st.scale,
             "largest_difference_share_of_rounding": st.worst,
             "pieces": st.pieces,
-            "coupling_here": None if here is None else asdict(here),
-            "coupling_source": None if there is None else asdict(there),
+            "coupling_here": None if here[0] is None else asdict(here[0]),
+            "coupling_source": None if there[0] is None else asdict(there[0]),
+            "edge_jump_here": here[1],
+            "edge_jump_source": there[1],
             "meaning": "consecutive hour-to-hour changes of log values equal to the "
             "source's within the rounding of both; coupling: slope of the changes on "
             "those of their fit on the outlet's own channels over the stretch and "
-            "elsewhere, t: its drop in standard errors",
+            "elsewhere, t: its drop in standard errors; edge jump: the larger jump of the "
+            "mean level of two hours into or out of the stretch, in robust sd of the same "
+            "difference across the series' running hours",
         },
     )
