@@ -73,8 +73,11 @@ def dbt_warehouse(
         )
         # before dbt's: the rebuilt models downstream of them come after them
         yield from _kept_outputs(context, selection)
-    warmup.warm()  # while dbt runs in its own process: the next steps' imports
     invocation = dbt.cli(args, context=op_context, target_path=target)
+    # once dbt's process started (not before: dagster-dbt prepares its command and a dbt adapter
+    # in this process, and the imports would hold the interpreter from it), the next steps'
+    # imports while dbt runs
+    warmup.warm()
     yield from invocation.stream()
     warehouse.settle_dbt_log()
     if selection is not None:
