@@ -261,7 +261,8 @@ def edge_jump(s: Series, rows: np.ndarray) -> float | None:
     end, the mean log value of the EDGE_HOURS hours inside against the EDGE_HOURS outside, in
     robust standard deviations of the same difference across the series' own running hours (a
     single spiking hour moves it little); the larger of the two ends. None where neither end
-    borders running hours read (a stop, a gap, the series' ends)."""
+    borders running hours read (a stop, a gap, the series' ends), or where the series has too
+    few such differences (under 24) or none of them spread."""
     k = EDGE_HOURS
     on = (s.state != "stopped") & s.present & np.isfinite(s.measured) & (s.measured > 0)
     y = np.where(on, np.log(np.where(on, s.measured, 1.0)), np.nan)
